@@ -1,0 +1,50 @@
+import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { releaseKey, type Clock } from '../shared/deps';
+import type { Ledger } from '../shared/ledger';
+import type { MonitoringState, Progress } from '../shared/release-state';
+import { nextAction } from './next-action';
+import { verdictOf, type AlarmReading } from './verdict';
+
+export interface CheckAlarmsDeps {
+  ledger: Ledger;
+  cloudwatch: CloudWatchClient;
+  now: Clock;
+}
+
+export async function readAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<AlarmReading[]> {
+  const seen = new Map<string, AlarmReading>();
+  for (let i = 0; i < names.length; i += 100) {
+    const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+      if (a.AlarmName) seen.set(a.AlarmName, { name: a.AlarmName, state: a.StateValue ?? 'INSUFFICIENT_DATA', reason: a.StateReason });
+    }
+  }
+  // An alarm deleted mid-release can no longer prove anything.
+  return names.map((name) => seen.get(name) ?? { name, state: 'MISSING', reason: 'the alarm no longer exists' });
+}
+
+/** One poll of the monitor loop: read the alarms and the ledger, decide what comes next. */
+export async function checkAlarms(state: MonitoringState, deps: CheckAlarmsDeps): Promise<Progress> {
+  const { release, progress } = state;
+  const [readings, item] = await Promise.all([
+    readAlarms(deps.cloudwatch, state.alarms.names),
+    deps.ledger.getRelease(release.targetKey, release.startedAt, release.id),
+  ]);
+  const verdict = verdictOf(readings, progress.ignoredAlarms);
+  const next = nextAction(release.spec, progress, verdict, item?.manualRollback);
+  const at = deps.now().toISOString();
+  // Record decisions, not every poll: the item stays small over a 48 h retention.
+  const fields: Record<string, unknown> = { phase: next.phase, lastVerdict: verdict.verdict, lastCheckedAt: at };
+  if (next.phase === 'retention' && progress.phase !== 'retention') {
+    fields.retentionEndsAt = new Date(deps.now().getTime() + next.remainingSeconds * 1000).toISOString();
+  }
+  const decided = next.next !== 'Wait' || next.phase !== progress.phase;
+  await deps.ledger.record(
+    releaseKey(release),
+    decided
+      ? { id: `check-${next.phase}-${progress.stepIndex}-${next.next}`, at, state: 'CheckAlarms', detail: next.reason ?? `${verdict.verdict}: ${next.next}` }
+      : { id: 'last-check', at, state: 'CheckAlarms', detail: `${verdict.verdict} at ${progress.greenPercent} %` },
+    fields,
+  );
+  return next;
+}

@@ -1,0 +1,16 @@
+import { clients } from '../shared/clients';
+import { ledgerFromEnv, systemClock } from '../shared/deps';
+import { taskHandler } from '../shared/handler-kit';
+import { releaseStateSchema } from '../shared/release-state';
+import { routerFor } from '../shared/routers';
+import { decommission } from './decommission';
+
+export const handler = taskHandler('Decommission', releaseStateSchema, (state) =>
+  decommission(state, {
+    ledger: ledgerFromEnv(),
+    router: routerFor(state.release.spec.target, clients),
+    cloudwatch: clients.cloudwatch(),
+    alarmPrefix: process.env.CUTOVER_ALARM_PREFIX ?? 'cutover-',
+    now: systemClock,
+  }),
+);

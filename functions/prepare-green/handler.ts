@@ -1,0 +1,10 @@
+import { clients } from '../shared/clients';
+import { ledgerFromEnv, systemClock } from '../shared/deps';
+import { taskHandler } from '../shared/handler-kit';
+import { releaseStateSchema } from '../shared/release-state';
+import { routerFor } from '../shared/routers';
+import { prepareGreen } from './prepare-green';
+
+export const handler = taskHandler('PrepareGreen', releaseStateSchema, (state) =>
+  prepareGreen(state, { ledger: ledgerFromEnv(), router: routerFor(state.release.spec.target, clients), now: systemClock }),
+);

@@ -1,0 +1,6 @@
+import { ledgerFromEnv, systemClock } from '../shared/deps';
+import { taskHandler } from '../shared/handler-kit';
+import { releaseStateSchema } from '../shared/release-state';
+import { recordOutcome } from './record-outcome';
+
+export const handler = taskHandler('RecordOutcome', releaseStateSchema, (state) => recordOutcome(state, { ledger: ledgerFromEnv(), now: systemClock }));

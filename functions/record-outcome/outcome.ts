@@ -1,0 +1,37 @@
+import { causeMessage } from '../shared/cause';
+import type { ReleaseState, ReleaseStatus } from '../shared/release-state';
+import { succeeded } from '../decommission/decommission';
+
+export interface Outcome {
+  status: ReleaseStatus;
+  /** The Fail state's Error (unset on success). */
+  error?: string;
+  /** The Fail state's Cause: what happened and what is live now. */
+  cause?: string;
+}
+
+/** What happened, from what the states left behind. */
+export function outcomeOf(state: ReleaseState): Outcome {
+  const blue = state.green?.blue;
+  const live = (v: string | undefined) => (v ? ` 100 % of traffic is on version ${v}.` : '');
+  if (state.rollbackError) {
+    return {
+      status: 'Failed',
+      error: 'RollbackFailed',
+      cause: `rolling back to blue failed (${state.rollbackError.Error}: ${causeMessage(state.rollbackError.Cause)}) after: ${state.rollback?.reason ?? (state.error ? `${state.error.Error}: ${causeMessage(state.error.Cause)}` : state.progress?.reason ?? 'unknown')}. Check the router now: traffic may still be on green ${state.green?.green ?? ''}.`,
+    };
+  }
+  if (state.rollback) {
+    return {
+      status: 'RolledBack',
+      error: state.rollback.trigger === 'manual' ? 'ManualRollback' : state.rollback.trigger === 'alarm' ? 'AlarmRollback' : 'RolledBackOnError',
+      cause: `${state.rollback.reason}.${live(state.rollback.restored)}`,
+    };
+  }
+  if (state.error) {
+    const status: ReleaseStatus = state.error.Error === 'ReleaseInProgress' ? 'Rejected' : 'Failed';
+    return { status, error: state.error.Error, cause: `${causeMessage(state.error.Cause)}${blue ? ` No traffic moved.${live(blue)}` : ''}` };
+  }
+  if (succeeded(state)) return { status: 'Succeeded' };
+  return { status: 'Failed', error: 'ReleaseIncomplete', cause: 'the release ended without reaching decommission and without a recorded error' };
+}

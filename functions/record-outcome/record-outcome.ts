@@ -1,0 +1,30 @@
+import { releaseKey, type Clock } from '../shared/deps';
+import type { Ledger } from '../shared/ledger';
+import type { ReleaseState } from '../shared/release-state';
+import { outcomeOf, type Outcome } from './outcome';
+
+/** Write the outcome on the release item; the item is created if the release was rejected before having one. */
+export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger; now: Clock }): Promise<Outcome> {
+  const outcome = outcomeOf(state);
+  const { release } = state;
+  const at = deps.now().toISOString();
+  await deps.ledger.record(
+    releaseKey(release),
+    { id: 'ended', at, state: 'RecordOutcome', detail: `${outcome.status}${outcome.cause ? `: ${outcome.cause}` : ''}` },
+    {
+      status: outcome.status,
+      outcome,
+      endedAt: at,
+      releaseId: release.id,
+      executionArn: release.executionArn,
+      targetKey: release.targetKey,
+      target: release.spec.target,
+      startedAt: release.startedAt,
+      startedBy: release.spec.startedBy,
+      artifactUri: release.spec.artifact?.uri,
+      // After a failed rollback nobody knows the split: leave the last recorded one.
+      greenPercent: outcome.status === 'Succeeded' ? 100 : outcome.error === 'RollbackFailed' || !state.green ? undefined : 0,
+    },
+  );
+  return outcome;
+}

@@ -1,0 +1,33 @@
+import { causeMessage } from '../shared/cause';
+import { releaseKey, type Clock } from '../shared/deps';
+import type { Ledger } from '../shared/ledger';
+import type { Rollback, StateWithGreen } from '../shared/release-state';
+import type { TrafficRouter } from '../shared/routers';
+
+export interface RollBackDeps {
+  ledger: Ledger;
+  router: TrafficRouter;
+  now: Clock;
+}
+
+/** Why traffic goes back: a person, an alarm, or an error after traffic moved. */
+export function triggerOf(state: StateWithGreen): Pick<Rollback, 'trigger' | 'reason'> {
+  const p = state.progress;
+  if (p?.next === 'ManualRollback') return { trigger: 'manual', reason: p.reason ?? 'manual rollback' };
+  if (state.error) return { trigger: 'error', reason: `${state.error.Error}: ${causeMessage(state.error.Cause)}` };
+  return { trigger: 'alarm', reason: p?.reason ?? 'alarm' };
+}
+
+/** 100 % on blue, routing config cleared. Idempotent: a retry finds blue live and changes nothing. */
+export async function rollBack(state: StateWithGreen, deps: RollBackDeps): Promise<Rollback> {
+  const split = await deps.router.rollback(state.green);
+  const at = deps.now().toISOString();
+  const { trigger, reason } = triggerOf(state);
+  const rollback: Rollback = { trigger, reason, restored: state.green.blue, at };
+  await deps.ledger.record(
+    releaseKey(state.release),
+    { id: 'rolled-back', at, state: 'RollBackToBlue', detail: `${trigger}: ${reason}`, split },
+    { greenPercent: 0, rollback },
+  );
+  return rollback;
+}

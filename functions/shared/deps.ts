@@ -1,0 +1,17 @@
+import { clients, requiredEnv } from './clients';
+import { Ledger } from './ledger';
+import type { ReleaseContext } from './release-state';
+
+/** The ledger named by the environment (the CDK construct and the sandbox set LEDGER_TABLE_NAME). */
+export const ledgerFromEnv = () => new Ledger(clients.dynamo(), requiredEnv('LEDGER_TABLE_NAME'));
+
+/** The ledger key of a release. */
+export const releaseKey = (release: ReleaseContext) => ({
+  targetKey: release.targetKey,
+  startedAt: release.startedAt,
+  releaseId: release.id,
+});
+
+/** Injected clock, so tests decide what "now" is. */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();

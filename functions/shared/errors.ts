@@ -1,0 +1,149 @@
+/**
+ * Named errors. Step Functions matches `ErrorEquals` against the Lambda
+ * `errorType`, which the Node.js runtime takes from `error.name`; so every
+ * name here is also a row of the error table in statemachine/README.md.
+ */
+export abstract class CutoverError extends Error {
+  public abstract override readonly name: string;
+  protected constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The release input (or a handler's input) does not match the schema. Nothing was changed. */
+export class InvalidReleaseInput extends CutoverError {
+  public readonly name = 'InvalidReleaseInput';
+  public constructor(
+    message: string,
+    public readonly issues: readonly { field: string; message: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Another execution holds the target's lock. */
+export class ReleaseInProgress extends CutoverError {
+  public readonly name = 'ReleaseInProgress';
+  public constructor(
+    message: string,
+    public readonly ownerExecutionArn: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The target (function, alias, endpoint, stage) is missing or not in a state Cutover can release. */
+export class TargetNotReady extends CutoverError {
+  public readonly name = 'TargetNotReady';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A smoke-test case failed against green; no traffic has moved. */
+export class SmokeTestFailed extends CutoverError {
+  public readonly name = 'SmokeTestFailed';
+  public constructor(
+    message: string,
+    public readonly failedCase: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Green scored worse than the gates allow on the golden set; no traffic has moved. */
+export class QualityGateFailed extends CutoverError {
+  public readonly name = 'QualityGateFailed';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The golden set cannot be read, is malformed, or is larger than Cutover evaluates. */
+export class GoldenSetInvalid extends CutoverError {
+  public readonly name = 'GoldenSetInvalid';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Green would be the version blue already is: nothing changed since the live version was published. */
+export class NothingToRelease extends CutoverError {
+  public readonly name = 'NothingToRelease';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Someone else changed the router between our read and our write (RevisionId mismatch). */
+export class ConcurrentModification extends CutoverError {
+  public readonly name = 'ConcurrentModification';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Alarms already in ALARM before the release and `blockOnPreexistingAlarms` is set. */
+export class PreexistingAlarm extends CutoverError {
+  public readonly name = 'PreexistingAlarm';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The router did not end at the weights asked for (it is verified after every switch). */
+export class TrafficShiftFailed extends CutoverError {
+  public readonly name = 'TrafficShiftFailed';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Rolling back could not put 100 % of traffic on blue: a person must look now. */
+export class RollbackFailed extends CutoverError {
+  public readonly name = 'RollbackFailed';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Message of any thrown value, for records and logs. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/**
+ * An AWS call that failed for a reason worth retrying (throttling, 5xx, a
+ * timeout) after the SDK's own retries. One name, so that the state machine's
+ * Retry does not have to list every service's throttling exception.
+ */
+export class TransientAwsError extends CutoverError {
+  public readonly name = 'TransientAwsError';
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'SlowDown',
+]);
+
+/** SDK v3 errors carry `$metadata.httpStatusCode` and `$retryable`; network errors carry a code. */
+export function isTransientAwsError(err: unknown): boolean {
+  if (!(err instanceof Error) || err instanceof CutoverError) return false;
+  const e = err as Error & { $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string };
+  if (THROTTLING.has(e.name) || e.$retryable) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  return ['TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(e.name) || ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE'].includes(e.code ?? '');
+}

@@ -1,0 +1,242 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { ReleaseStatus } from './release-state';
+
+/**
+ * The ledger: one DynamoDB table, one partition per target.
+ *   pk = TARGET#<targetKey>, sk = LOCK                         → who is releasing this target now
+ *   pk = TARGET#<targetKey>, sk = RELEASE#<startedAt>#<id>     → one item per release
+ * Every write is keyed by the release, so a retried Task rewrites the same item.
+ */
+
+export interface LockItem {
+  pk: string;
+  sk: 'LOCK';
+  ownerExecutionArn: string;
+  releaseId: string;
+  releaseSk: string;
+  acquiredAt: string;
+}
+
+export interface StateChange {
+  at: string;
+  state: string;
+  detail?: string;
+  [extra: string]: unknown;
+}
+
+export interface ManualRollbackRequest {
+  at: string;
+  by: string;
+  reason: string;
+}
+
+export interface ReleaseItem {
+  pk: string;
+  sk: string;
+  releaseId: string;
+  executionArn: string;
+  targetKey: string;
+  target: unknown;
+  artifactUri?: string;
+  description?: string;
+  startedBy?: string;
+  startedAt: string;
+  status: ReleaseStatus;
+  blueVersion?: string;
+  greenVersion?: string;
+  greenPercent?: number;
+  phase?: string;
+  retentionEndsAt?: string;
+  lastVerdict?: string;
+  lastCheckedAt?: string;
+  alarms?: string[];
+  cleanup?: unknown;
+  rollback?: unknown;
+  quality?: unknown;
+  changes: Record<string, StateChange>;
+  manualRollback?: ManualRollbackRequest;
+  outcome?: { status: ReleaseStatus; error?: string; cause?: string };
+  endedAt?: string;
+}
+
+export const partitionKey = (targetKey: string) => `TARGET#${targetKey}`;
+export const releaseSortKey = (startedAt: string, releaseId: string) => `RELEASE#${startedAt}#${releaseId}`;
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+export class Ledger {
+  public constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Take the lock, or take it over from an owner that is no longer running.
+   * Returns the lock now held, or the foreign lock when the owner still runs.
+   */
+  public async acquireLock(
+    lock: Omit<LockItem, 'pk' | 'sk'> & { targetKey: string },
+    isRunning: (executionArn: string) => Promise<boolean>,
+  ): Promise<{ acquired: true; lock: LockItem; tookOverFrom?: string } | { acquired: false; lock: LockItem }> {
+    const { targetKey, ...rest } = lock;
+    const item: LockItem = { pk: partitionKey(targetKey), sk: 'LOCK', ...rest };
+    // Free, or already ours (a retried AcquireLock).
+    if (await this.conditionalPut(item, 'attribute_not_exists(pk) OR ownerExecutionArn = :me', { ':me': item.ownerExecutionArn })) {
+      return { acquired: true, lock: item };
+    }
+    const current = await this.getLock(targetKey);
+    if (!current) return this.acquireLock(lock, isRunning); // released in between
+    if (await isRunning(current.ownerExecutionArn)) return { acquired: false, lock: current };
+    const tookOver = await this.conditionalPut(item, 'ownerExecutionArn = :old', { ':old': current.ownerExecutionArn });
+    if (tookOver) return { acquired: true, lock: item, tookOverFrom: current.ownerExecutionArn };
+    const winner = await this.getLock(targetKey);
+    return winner ? { acquired: false, lock: winner } : this.acquireLock(lock, isRunning);
+  }
+
+  /** Release the lock only if this execution holds it; returns whether it did. */
+  public async releaseLock(targetKey: string, ownerExecutionArn: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
+          ConditionExpression: 'ownerExecutionArn = :me',
+          ExpressionAttributeValues: { ':me': ownerExecutionArn },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  public async getLock(targetKey: string): Promise<LockItem | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: partitionKey(targetKey), sk: 'LOCK' }, ConsistentRead: true }),
+    );
+    return out.Item as LockItem | undefined;
+  }
+
+  /** Create the release item once; a retry finds it and leaves it as it is. */
+  public async createRelease(item: Omit<ReleaseItem, 'pk' | 'sk' | 'changes' | 'status'>): Promise<void> {
+    const full: ReleaseItem = {
+      ...item,
+      pk: partitionKey(item.targetKey),
+      sk: releaseSortKey(item.startedAt, item.releaseId),
+      status: 'Running',
+      changes: {},
+    };
+    await this.conditionalPut(full, 'attribute_not_exists(pk)', undefined);
+  }
+
+  /**
+   * Record a state change under a stable id (a retry overwrites, never
+   * duplicates) and set top-level fields in the same write. Creates the item
+   * if it is missing, so that a rejected release still gets a record.
+   */
+  public async record(
+    key: { targetKey: string; startedAt: string; releaseId: string },
+    change: { id: string } & StateChange,
+    fields: Partial<Omit<ReleaseItem, 'pk' | 'sk' | 'changes'>> = {},
+  ): Promise<void> {
+    const { id, ...body } = change;
+    const names: Record<string, string> = { '#changes': 'changes', '#id': id };
+    const values: Record<string, unknown> = { ':change': body, ':empty': {} };
+    const sets: string[] = [];
+    Object.entries(fields).forEach(([field, value], i) => {
+      if (value === undefined) return;
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = value;
+      sets.push(`#f${i} = :f${i}`);
+    });
+    const k = { pk: partitionKey(key.targetKey), sk: releaseSortKey(key.startedAt, key.releaseId) };
+    // A map attribute must exist before a nested SET: create it first if needed.
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: k,
+        UpdateExpression: 'SET #changes = if_not_exists(#changes, :empty)',
+        ExpressionAttributeNames: { '#changes': 'changes' },
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: k,
+        UpdateExpression: `SET ${['#changes.#id = :change', ...sets].join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: Object.fromEntries(Object.entries(values).filter(([n]) => n !== ':empty')),
+      }),
+    );
+  }
+
+  public async getRelease(targetKey: string, startedAt: string, releaseId: string): Promise<ReleaseItem | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: partitionKey(targetKey), sk: releaseSortKey(startedAt, releaseId) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item as ReleaseItem | undefined;
+  }
+
+  /** Releases of one target, newest first. */
+  public async listReleases(targetKey: string, limit = 20): Promise<ReleaseItem[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partitionKey(targetKey), ':prefix': 'RELEASE#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []) as ReleaseItem[];
+  }
+
+  /** Ask the running release to end as RolledBack (the caller has already moved traffic). */
+  public async requestManualRollback(
+    key: { targetKey: string; startedAt: string; releaseId: string },
+    request: ManualRollbackRequest,
+  ): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: partitionKey(key.targetKey), sk: releaseSortKey(key.startedAt, key.releaseId) },
+        UpdateExpression: 'SET manualRollback = if_not_exists(manualRollback, :r)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':r': request },
+      }),
+    );
+  }
+
+  private async conditionalPut(item: object, condition: string, values: Record<string, unknown> | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item as Record<string, unknown>,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import type { ReleaseContext, Green } from '../release-state';
+
+/** Share of traffic per version, in percent; the values add up to 100. */
+export type Split = Record<string, number>;
+
+export interface InvokeResult {
+  output?: unknown;
+  /** `errorType: errorMessage` when the function failed. */
+  error?: string;
+  latencyMs: number;
+}
+
+export interface DecommissionResult {
+  removed: string[];
+  kept: { what: string; why: string }[];
+}
+
+export interface AlarmThresholds {
+  prefix: string;
+  errorRateThreshold: number;
+  latencyP95Ms: number;
+  periodSeconds: number;
+}
+
+/**
+ * One implementation per target kind (Lambda alias, SageMaker endpoint, API
+ * Gateway stage), like Argo Rollouts' traffic routers: the handlers only ever
+ * talk to this interface.
+ */
+export interface TrafficRouter {
+  /** Make green ready without moving traffic; record what blue is. Safe to repeat. */
+  prepare(release: ReleaseContext): Promise<Green>;
+  /** Call one side directly, never through the live route. */
+  invoke(green: Green, side: 'green' | 'blue', payload: unknown): Promise<InvokeResult>;
+  /** Put `percent` of traffic on green and the rest on blue, then read it back. Safe to repeat. */
+  setGreenPercent(green: Green, percent: number): Promise<Split>;
+  /** 100 % on blue, whatever the router shows now. Safe to repeat. */
+  rollback(green: Green): Promise<Split>;
+  currentSplit(green: Green): Promise<Split>;
+  /** Retire one side; never what serves traffic. Safe to repeat. */
+  decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult>;
+  /** The alarms that judge green alone (metrics scoped to green's version). */
+  releaseAlarms(release: ReleaseContext, green: Green, thresholds: AlarmThresholds): PutMetricAlarmCommandInput[];
+}

@@ -1,0 +1,10 @@
+import { clients } from '../shared/clients';
+import { ledgerFromEnv, systemClock } from '../shared/deps';
+import { taskHandler } from '../shared/handler-kit';
+import { stateWithGreenSchema } from '../shared/release-state';
+import { routerFor } from '../shared/routers';
+import { shiftTraffic } from './shift-traffic';
+
+export const handler = taskHandler('ShiftTraffic', stateWithGreenSchema, (state) =>
+  shiftTraffic(state, { ledger: ledgerFromEnv(), router: routerFor(state.release.spec.target, clients), now: systemClock }),
+);

@@ -1,0 +1,19 @@
+import { clients } from '../shared/clients';
+import { ledgerFromEnv, systemClock } from '../shared/deps';
+import { taskHandler } from '../shared/handler-kit';
+import { stateWithGreenSchema } from '../shared/release-state';
+import { routerFor } from '../shared/routers';
+import { smokeTest } from './smoke-test';
+
+/** Stop starting golden-set calls this long before the Lambda timeout, to score and record what ran. */
+const MARGIN_MS = 15_000;
+
+export const handler = taskHandler('SmokeTestGreen', stateWithGreenSchema, (state, context) =>
+  smokeTest(state, {
+    ledger: ledgerFromEnv(),
+    router: routerFor(state.release.spec.target, clients),
+    s3: clients.s3(),
+    now: systemClock,
+    deadlineMs: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - MARGIN_MS : undefined,
+  }),
+);

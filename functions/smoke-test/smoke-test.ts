@@ -1,0 +1,89 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { releaseKey, type Clock } from '../shared/deps';
+import { QualityGateFailed, SmokeTestFailed } from '../shared/errors';
+import type { Ledger } from '../shared/ledger';
+import type { GoldenSetSpec, SmokeCase } from '../shared/release-input';
+import type { Green, StateWithGreen } from '../shared/release-state';
+import type { InvokeResult, TrafficRouter } from '../shared/routers';
+import {
+  checkAll,
+  compileOutputSchema,
+  evaluateGates,
+  loadGoldenSet,
+  mapBounded,
+  scoreQuality,
+  type CaseResult,
+  type GateVerdict,
+  type QualityReport,
+} from '../shared/quality';
+
+export interface SmokeTestDeps {
+  ledger: Ledger;
+  router: TrafficRouter;
+  s3: S3Client;
+  now: Clock;
+  /** Epoch ms after which no new golden-set case starts (the Lambda timeout, less a margin). */
+  deadlineMs?: number;
+}
+
+export interface SmokeTestResult {
+  cases: number;
+  passed: number;
+  quality: { report: QualityReport; verdict: Omit<GateVerdict, 'failures'> & { failures: string[] } } | null;
+}
+
+/** The named cases: each must succeed on green and meet its checks; the first failure stops the release. */
+async function runCases(cases: SmokeCase[], green: Green, router: TrafficRouter): Promise<number> {
+  for (const c of cases) {
+    const result = await router.invoke(green, 'green', c.input);
+    if (result.error) throw new SmokeTestFailed(`smoke case "${c.name}" failed on green ${green.green}: ${result.error}. No traffic has moved.`, c.name);
+    const check = checkAll(result.output, c.expect);
+    if (!check.pass) throw new SmokeTestFailed(`smoke case "${c.name}" failed on green ${green.green}: ${check.reason}. No traffic has moved.`, c.name);
+  }
+  return cases.length;
+}
+
+function asCaseResult(outcome: { status: string; value?: InvokeResult; reason?: unknown } | undefined): CaseResult | undefined {
+  if (!outcome || outcome.status === 'not-run') return undefined;
+  if (outcome.status === 'rejected') return { error: String((outcome.reason as Error)?.message ?? outcome.reason), latencyMs: 0 };
+  return outcome.value;
+}
+
+/** Green and blue on every golden case, scored and held against the gates. */
+async function runGoldenSet(spec: GoldenSetSpec, green: Green, deps: SmokeTestDeps) {
+  const set = await loadGoldenSet(deps.s3, spec.uri);
+  const schema = spec.outputSchema ?? set.outputSchema;
+  const validateOutput = schema ? compileOutputSchema(schema) : undefined;
+  const side = async (which: 'green' | 'blue') => {
+    const run = await mapBounded(set.cases, spec.concurrency, (c) => deps.router.invoke(green, which, c.input), { deadlineMs: deps.deadlineMs });
+    return new Map(set.cases.flatMap((c, i) => {
+      const r = asCaseResult(run.outcomes[i] as never);
+      return r ? [[c.id, r] as const] : [];
+    }));
+  };
+  const greenResults = await side('green');
+  const blueResults = spec.compareWithBlue ? await side('blue') : undefined;
+  const report = scoreQuality({ cases: set.cases, green: greenResults, blue: blueResults, validateOutput });
+  const verdict = evaluateGates(report, spec);
+  return { report, verdict };
+}
+
+export async function smokeTest(state: StateWithGreen, deps: SmokeTestDeps): Promise<SmokeTestResult> {
+  const { smokeTest: spec } = state.release.spec;
+  const passed = await runCases(spec.cases, state.green, deps.router);
+  const quality = spec.goldenSet ? await runGoldenSet(spec.goldenSet, state.green, deps) : null;
+  await deps.ledger.record(
+    releaseKey(state.release),
+    {
+      id: 'smoke-tested',
+      at: deps.now().toISOString(),
+      state: 'SmokeTestGreen',
+      detail: `${passed} smoke cases passed${quality ? `; ${quality.verdict.summary}` : ''}`,
+    },
+    quality ? { quality: { report: quality.report, verdict: quality.verdict } } : {},
+  );
+  if (quality && !quality.verdict.passed) {
+    throw new QualityGateFailed(`green ${state.green.green}: ${quality.verdict.summary}. No traffic has moved.`);
+  }
+  return { cases: spec.cases.length, passed, quality };
+}

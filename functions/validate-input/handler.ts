@@ -1,0 +1,16 @@
+import { clients } from '../shared/clients';
+import { taskHandler } from '../shared/handler-kit';
+import { validateInputEvent } from './schema';
+import { validateInput } from './validate-input';
+
+const json = (name: string) => (process.env[name] ? JSON.parse(process.env[name] as string) : undefined);
+
+export const handler = taskHandler('ValidateInput', validateInputEvent, (event) =>
+  validateInput(event, {
+    defaults: json('CUTOVER_DEFAULTS'),
+    managedFunctions: json('CUTOVER_MANAGED_FUNCTIONS'),
+    region: process.env.AWS_REGION,
+    accountId: process.env.CUTOVER_ACCOUNT_ID,
+    cloudwatch: clients.cloudwatch(),
+  }),
+);

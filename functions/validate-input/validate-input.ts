@@ -1,0 +1,90 @@
+import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { InvalidReleaseInput } from '../shared/errors';
+import { releaseInputSchema, targetKey, bareFunctionName, type ReleaseSpec } from '../shared/release-input';
+import type { ReleaseContext } from '../shared/release-state';
+import { parseOrThrow } from '../shared/validation';
+import { BUDGET, historyBudget } from '../../statemachine/history-budget';
+import type { ValidateInputEvent } from './schema';
+
+export interface ValidateDeps {
+  /** Orchestrator-wide defaults (CUTOVER_DEFAULTS), applied under the input. */
+  defaults?: Record<string, unknown>;
+  /** Functions this orchestrator may manage (CUTOVER_MANAGED_FUNCTIONS); undefined = any. */
+  managedFunctions?: string[];
+  region?: string;
+  accountId?: string;
+  cloudwatch?: CloudWatchClient;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Defaults one level deep (bake, retention, alarms), the input winning. */
+export function withDefaults(input: unknown, defaults: Record<string, unknown> | undefined): unknown {
+  if (!defaults || !isPlainObject(input)) return input;
+  const merged: Record<string, unknown> = { ...input };
+  for (const [key, value] of Object.entries(defaults)) {
+    if (!(key in input)) merged[key] = value;
+    else if (isPlainObject(value) && isPlainObject(input[key])) merged[key] = { ...value, ...(input[key] as object) };
+  }
+  return merged;
+}
+
+function reject(field: string, message: string): never {
+  throw new InvalidReleaseInput(`invalid release input: ${field}: ${message}`, [{ field, message }]);
+}
+
+/** Checks the schema cannot express: this orchestrator's reach and the history budget. */
+function checkReach(spec: ReleaseSpec, deps: ValidateDeps): void {
+  const target = spec.target;
+  const arn = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:/.exec(target.functionName);
+  if (arn && deps.region && arn[1] !== deps.region) {
+    reject('target.functionName', `is in region ${arn[1]} but this orchestrator runs in ${deps.region}: release it from an orchestrator in ${arn[1]}`);
+  }
+  if (arn && deps.accountId && arn[2] !== deps.accountId) {
+    reject('target.functionName', `belongs to account ${arn[2]}, not ${deps.accountId}: Cutover releases functions of its own account`);
+  }
+  const name = bareFunctionName(target.functionName);
+  if (deps.managedFunctions && !deps.managedFunctions.includes(name)) {
+    reject(
+      'target.functionName',
+      `${name} is not managed by this orchestrator (it manages ${deps.managedFunctions.join(', ') || 'no function'}): add it to managedFunctions in the CDK app`,
+    );
+  }
+  const budget = historyBudget(spec);
+  if (budget.events > BUDGET) {
+    reject(
+      'retention.pollSeconds',
+      `these durations need about ${budget.events} execution history events (budget ${BUDGET}, hard limit 25,000): poll less often (bake.pollSeconds, retention.pollSeconds) or shorten retention.seconds`,
+    );
+  }
+}
+
+/** The user's alarms must exist: a typo would otherwise read as "never in ALARM". */
+async function checkAlarmsExist(names: string[], cloudwatch: CloudWatchClient): Promise<void> {
+  const found = new Set<string>();
+  for (let i = 0; i < names.length; i += 100) {
+    const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) if (a.AlarmName) found.add(a.AlarmName);
+  }
+  const missing = names.filter((n) => !found.has(n));
+  if (missing.length > 0) {
+    reject('alarms.names', `no alarm named ${missing.map((m) => JSON.stringify(m)).join(', ')} in this account and region: create it or fix the name`);
+  }
+}
+
+export async function validateInput(event: ValidateInputEvent, deps: ValidateDeps): Promise<{ release: ReleaseContext }> {
+  const spec = parseOrThrow(releaseInputSchema, withDefaults(event.input, deps.defaults), 'release input');
+  checkReach(spec, deps);
+  if (deps.cloudwatch && spec.alarms.names.length > 0) await checkAlarmsExist(spec.alarms.names, deps.cloudwatch);
+  return {
+    release: {
+      id: event.execution.name,
+      executionArn: event.execution.id,
+      startedAt: event.execution.startTime,
+      targetKey: targetKey(spec.target),
+      spec,
+    },
+  };
+}

@@ -1,0 +1,9 @@
+// Quiet, deterministic defaults for every test process.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.AWS_REGION ??= 'eu-west-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_DEV ??= 'false';
+// aws-local-stepfunctions 3 calls Promise.withResolvers, which Node 20 lacks.
+import '../sandbox/polyfills';

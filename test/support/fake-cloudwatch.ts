@@ -1,0 +1,46 @@
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+
+/** Alarms by name with a state the test sets; release alarms created by Cutover start OK. */
+export class FakeCloudWatch {
+  public readonly mock = mockClient(CloudWatchClient);
+  public alarms = new Map<string, { state: string; reason?: string; definition?: unknown }>();
+  public describeCalls = 0;
+  /** Called before each DescribeAlarms: lets a test flip a state at the Nth poll. */
+  public onDescribe: (call: number) => void = () => undefined;
+
+  public constructor() {
+    this.wire();
+  }
+
+  public set(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', reason?: string): void {
+    this.alarms.set(name, { ...this.alarms.get(name), state, reason });
+  }
+
+  public reset(): void {
+    this.mock.reset();
+    this.wire();
+  }
+
+  private wire(): void {
+    this.mock.on(DescribeAlarmsCommand).callsFake((input) => {
+      this.describeCalls++;
+      this.onDescribe(this.describeCalls);
+      const names: string[] = input.AlarmNames ?? [];
+      return {
+        MetricAlarms: names
+          .filter((n) => this.alarms.has(n))
+          .map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n)!.state, StateReason: this.alarms.get(n)!.reason })),
+      };
+    });
+    this.mock.on(PutMetricAlarmCommand).callsFake((input) => {
+      const existing = this.alarms.get(input.AlarmName!);
+      this.alarms.set(input.AlarmName!, { state: existing?.state ?? 'OK', definition: input });
+      return {};
+    });
+    this.mock.on(DeleteAlarmsCommand).callsFake((input) => {
+      for (const n of input.AlarmNames ?? []) this.alarms.delete(n);
+      return {};
+    });
+  }
+}
