@@ -1,0 +1,195 @@
+/**
+ * Default values of the ReleaseOrchestrator, kept apart from the code that
+ * builds resources (the aws-solutions-constructs way): a reviewer reads the
+ * values here, the wiring in release-orchestrator.ts.
+ */
+import * as path from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+/** Repository root: the construct bundles `functions/` and reads `statemachine/` from here. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** The ASL file the state machine is built from. */
+export const ASL_FILE = path.join(PROJECT_ROOT, 'statemachine', 'release.asl.json');
+
+export const DEFAULT_STATE_MACHINE_NAME = 'cutover-release';
+export const DEFAULT_ALARM_PREFIX = 'cutover-';
+export const DEFAULT_LOG_LEVEL = 'INFO';
+export const DEFAULT_TABLE_REMOVAL_POLICY = RemovalPolicy.RETAIN;
+
+/**
+ * The release defaults built into the handlers (functions/shared/release-input.ts),
+ * used when neither the release input nor the `defaults` prop sets a value.
+ * Documentation only: the construct passes on just what the prop sets.
+ */
+export const BUILT_IN_RELEASE_DEFAULTS = {
+  bake: { seconds: 600, pollSeconds: 30 },
+  retention: { seconds: 172_800, pollSeconds: 300 },
+  alarms: { errorRateThreshold: 0.05, periodSeconds: 600, latencyP95Ms: 10_000 },
+} as const;
+
+/** Retention of every log group the construct creates. */
+export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/** Lambda settings shared by every handler. */
+export const FUNCTION_DEFAULTS = {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  architecture: lambda.Architecture.ARM_64,
+  memorySize: 256,
+  timeout: Duration.seconds(30),
+  tracing: lambda.Tracing.ACTIVE,
+} as const;
+
+/**
+ * esbuild settings: local esbuild (a devDependency, so never Docker), CommonJS
+ * output with ESM entry points preferred (`@middy/core` 6 is ESM-only), the
+ * AWS SDK bundled so the versions in package-lock.json are the ones that run
+ * (not the runtime's), and class/function names kept because Step Functions
+ * matches `ErrorEquals` against `error.name`.
+ */
+export const BUNDLING_DEFAULTS: BundlingOptions = {
+  format: OutputFormat.CJS,
+  mainFields: ['module', 'main'],
+  target: 'node22',
+  bundleAwsSDK: true,
+  externalModules: [],
+  minify: true,
+  keepNames: true,
+  sourceMap: false,
+  forceDockerBundling: false,
+  // Warnings and errors only (not the per-bundle size summary).
+  logLevel: LogLevel.WARNING,
+};
+
+/** What a Task state's function may do; the construct turns each kind into IAM statements. */
+export type Permission =
+  | 'sfn:describe-own-executions'
+  | 'lambda:prepare'
+  | 'lambda:invoke-versions'
+  | 'lambda:shift'
+  | 'lambda:decommission'
+  | 'cloudwatch:describe-alarms'
+  | 'cloudwatch:put-release-alarms'
+  | 'cloudwatch:delete-release-alarms'
+  | 's3:read-golden-sets';
+
+/** DynamoDB item actions a handler may take on the ledger table. */
+export type LedgerAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/** One Task state of statemachine/release.asl.json and the function behind it. */
+export interface TaskFunctionSpec {
+  /** Task name (construct id of its function, role and log group). */
+  readonly task: string;
+  /** The ASL placeholder its ARN replaces: `"Resource": "${<substitution>}"`. */
+  readonly substitution: string;
+  /** Folder under functions/ holding handler.ts. */
+  readonly folder: string;
+  /** One line for the function's description. */
+  readonly description: string;
+  /** Overrides FUNCTION_DEFAULTS.timeout. */
+  readonly timeout?: Duration;
+  /** Item actions on the ledger table (one statement). */
+  readonly ledger: readonly LedgerAction[];
+  /** Everything else it may do. */
+  readonly permissions: readonly Permission[];
+}
+
+/**
+ * The Task states, in workflow order. The permissions follow the handlers:
+ * validate-input reads alarms (to reject a release naming alarms that do not
+ * exist) and nothing else.
+ */
+export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
+  {
+    task: 'ValidateInput',
+    substitution: 'ValidateInputFunctionArn',
+    folder: 'validate-input',
+    description: 'Cutover: validate the release request and apply the defaults',
+    ledger: [],
+    permissions: ['cloudwatch:describe-alarms'],
+  },
+  {
+    task: 'AcquireLock',
+    substitution: 'AcquireLockFunctionArn',
+    folder: 'acquire-lock',
+    description: 'Cutover: take the per-target release lock',
+    ledger: ['GetItem', 'PutItem', 'UpdateItem'],
+    permissions: ['sfn:describe-own-executions'],
+  },
+  {
+    task: 'PrepareGreen',
+    substitution: 'PrepareGreenFunctionArn',
+    folder: 'prepare-green',
+    description: 'Cutover: publish the green version',
+    ledger: ['UpdateItem'],
+    permissions: ['lambda:prepare'],
+  },
+  {
+    task: 'SmokeTest',
+    substitution: 'SmokeTestFunctionArn',
+    folder: 'smoke-test',
+    description: 'Cutover: smoke test green (cases and golden set) against blue',
+    timeout: Duration.seconds(300),
+    ledger: ['UpdateItem'],
+    permissions: ['lambda:invoke-versions', 's3:read-golden-sets'],
+  },
+  {
+    task: 'ArmAlarms',
+    substitution: 'ArmAlarmsFunctionArn',
+    folder: 'arm-alarms',
+    description: 'Cutover: create the release alarms for green',
+    ledger: ['UpdateItem'],
+    permissions: ['cloudwatch:describe-alarms', 'cloudwatch:put-release-alarms'],
+  },
+  {
+    task: 'ShiftTraffic',
+    substitution: 'ShiftTrafficFunctionArn',
+    folder: 'shift-traffic',
+    description: 'Cutover: move alias traffic to green',
+    ledger: ['UpdateItem'],
+    permissions: ['lambda:shift'],
+  },
+  {
+    task: 'CheckAlarms',
+    substitution: 'CheckAlarmsFunctionArn',
+    folder: 'check-alarms',
+    description: 'Cutover: evaluate the alarms (Healthy / Breached / Inconclusive)',
+    ledger: ['GetItem', 'UpdateItem'],
+    permissions: ['cloudwatch:describe-alarms'],
+  },
+  {
+    task: 'RollBack',
+    substitution: 'RollBackFunctionArn',
+    folder: 'roll-back',
+    description: 'Cutover: route all traffic back to blue',
+    ledger: ['UpdateItem'],
+    permissions: ['lambda:shift'],
+  },
+  {
+    task: 'Decommission',
+    substitution: 'DecommissionFunctionArn',
+    folder: 'decommission',
+    description: 'Cutover: retire blue and delete the release alarms',
+    ledger: ['UpdateItem'],
+    permissions: ['lambda:decommission', 'cloudwatch:delete-release-alarms'],
+  },
+  {
+    task: 'ReleaseLock',
+    substitution: 'ReleaseLockFunctionArn',
+    folder: 'release-lock',
+    description: 'Cutover: release the per-target lock',
+    ledger: ['DeleteItem'],
+    permissions: [],
+  },
+  {
+    task: 'RecordOutcome',
+    substitution: 'RecordOutcomeFunctionArn',
+    folder: 'record-outcome',
+    description: 'Cutover: record the release outcome in the ledger',
+    ledger: ['UpdateItem'],
+    permissions: [],
+  },
+];

@@ -1,0 +1,465 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import {
+  ASL_FILE,
+  BUNDLING_DEFAULTS,
+  DEFAULT_ALARM_PREFIX,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_STATE_MACHINE_NAME,
+  DEFAULT_TABLE_REMOVAL_POLICY,
+  FUNCTION_DEFAULTS,
+  LOG_RETENTION,
+  PROJECT_ROOT,
+  TASK_FUNCTIONS,
+  type TaskFunctionSpec,
+} from './defaults';
+import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
+import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
+
+/** Log levels of Powertools for AWS Lambda (TypeScript). */
+export type CutoverLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
+
+/**
+ * Orchestrator-wide release defaults, applied under each release input (the
+ * input wins). Every field is optional; what is left out keeps the built-in
+ * value.
+ */
+export interface ReleaseDefaults {
+  /** The bake after the switch: alarms watched closely, any breach rolls back. */
+  readonly bake?: {
+    /**
+     * How long to bake, in seconds (0–86,400).
+     * @default 600
+     */
+    readonly seconds?: number;
+    /**
+     * How often to check the alarms while baking, in seconds (1–3,600).
+     * @default 30
+     */
+    readonly pollSeconds?: number;
+  };
+  /** The retention: blue kept untouched as the rollback target, alarms still watched. */
+  readonly retention?: {
+    /**
+     * How long to keep blue, in seconds (0–2,592,000).
+     * @default 172800 (48 h)
+     */
+    readonly seconds?: number;
+    /**
+     * How often to check the alarms during retention, in seconds (1–86,400).
+     * @default 300
+     */
+    readonly pollSeconds?: number;
+  };
+  /** The release alarms created for green. */
+  readonly alarms?: {
+    /**
+     * Error rate that breaches, as a fraction (0 < x < 1).
+     * @default 0.05 (5 %)
+     */
+    readonly errorRateThreshold?: number;
+    /**
+     * Alarm window in seconds: 10, 20, 30 or a multiple of 60.
+     * @default 600 (10 min)
+     */
+    readonly periodSeconds?: number;
+    /**
+     * p95 duration that breaches, in milliseconds.
+     * @default 10000 (10 s)
+     */
+    readonly latencyP95Ms?: number;
+  };
+}
+
+/** An S3 location the smoke test may read golden sets from. */
+export interface GoldenSetLocation {
+  /** Bucket name (not an ARN). */
+  readonly bucketName: string;
+  /**
+   * Key prefix the smoke test may read under, e.g. `golden/`.
+   * @default '' (the whole bucket)
+   */
+  readonly prefix?: string;
+}
+
+export interface ReleaseOrchestratorProps {
+  /**
+   * The Lambda functions this orchestrator may release: functions, or their
+   * names in this stack's account and region. At least one. Releases of any
+   * other function are rejected by ValidateInput, and IAM allows nothing else.
+   */
+  readonly managedFunctions: lambda.IFunction[] | string[];
+  /**
+   * Where golden sets live; the smoke test gets `s3:GetObject` there only.
+   * @default - no S3 access (releases can still use inline smoke-test cases)
+   */
+  readonly goldenSetBuckets?: GoldenSetLocation[];
+  /**
+   * Name of the state machine; fixed so the lock can check its executions
+   * without a circular reference.
+   * @default 'cutover-release'
+   */
+  readonly stateMachineName?: string;
+  /**
+   * Prefix of the release alarms; Cutover creates and deletes only alarms
+   * whose names start with it.
+   * @default 'cutover-'
+   */
+  readonly alarmPrefix?: string;
+  /**
+   * Orchestrator-wide release defaults (`CUTOVER_DEFAULTS`).
+   * @default - built-in values: bake 600 s polled every 30 s, retention
+   * 172,800 s (48 h) polled every 300 s, release alarms at 5 % errors over
+   * 10 min and p95 10 s
+   */
+  readonly defaults?: ReleaseDefaults;
+  /**
+   * Log level of the handlers (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: CutoverLogLevel;
+  /**
+   * What happens to the ledger table (release history and locks) when it
+   * leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Blue-green releases of Lambda functions: a Step Functions Standard state
+ * machine (statemachine/release.asl.json) driving one small function per
+ * Task state, a DynamoDB ledger for locks and history, least-privilege roles.
+ */
+export class ReleaseOrchestrator extends Construct {
+  /** The release workflow. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** The ledger: per-target locks and the release history (`pk`, `sk`). */
+  public readonly table: dynamodb.Table;
+  /** The Task functions, keyed by folder under functions/ (`validate-input`, …). */
+  public readonly functions: Record<string, NodejsFunction>;
+  /** The state machine's execution log group (`/aws/vendedlogs/states/<name>`). */
+  public readonly logGroup: logs.LogGroup;
+
+  public constructor(scope: Construct, id: string, props: ReleaseOrchestratorProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const stateMachineName = props.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME;
+    const alarmPrefix = props.alarmPrefix ?? DEFAULT_ALARM_PREFIX;
+    const managed = managedFunctionsOf(stack, props.managedFunctions);
+    validateName('stateMachineName', stateMachineName, /^[A-Za-z0-9_-]{1,80}$/, 'letters, digits, - and _, at most 80');
+    validateName('alarmPrefix', alarmPrefix, /^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, ., - and _ (no wildcard), 1 to 200');
+    const defaults = normalizeDefaults(props.defaults);
+    const goldenSets = (props.goldenSetBuckets ?? []).map(validateGoldenSet);
+
+    this.table = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.removalPolicy ?? DEFAULT_TABLE_REMOVAL_POLICY,
+    });
+
+    const scopeArns: PermissionScope = {
+      tableArn: this.table.tableArn,
+      executionsArn: stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      functionArns: managed.map((m) => m.arn),
+      functionVersionArns: managed.map((m) => `${m.arn}:*`),
+      releaseAlarmsArn: stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: `${alarmPrefix}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      goldenSetObjectArns: goldenSets.map((g) =>
+        stack.formatArn({
+          service: 's3',
+          region: '',
+          account: '',
+          resource: g.bucketName,
+          resourceName: `${g.prefix}*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      ),
+    };
+
+    const environment: Record<string, string> = {
+      LEDGER_TABLE_NAME: this.table.tableName,
+      POWERTOOLS_SERVICE_NAME: 'cutover',
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
+      CUTOVER_ALARM_PREFIX: alarmPrefix,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const validateInputEnvironment: Record<string, string> = {
+      CUTOVER_MANAGED_FUNCTIONS: stack.toJsonString(managed.map((m) => m.name)),
+      // Lambda does not tell a function its account: ValidateInput rejects targets of other accounts.
+      CUTOVER_ACCOUNT_ID: stack.account,
+      ...(defaults ? { CUTOVER_DEFAULTS: stack.toJsonString(defaults) } : {}),
+    };
+
+    const functions: Record<string, NodejsFunction> = {};
+    for (const spec of TASK_FUNCTIONS) {
+      functions[spec.folder] = this.buildFunction(spec, scopeArns, {
+        ...environment,
+        ...(spec.folder === 'validate-input' ? validateInputEnvironment : {}),
+      });
+    }
+    this.functions = functions;
+
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+      retention: LOG_RETENTION,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(checkPlaceholders(ASL_FILE)),
+      definitionSubstitutions: Object.fromEntries(
+        TASK_FUNCTIONS.map((spec) => [spec.substitution, functions[spec.folder].functionArn]),
+      ),
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // fromFile gives the CDK no Task states to infer permissions from.
+    for (const spec of TASK_FUNCTIONS) functions[spec.folder].grantInvoke(this.stateMachine);
+
+    acknowledgeWildcardResources(
+      this.stateMachine,
+      ['*'],
+      'Step Functions needs logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, ' +
+        'PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups, and X-Ray PutTraceSegments, PutTelemetryRecords, ' +
+        'GetSamplingRules and GetSamplingTargets, on "*" to deliver execution logs and traces; none of them supports resource-level permissions.',
+    );
+    acknowledgeWildcardResources(
+      this.stateMachine,
+      TASK_FUNCTIONS.map((spec) => `${functions[spec.folder].functionArn}:*`),
+      "grantInvoke covers the versions and aliases of Cutover's own Task functions (function ARN + ':*'); " +
+        'the ASL invokes the unqualified ARNs and no other function is reachable.',
+    );
+  }
+
+  private buildFunction(spec: TaskFunctionSpec, scopeArns: PermissionScope, environment: Record<string, string>): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${spec.task}Logs`, { retention: LOG_RETENTION });
+    const role = new iam.Role(this, `${spec.task}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${spec.description} (execution role)`,
+    });
+    // The basic execution permissions, for its own log group only (no AWS managed policy).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const statements = [...ledgerStatements(spec.ledger, scopeArns), ...spec.permissions.flatMap((p) => statementsFor(p, scopeArns))];
+    for (const statement of statements) role.addToPrincipalPolicy(statement);
+
+    const fn = new NodejsFunction(this, spec.task, {
+      ...FUNCTION_DEFAULTS,
+      description: spec.description,
+      entry: requireFile(path.join(PROJECT_ROOT, 'functions', spec.folder, 'handler.ts')),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      timeout: spec.timeout ?? FUNCTION_DEFAULTS.timeout,
+      role,
+      logGroup,
+      environment,
+      bundling: BUNDLING_DEFAULTS,
+    });
+
+    acknowledge(
+      fn,
+      'AwsSolutions-L1',
+      'Pinned to nodejs22.x on purpose: the handlers, @middy/core 6 and the bundled SDK are built and tested for Node 22 (esbuild target node22); ' +
+        'moving to a newer runtime is a deliberate, tested change rather than a silent one.',
+    );
+    acknowledgeWildcardResources(
+      role,
+      ['*'],
+      spec.permissions.includes('cloudwatch:describe-alarms')
+        ? 'Only read-only or telemetry actions are on "*": cloudwatch:DescribeAlarms (read-only) and the X-Ray PutTraceSegments / ' +
+            'PutTelemetryRecords added by active tracing; none of them supports resource-level permissions.'
+        : 'Only the X-Ray PutTraceSegments / PutTelemetryRecords actions added by active tracing are on "*"; X-Ray does not support ' +
+            'resource-level permissions for them.',
+    );
+    const granted = new Set(statements.flatMap((s) => s.resources));
+    for (const [resources, reason] of scopedWildcardReasons(scopeArns)) {
+      acknowledgeWildcardResources(role, resources.filter((r) => granted.has(r)), reason);
+    }
+    return fn;
+  }
+}
+
+/** The scoped wildcards a role may hold, each with why it cannot be narrower. */
+function scopedWildcardReasons(scopeArns: PermissionScope): [readonly string[], string][] {
+  return [
+    [
+      scopeArns.functionVersionArns,
+      'Versions and aliases of the managed functions only ("<function ARN>:*"): a release publishes, invokes, shifts and retires ' +
+        'versions whose numbers are unknown at deploy time.',
+    ],
+    [
+      [scopeArns.releaseAlarmsArn],
+      'Release alarms only ("alarm:<alarmPrefix>*"): their names derive from the execution name, unknown at deploy time; ' +
+        'Cutover never creates or deletes an alarm outside its prefix.',
+    ],
+    [
+      [scopeArns.executionsArn],
+      'Executions of this state machine only ("execution:<stateMachineName>:*"): AcquireLock checks whether the execution ' +
+        'holding a lock is still running; execution names are unknown at deploy time.',
+    ],
+    [
+      scopeArns.goldenSetObjectArns,
+      'Golden-set objects only ("<bucket>/<prefix>*", read-only s3:GetObject): the golden set to read is named in each release input.',
+    ],
+  ];
+}
+
+interface ManagedFunction {
+  readonly name: string;
+  readonly arn: string;
+}
+
+function managedFunctionsOf(stack: Stack, managed: lambda.IFunction[] | string[] | undefined): ManagedFunction[] {
+  if (!Array.isArray(managed) || managed.length === 0) {
+    throw new Error(
+      'ReleaseOrchestrator: managedFunctions must list at least one Lambda function (a function or its name), ' +
+        "e.g. managedFunctions: ['ai-handler']; Cutover only releases the functions it is given.",
+    );
+  }
+  const seen = new Map<string, ManagedFunction>();
+  for (const item of managed as (lambda.IFunction | string)[]) {
+    if (typeof item === 'string') {
+      validateName('managedFunctions', item, /^[A-Za-z0-9_-]{1,64}$/, 'Lambda function names (letters, digits, - and _, at most 64), not ARNs');
+      const arn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: item, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      seen.set(item, { name: item, arn });
+    } else {
+      // A version or an alias is an IFunction too: manage the function behind it.
+      const fn = (item as Partial<lambda.IVersion>).lambda ?? item;
+      seen.set(fn.functionArn, { name: fn.functionName, arn: fn.functionArn });
+    }
+  }
+  return [...seen.values()];
+}
+
+function validateName(prop: string, value: string, pattern: RegExp, expected: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (!pattern.test(value)) {
+    throw new Error(`ReleaseOrchestrator: ${prop} must be ${expected}; got ${JSON.stringify(value)}`);
+  }
+}
+
+function validateGoldenSet(location: GoldenSetLocation): Required<GoldenSetLocation> {
+  const bucketName = location.bucketName;
+  validateName('goldenSetBuckets[].bucketName', bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (not an ARN or URI)');
+  const prefix = (location.prefix ?? '').replace(/^\/+/, '');
+  if (!Token.isUnresolved(prefix) && /[*?]/.test(prefix)) {
+    throw new Error(`ReleaseOrchestrator: goldenSetBuckets[].prefix must not contain wildcards; got ${JSON.stringify(location.prefix)}`);
+  }
+  return { bucketName, prefix };
+}
+
+type Range = { readonly min: number; readonly max: number; readonly int: boolean; readonly exclusive?: boolean };
+
+const DEFAULT_RANGES: Record<string, Record<string, Range>> = {
+  bake: { seconds: { min: 0, max: 86_400, int: true }, pollSeconds: { min: 1, max: 3_600, int: true } },
+  retention: { seconds: { min: 0, max: 30 * 86_400, int: true }, pollSeconds: { min: 1, max: 86_400, int: true } },
+  alarms: {
+    errorRateThreshold: { min: 0, max: 1, int: false, exclusive: true },
+    periodSeconds: { min: 10, max: 86_400, int: true },
+    latencyP95Ms: { min: 1, max: 900_000, int: true },
+  },
+};
+
+/**
+ * The defaults with empty groups dropped, checked against the same bounds as
+ * the release input (so a typo fails `cdk synth`, not the first release);
+ * undefined when nothing is set.
+ */
+export function normalizeDefaults(defaults: ReleaseDefaults | undefined): ReleaseDefaults | undefined {
+  if (!defaults) return undefined;
+  const out: Record<string, Record<string, number>> = {};
+  for (const [group, values] of Object.entries(defaults as Record<string, Record<string, number | undefined> | undefined>)) {
+    const ranges = DEFAULT_RANGES[group];
+    if (!ranges) throw new Error(`ReleaseOrchestrator: defaults.${group} is not a release default (use bake, retention or alarms)`);
+    for (const [key, value] of Object.entries(values ?? {})) {
+      if (value === undefined) continue;
+      const range = ranges[key];
+      if (!range) {
+        throw new Error(`ReleaseOrchestrator: defaults.${group}.${key} is not a release default (use ${Object.keys(ranges).join(', ')})`);
+      }
+      if (!Token.isUnresolved(value)) checkRange(`defaults.${group}.${key}`, value, range);
+      (out[group] ??= {})[key] = value;
+    }
+  }
+  const period = out.alarms?.periodSeconds;
+  if (period !== undefined && !Token.isUnresolved(period) && ![10, 20, 30].includes(period) && period % 60 !== 0) {
+    throw new Error(`ReleaseOrchestrator: defaults.alarms.periodSeconds must be 10, 20, 30 or a multiple of 60 (CloudWatch periods); got ${period}`);
+  }
+  return Object.keys(out).length === 0 ? undefined : (out as ReleaseDefaults);
+}
+
+function checkRange(name: string, value: number, range: Range): void {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (!range.int || Number.isInteger(value)) &&
+    (range.exclusive ? value > range.min && value < range.max : value >= range.min && value <= range.max);
+  if (!ok) {
+    const bounds = range.exclusive ? `strictly between ${range.min} and ${range.max}` : `from ${range.min} to ${range.max}`;
+    throw new Error(`ReleaseOrchestrator: ${name} must be ${range.int ? 'an integer' : 'a number'} ${bounds}; got ${JSON.stringify(value)}`);
+  }
+}
+
+/** The `${Name}` placeholders of an ASL document, sorted. */
+export function aslPlaceholders(asl: string): string[] {
+  return [...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]))].sort();
+}
+
+/**
+ * The ASL file, once each of its placeholders has a function and each function
+ * a placeholder: CloudFormation would accept a mismatch and leave a literal
+ * `${…}` as a Task resource, which fails only when the state machine is created.
+ */
+function checkPlaceholders(file: string): string {
+  const placeholders = aslPlaceholders(fs.readFileSync(requireFile(file), 'utf8'));
+  const substitutions = TASK_FUNCTIONS.map((spec) => spec.substitution);
+  const unbound = placeholders.filter((p) => !substitutions.includes(p));
+  const unused = substitutions.filter((s) => !placeholders.includes(s));
+  if (unbound.length > 0 || unused.length > 0) {
+    throw new Error(
+      `ReleaseOrchestrator: ${path.relative(PROJECT_ROOT, file)} and the Task functions (infra/defaults.ts) disagree: ` +
+        [
+          unbound.length > 0 ? `placeholders without a function: ${unbound.map((p) => '${' + p + '}').join(', ')}` : '',
+          unused.length > 0 ? `functions without a placeholder: ${unused.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+    );
+  }
+  return file;
+}
+
+function requireFile(file: string): string {
+  if (!fs.existsSync(file)) {
+    throw new Error(`ReleaseOrchestrator: ${path.relative(PROJECT_ROOT, file)} is missing (the construct builds from this repository's files)`);
+  }
+  return file;
+}
