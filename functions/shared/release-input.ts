@@ -95,6 +95,8 @@ export const goldenSetSchema = z.strictObject({
   outputSchema: z.record(z.string(), z.unknown()).optional(),
   minSchemaValidRate: z.number().min(0).max(1).default(1),
   maxPassRateDrop: z.number().min(0).max(1).default(0.02),
+  /** Only without a blue baseline (compareWithBlue false, or a first release): green's pass rate must reach this. */
+  minPassRate: z.number().min(0).max(1).optional(),
   latencyP95Ms: z.number().int().positive().max(900_000).default(10_000),
   concurrency: z.number().int().min(1).max(32).default(8),
   compareWithBlue: z.boolean().default(true),

@@ -1,0 +1,68 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { clients } from '../../functions/shared/clients';
+import { releaseInputSchema } from '../../functions/shared/release-input';
+import { BUDGET, historyBudget } from '../../statemachine/history-budget';
+import { startLedgerTable } from '../support/dynalite';
+import { FakeCloudWatch } from '../support/fake-cloudwatch';
+import { FakeLambda } from '../support/fake-lambda';
+import { runRelease } from '../support/run-release';
+
+/**
+ * The history budget of statemachine/README.md, checked by running the real
+ * definition with production durations (waits skipped) and counting the
+ * events Step Functions would write.
+ */
+let table: Awaited<ReturnType<typeof startLedgerTable>>;
+const lambda = new FakeLambda();
+const cloudwatch = new FakeCloudWatch();
+mockClient(SFNClient).on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });
+
+beforeAll(async () => {
+  table = await startLedgerTable('cutover-budget-test');
+});
+afterAll(async () => {
+  clients.dynamo().destroy();
+  await table.stop();
+});
+
+const defaultRelease = { target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' } } as const;
+
+describe('execution history budget', () => {
+  it('a default release (10 min bake polled every 30 s, 48 h retention polled every 300 s) stays under 10,000 events', async () => {
+    // Prepare
+    lambda.seed('production');
+    lambda.code = `code-${Math.random()}`; // a new build on $LATEST
+    const spec = releaseInputSchema.parse(defaultRelease);
+    // Act
+    const run = await runRelease(defaultRelease);
+    // Assess
+    expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    const budget = historyBudget(spec);
+    expect(run.visited.filter((s) => s === 'CheckAlarms')).toHaveLength(20 + 576);
+    expect(run.historyEvents).toBe(budget.events);
+    expect(budget.events).toBeLessThan(BUDGET);
+  }, 120_000);
+
+  it('a canary release costs what the formula says', async () => {
+    // Prepare
+    lambda.seed('production');
+    lambda.code = `code-${Math.random()}`; // a new build on $LATEST
+    const input = { ...defaultRelease, strategy: { type: 'canary', steps: [10, 50], stepSeconds: 300 }, retention: { seconds: 3600, pollSeconds: 300 } };
+    // Act
+    const run = await runRelease(input);
+    // Assess
+    expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    expect(run.historyEvents).toBe(historyBudget(releaseInputSchema.parse(input)).events);
+  }, 60_000);
+
+  it('durations that would blow the budget are rejected before anything starts', async () => {
+    // Prepare
+    const input = { ...defaultRelease, retention: { seconds: 172_800, pollSeconds: 10 } };
+    // Act
+    const run = await runRelease(input);
+    // Assess
+    expect(run.error).toBe('InvalidReleaseInput');
+    expect(run.cause).toMatch(/retention\.pollSeconds: these durations need about \d+ execution history events/);
+  });
+});
