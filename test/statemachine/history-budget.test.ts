@@ -15,7 +15,7 @@ import { runRelease } from '../support/run-release';
  */
 let table: Awaited<ReturnType<typeof startLedgerTable>>;
 const lambda = new FakeLambda();
-const cloudwatch = new FakeCloudWatch();
+new FakeCloudWatch(); // mocks CloudWatch: release alarms start OK
 mockClient(SFNClient).on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });
 
 beforeAll(async () => {

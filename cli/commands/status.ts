@@ -1,0 +1,54 @@
+import type { Target } from '../../functions/shared/release-input';
+import { targetKey } from '../../functions/shared/release-input';
+import { routerFor } from '../../functions/shared/routers';
+import type { CliClients } from '../config';
+
+export interface TargetStatus {
+  target: string;
+  split: Record<string, number>;
+  running: null | {
+    releaseId: string;
+    executionArn: string;
+    startedAt: string;
+    blueVersion?: string;
+    greenVersion?: string;
+    phase?: string;
+    greenPercent?: number;
+    lastVerdict?: string;
+    retentionEndsAt?: string;
+    retentionLeftSeconds?: number;
+  };
+  last: null | { releaseId: string; status: string; endedAt?: string; cause?: string };
+}
+
+/** The live split from the router, and the running (or last) release from the ledger. */
+export async function readStatus(clients: CliClients, target: Target, now = Date.now()): Promise<TargetStatus> {
+  const key = targetKey(target);
+  const router = routerFor(target, { lambda: () => clients.lambda });
+  const [split, lock, releases] = await Promise.all([
+    router.currentSplit({ blue: '', green: '', createdGreen: false }),
+    clients.ledger.getLock(key),
+    clients.ledger.listReleases(key, 20),
+  ]);
+  const current = lock ? releases.find((r) => r.releaseId === lock.releaseId) : undefined;
+  const last = releases.find((r) => r.status !== 'Running');
+  return {
+    target: key,
+    split,
+    running: current
+      ? {
+          releaseId: current.releaseId,
+          executionArn: current.executionArn,
+          startedAt: current.startedAt,
+          blueVersion: current.blueVersion,
+          greenVersion: current.greenVersion,
+          phase: current.phase,
+          greenPercent: current.greenPercent,
+          lastVerdict: current.lastVerdict,
+          retentionEndsAt: current.retentionEndsAt,
+          retentionLeftSeconds: current.retentionEndsAt ? Math.max(0, Math.round((Date.parse(current.retentionEndsAt) - now) / 1000)) : undefined,
+        }
+      : null,
+    last: last ? { releaseId: last.releaseId, status: last.status, endedAt: last.endedAt, cause: last.outcome?.cause } : null,
+  };
+}

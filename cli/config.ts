@@ -1,0 +1,61 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Ledger } from '../functions/shared/ledger';
+import { UsageError } from './errors';
+
+/** Options every command shares; flags win over the environment. */
+export interface GlobalOptions {
+  endpoint?: string;
+  region?: string;
+  stateMachineArn?: string;
+  table?: string;
+  json?: boolean;
+}
+
+export interface CliConfig {
+  region: string;
+  endpoint?: string;
+  stateMachineArn: string;
+  tableName: string;
+  json: boolean;
+}
+
+/** The sandbox's fixed account (sandbox/index.ts) and default names (sandbox/deploy-orchestrator.ts). */
+const SANDBOX_ACCOUNT = '000000000000';
+
+export function resolveConfig(o: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const endpoint = o.endpoint ?? env.AWS_ENDPOINT_URL;
+  const region = o.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (endpoint ? 'us-east-1' : undefined);
+  if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
+  const stateMachineArn =
+    o.stateMachineArn ??
+    env.CUTOVER_STATE_MACHINE_ARN ??
+    (endpoint ? `arn:aws:states:${region}:${SANDBOX_ACCOUNT}:stateMachine:cutover-release` : undefined);
+  if (!stateMachineArn) {
+    throw new UsageError('no state machine: pass --state-machine-arn or set CUTOVER_STATE_MACHINE_ARN (the StateMachineArn output of the Cutover stack)');
+  }
+  const tableName = o.table ?? env.CUTOVER_LEDGER_TABLE ?? (endpoint ? 'cutover-ledger' : undefined);
+  if (!tableName) throw new UsageError('no ledger table: pass --table or set CUTOVER_LEDGER_TABLE (the LedgerTableName output of the Cutover stack)');
+  return { region, endpoint, stateMachineArn, tableName, json: Boolean(o.json) };
+}
+
+/** AWS clients for the CLI: the same SDK calls against AWS or the sandbox. */
+export function cliClients(config: CliConfig) {
+  const base = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) };
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(base), { marshallOptions: { removeUndefinedValues: true } });
+  const lambda = new LambdaClient(base);
+  return {
+    sfn: new SFNClient(base),
+    lambda,
+    dynamo,
+    ledger: new Ledger(dynamo, config.tableName),
+    destroy() {
+      this.sfn.destroy();
+      lambda.destroy();
+      dynamo.destroy();
+    },
+  };
+}
+export type CliClients = ReturnType<typeof cliClients>;

@@ -1,0 +1,149 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+
+/** One line of progress, the way the Step Functions console would show it. */
+export interface ProgressEvent {
+  at: string;
+  kind: 'state' | 'retry' | 'end';
+  state?: string;
+  text: string;
+  /** The state's result, for --json consumers. */
+  result?: unknown;
+}
+
+export interface ExecutionEnd {
+  executionArn: string;
+  status: string;
+  error?: string;
+  cause?: string;
+  output?: Record<string, unknown>;
+}
+
+/** Where each Task writes its result (ResultPath in release.asl.json). */
+const RESULT_KEY: Record<string, string> = {
+  ValidateInput: 'release',
+  AcquireLock: 'lock',
+  PrepareGreen: 'green',
+  SmokeTestGreen: 'smoke',
+  ArmAlarms: 'alarms',
+  ShiftTraffic: 'progress',
+  CheckAlarms: 'progress',
+  RollBackToBlue: 'rollback',
+  Decommission: 'decommission',
+  ReleaseLock: 'unlock',
+  RecordOutcome: 'outcome',
+};
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function seconds(n: number): string {
+  if (n >= 3600) return `${(n / 3600).toFixed(1)} h`;
+  if (n >= 120) return `${Math.round(n / 60)} min`;
+  return `${n} s`;
+}
+
+/** A readable summary of one state's result. */
+export function describeResult(state: string, r: Obj | undefined): string {
+  if (!r) return '';
+  switch (state) {
+    case 'ValidateInput': {
+      const s = r.spec;
+      const strategy = s.strategy.type === 'canary' ? `canary ${s.strategy.steps.join(' → ')} → 100 %` : 'all at once';
+      return `${r.targetKey}: ${strategy}, bake ${seconds(s.bake.seconds)} (poll ${s.bake.pollSeconds} s), retention ${seconds(s.retention.seconds)} (poll ${s.retention.pollSeconds} s)`;
+    }
+    case 'AcquireLock':
+      return r.tookOverFrom ? `lock taken over from ${r.tookOverFrom}` : 'lock taken';
+    case 'PrepareGreen':
+      return `green = version ${r.green}${r.createdGreen ? ' (new)' : ''}, blue = version ${r.blue}`;
+    case 'SmokeTestGreen':
+      return `${r.passed} smoke cases passed${r.quality ? `; ${r.quality.verdict.summary}` : ''}`;
+    case 'ArmAlarms':
+      return `${r.names.length} alarms watched (${r.created.length} created for this release)${r.preexisting.length ? `; already in ALARM, ignored until they clear: ${r.preexisting.join(', ')}` : ''}`;
+    case 'ShiftTraffic':
+      return `traffic: ${r.greenPercent} % green, ${100 - r.greenPercent} % blue — ${r.phase} for ${seconds(r.phaseSeconds)}`;
+    case 'CheckAlarms': {
+      const left = r.next === 'Wait' ? `, ${seconds(r.remainingSeconds)} of ${r.phase} left` : '';
+      return `${r.verdict}${left}${r.next !== 'Wait' ? ` → ${r.next}` : ''}${r.reason ? `: ${r.reason}` : ''}`;
+    }
+    case 'RollBackToBlue':
+      return `100 % back on blue = version ${r.restored} (${r.trigger}: ${r.reason})`;
+    case 'Decommission':
+      return `removed ${r.removed.length ? r.removed.join(', ') : 'nothing'}${r.kept.length ? `; kept ${r.kept.map((k: Obj) => `${k.what} (${k.why})`).join(', ')}` : ''}`;
+    case 'ReleaseLock':
+      return r.released ? 'lock released' : 'lock not held by this release';
+    case 'RecordOutcome':
+      return `${r.status}${r.cause ? `: ${r.cause}` : ''}`;
+    default:
+      return '';
+  }
+}
+
+function parse(text: string | undefined): Obj | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as Obj;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CheckAlarms lines repeat every poll: report only when something changes. */
+function checkKey(r: Obj | undefined): string {
+  return r ? `${r.verdict}|${r.phase}|${r.next}|${r.greenPercent}` : '';
+}
+
+export interface FollowOptions {
+  pollMs?: number;
+  /** Give up following (the execution keeps running) after this long. */
+  timeoutMs?: number;
+  onEvent?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Follow an execution from its history until it ends: each state exited, each
+ * retry, each change of alarm verdict or phase. History is read page by page
+ * from where the last read stopped.
+ */
+export async function followExecution(sfn: SFNClient, executionArn: string, options: FollowOptions = {}): Promise<ExecutionEnd> {
+  const pollMs = options.pollMs ?? 1000;
+  const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
+  let seen = 0;
+  let lastCheck = '';
+  const emit = (e: ProgressEvent) => options.onEvent?.(e);
+  for (;;) {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000, includeExecutionData: true }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    for (const e of events.slice(seen)) {
+      const at = (e.timestamp ?? new Date()).toISOString();
+      if (e.type === 'TaskStateExited' && e.stateExitedEventDetails) {
+        const state = e.stateExitedEventDetails.name!;
+        const result = parse(e.stateExitedEventDetails.output)?.[RESULT_KEY[state] ?? ''];
+        if (state === 'CheckAlarms') {
+          const key = checkKey(result);
+          if (key === lastCheck) continue;
+          lastCheck = key;
+        }
+        emit({ at, kind: 'state', state, text: describeResult(state, result), result });
+      } else if (e.type === 'LambdaFunctionFailed' || e.type === 'LambdaFunctionTimedOut') {
+        const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
+        emit({ at, kind: 'retry', text: `attempt failed: ${d?.error ?? e.type}${d?.cause ? ` — ${d.cause.slice(0, 200)}` : ''}` });
+      }
+    }
+    seen = events.length;
+    const done = events.find((e) => e.type === 'ExecutionSucceeded' || e.type === 'ExecutionFailed' || e.type === 'ExecutionAborted' || e.type === 'ExecutionTimedOut');
+    if (done) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      const output = parse(d.output);
+      const end: ExecutionEnd = { executionArn, status: d.status ?? done.type!, error: d.error, cause: d.cause, output };
+      emit({ at: (done.timestamp ?? new Date()).toISOString(), kind: 'end', text: `${end.status}${end.error ? ` ${end.error}` : ''}${end.cause ? `: ${end.cause}` : ''}` });
+      return end;
+    }
+    if (Date.now() > deadline || options.signal?.aborted) return { executionArn, status: 'RUNNING' };
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -1,0 +1,177 @@
+import '../sandbox/polyfills';
+import { Command, Option } from 'commander';
+import { manualRollback, NothingToRollBack } from '../functions/shared/manual-rollback';
+import { routerFor } from '../functions/shared/routers';
+import { cliClients, resolveConfig, type GlobalOptions } from './config';
+import { EXIT, exitCodeOf, UsageError } from './errors';
+import type { ProgressEvent } from './follow';
+import { duration, splitText, table } from './format';
+import { readHistory } from './commands/history';
+import { buildReleaseInput, type ReleaseFlags } from './commands/release-input';
+import { runRelease } from './commands/release';
+import { readStatus } from './commands/status';
+import { parseTarget } from './target';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const time = (iso: string) => iso.slice(11, 19);
+
+function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+function progressPrinter(json: boolean) {
+  return (e: ProgressEvent): void => {
+    if (json) out(JSON.stringify(e));
+    else if (e.kind === 'state') out(`  ${time(e.at)}  ${(e.state ?? '').padEnd(15)} ${e.text}`);
+    else if (e.kind === 'retry') out(`  ${time(e.at)}  ${''.padEnd(15)} ↻ ${e.text}`);
+  };
+}
+
+const program = new Command('cutover')
+  .description('Blue-green releases for AI services on AWS: start, follow, roll back and audit releases run by the Cutover state machine.')
+  .option('--endpoint <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566 (default: AWS_ENDPOINT_URL, else AWS)')
+  .option('--region <region>', 'AWS region (default: AWS_REGION)')
+  .option('--state-machine-arn <arn>', 'the Cutover state machine (default: CUTOVER_STATE_MACHINE_ARN; the sandbox one with --endpoint)')
+  .option('--table <name>', 'the ledger table (default: CUTOVER_LEDGER_TABLE; cutover-ledger with --endpoint)')
+  .option('--json', 'machine-readable output (one JSON object per line)')
+  .showHelpAfterError();
+
+program
+  .command('release')
+  .description('start a release and follow it to its outcome')
+  .argument('[target]', 'FUNCTION:ALIAS, e.g. ai-handler:production (or "target" in --input)')
+  .option('-i, --input <file>', 'release input JSON (as pasted in the console); "-" reads stdin; flags override it')
+  .option('-a, --artifact <uri>', 'model artifact URI set on $LATEST before publishing (s3://, file://, https://)')
+  .option('--env-var <name>', 'environment variable that carries the artifact URI (default MODEL_URI)')
+  .option('--canary <steps>', 'canary percentages before 100 %, e.g. 10,50 (default: all at once)')
+  .option('--step-seconds <s>', 'bake per canary step (default 300)')
+  .option('--bake <s>', 'bake at 100 % in seconds (default 600)')
+  .option('--bake-poll <s>', 'alarm poll during the bake (default 30)')
+  .option('--retention <s>', 'how long blue is kept as the rollback target (default 172800)')
+  .option('--retention-poll <s>', 'alarm poll during retention (default 300)')
+  .option('-g, --golden-set <uri>', 'golden set (JSON Lines in S3) scored on green against blue')
+  .option('--alarm <name...>', 'your CloudWatch alarms to watch besides the release alarms')
+  .option('--period <s>', 'window of the release alarms: 10, 20, 30 or a multiple of 60 (default 600)')
+  .option('-d, --description <text>', 'what this release changes, for the history')
+  .option('--name <name>', 'execution name (default FUNCTION-ALIAS-<time>); the same name and input reattach to a running release')
+  .option('--no-wait', 'start and return the execution ARN without following it')
+  .addOption(new Option('--poll-ms <ms>', 'how often to read the execution history').default('1000'))
+  .action(async (targetText: string | undefined, flags: ReleaseFlags & { name?: string; wait: boolean; pollMs: string }, cmd: Command) => {
+    const config = resolveConfig(globals(cmd));
+    const input = buildReleaseInput(targetText, flags);
+    const clients = cliClients(config);
+    try {
+      const run = await runRelease(clients, config, input, {
+        name: flags.name,
+        wait: flags.wait,
+        pollMs: Number(flags.pollMs),
+        onEvent: progressPrinter(config.json),
+        onStarted: (s) =>
+          config.json
+            ? out(JSON.stringify({ kind: 'started', executionArn: s.executionArn, name: s.name, reattached: !s.started }))
+            : out(`▶ ${s.started ? 'started' : 'following'} ${s.name}\n  ${s.executionArn}`),
+      });
+      if (config.json) out(JSON.stringify({ kind: 'result', executionArn: run.executionArn, outcome: run.outcome, error: run.end.error, cause: run.end.cause }));
+      else if (run.outcome === 'Running') out('Started; follow it with `cutover status`.');
+      else out(`${run.outcome === 'Succeeded' ? '✔' : '✘'} ${run.outcome}${run.end.error ? ` (${run.end.error})` : ''}${run.end.cause ? `: ${run.end.cause}` : ''}`);
+      process.exitCode = run.outcome === 'InputRejected' ? EXIT.usage : exitCodeOf(run.outcome);
+    } finally {
+      clients.destroy();
+    }
+  });
+
+program
+  .command('rollback')
+  .description('put 100 % of traffic back on blue now, and end the running release as RolledBack')
+  .argument('<target>', 'FUNCTION:ALIAS')
+  .option('-r, --reason <text>', 'why (kept in the history)', 'manual rollback')
+  .option('--by <who>', 'who asks (kept in the history)', process.env.USER ?? 'cli')
+  .action(async (targetText: string, flags: { reason: string; by: string }, cmd: Command) => {
+    const config = resolveConfig(globals(cmd));
+    const target = parseTarget(targetText);
+    const clients = cliClients(config);
+    try {
+      const r = await manualRollback(target, flags, { ledger: clients.ledger, router: (t) => routerFor(t, { lambda: () => clients.lambda }) });
+      if (config.json) out(JSON.stringify({ releaseId: r.release.releaseId, split: r.split, elapsedMs: r.elapsedMs }));
+      else {
+        out(`✔ ${splitText(r.split)} (in ${(r.elapsedMs / 1000).toFixed(2)} s)`);
+        out(`  release ${r.release.releaseId} will end as RolledBack at its next alarm check`);
+      }
+    } finally {
+      clients.destroy();
+    }
+  });
+
+program
+  .command('status')
+  .description('the live traffic split and the running release (phase, verdict, time left in retention)')
+  .argument('<target>', 'FUNCTION:ALIAS')
+  .action(async (targetText: string, _flags: object, cmd: Command) => {
+    const config = resolveConfig(globals(cmd));
+    const clients = cliClients(config);
+    try {
+      const s = await readStatus(clients, parseTarget(targetText));
+      if (config.json) {
+        out(JSON.stringify(s));
+        return;
+      }
+      out(`${s.target}: ${splitText(s.split)}`);
+      if (s.running) {
+        const r = s.running;
+        out(`running: ${r.releaseId} (blue ${r.blueVersion ?? '?'}, green ${r.greenVersion ?? '?'}), ${r.phase ?? 'preparing'}, green at ${r.greenPercent ?? 0} %, last verdict ${r.lastVerdict ?? '—'}`);
+        if (r.retentionLeftSeconds !== undefined) out(`retention: ${duration(r.retentionLeftSeconds * 1000)} left (ends ${r.retentionEndsAt}); \`cutover rollback ${targetText}\` goes back to blue now`);
+      } else out('no release running');
+      if (s.last) out(`last: ${s.last.releaseId} ${s.last.status}${s.last.cause ? ` — ${s.last.cause}` : ''}`);
+    } finally {
+      clients.destroy();
+    }
+  });
+
+program
+  .command('history')
+  .description('releases of a target, newest first: artifact, versions, who started it, outcome, duration')
+  .argument('<target>', 'FUNCTION:ALIAS')
+  .option('-n, --limit <n>', 'how many', '20')
+  .action(async (targetText: string, flags: { limit: string }, cmd: Command) => {
+    const config = resolveConfig(globals(cmd));
+    const clients = cliClients(config);
+    try {
+      const rows = await readHistory(clients, parseTarget(targetText), Number(flags.limit));
+      if (config.json) {
+        rows.forEach((r) => out(JSON.stringify(r)));
+        return;
+      }
+      out(
+        table(
+          ['started', 'release', 'by', 'artifact', 'blue→green', 'outcome', 'took', 'cause'],
+          rows.map((r) => [r.startedAt.slice(0, 19), r.releaseId, r.startedBy, r.artifact, `${r.blue ?? '?'}→${r.green ?? '?'}`, r.status, duration(r.durationMs), r.cause?.slice(0, 80)]),
+        ),
+      );
+    } finally {
+      clients.destroy();
+    }
+  });
+
+program
+  .command('sandbox')
+  .description('run the sandbox (AWS on localhost) in the foreground with the orchestrator deployed')
+  .option('-p, --port <port>', 'port on 127.0.0.1', '4566')
+  .option('--time-scale <n>', 'simulated seconds per wall second', '1')
+  .action(async (flags: { port: string; timeScale: string }) => {
+    const { runSandboxForeground } = await import('../sandbox/cli-entry');
+    await runSandboxForeground({ port: Number(flags.port), timeScale: Number(flags.timeScale), quiet: true });
+  });
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as Error;
+    process.stderr.write(`cutover: ${e.message}\n`);
+    process.exitCode = e instanceof UsageError ? EXIT.usage : e instanceof NothingToRollBack ? EXIT.usage : EXIT.error;
+  }
+}
+
+if (require.main === module) void main();

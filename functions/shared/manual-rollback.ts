@@ -1,0 +1,46 @@
+import type { Ledger, ReleaseItem } from './ledger';
+import type { Target } from './release-input';
+import { targetKey } from './release-input';
+import type { Green } from './release-state';
+import type { Split, TrafficRouter } from './routers';
+
+export interface ManualRollbackResult {
+  release: ReleaseItem;
+  split: Split;
+  /** Milliseconds from the request to the router showing 100 % on blue. */
+  elapsedMs: number;
+}
+
+export class NothingToRollBack extends Error {
+  public readonly name = 'NothingToRollBack';
+}
+
+/**
+ * A person's rollback: traffic goes back to blue now, through the router
+ * (seconds, not the next poll), then the running release is asked to end as
+ * RolledBack, which its next CheckAlarms does.
+ */
+export async function manualRollback(
+  target: Target,
+  request: { by: string; reason: string },
+  deps: { ledger: Ledger; router: (target: Target) => TrafficRouter; now?: () => number },
+): Promise<ManualRollbackResult> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const key = targetKey(target);
+  const lock = await deps.ledger.getLock(key);
+  if (!lock) throw new NothingToRollBack(`no release of ${key} is running: nothing to roll back (start a release of the version you want instead)`);
+  const releases = await deps.ledger.listReleases(key, 50);
+  const release = releases.find((r) => r.releaseId === lock.releaseId);
+  if (!release) throw new NothingToRollBack(`the running release ${lock.releaseId} of ${key} has no ledger record yet: try again in a few seconds`);
+  if (!release.blueVersion || !release.greenVersion) {
+    throw new NothingToRollBack(`release ${release.releaseId} has not prepared green yet: no traffic has moved, stop the execution instead`);
+  }
+  const green: Green = { blue: release.blueVersion, green: release.greenVersion, createdGreen: false };
+  const split = await deps.router(target).rollback(green);
+  await deps.ledger.requestManualRollback(
+    { targetKey: key, startedAt: release.startedAt, releaseId: release.releaseId },
+    { at: new Date(now()).toISOString(), by: request.by, reason: request.reason },
+  );
+  return { release, split, elapsedMs: now() - started };
+}
