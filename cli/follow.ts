@@ -1,9 +1,10 @@
+import { causeMessage } from '../functions/shared/cause';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** One line of progress, the way the Step Functions console would show it. */
 export interface ProgressEvent {
   at: string;
-  kind: 'state' | 'retry' | 'end';
+  kind: 'state' | 'retry' | 'failed' | 'end';
   state?: string;
   text: string;
   /** The state's result, for --json consumers. */
@@ -109,6 +110,8 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
   let seen = 0;
   let lastCheck = '';
+  /** The last failed attempt, until we know whether it is retried or caught. */
+  let failedAttempt: string | undefined;
   const emit = (e: ProgressEvent) => options.onEvent?.(e);
   for (;;) {
     const events: HistoryEvent[] = [];
@@ -122,7 +125,15 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
       const at = (e.timestamp ?? new Date()).toISOString();
       if (e.type === 'TaskStateExited' && e.stateExitedEventDetails) {
         const state = e.stateExitedEventDetails.name!;
-        const result = parse(e.stateExitedEventDetails.output)?.[RESULT_KEY[state] ?? ''];
+        const output = parse(e.stateExitedEventDetails.output);
+        const result = output?.[RESULT_KEY[state] ?? ''];
+        // Caught: the state's result is absent and the error sits where its Catch put it.
+        const caught = failedAttempt && !result ? failedAttempt : undefined;
+        failedAttempt = undefined;
+        if (caught) {
+          emit({ at, kind: 'failed', state, text: caught });
+          continue;
+        }
         if (state === 'CheckAlarms') {
           const key = checkKey(result);
           if (key === lastCheck) continue;
@@ -131,7 +142,11 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
         emit({ at, kind: 'state', state, text: describeResult(state, result), result });
       } else if (e.type === 'LambdaFunctionFailed' || e.type === 'LambdaFunctionTimedOut') {
         const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
-        emit({ at, kind: 'retry', text: `attempt failed: ${d?.error ?? e.type}${d?.cause ? ` — ${d.cause.slice(0, 200)}` : ''}` });
+        if (failedAttempt) emit({ at, kind: 'retry', text: `retried after ${failedAttempt}` });
+        failedAttempt = `${d?.error ?? e.type}: ${causeMessage(d?.cause).slice(0, 300)}`;
+      } else if (e.type === 'LambdaFunctionScheduled' && failedAttempt) {
+        emit({ at, kind: 'retry', text: `retrying after ${failedAttempt}` });
+        failedAttempt = undefined;
       }
     }
     seen = events.length;

@@ -26,6 +26,7 @@ function progressPrinter(json: boolean) {
     if (json) out(JSON.stringify(e));
     else if (e.kind === 'state') out(`  ${time(e.at)}  ${(e.state ?? '').padEnd(15)} ${e.text}`);
     else if (e.kind === 'retry') out(`  ${time(e.at)}  ${''.padEnd(15)} ↻ ${e.text}`);
+    else if (e.kind === 'failed') out(`  ${time(e.at)}  ${(e.state ?? '').padEnd(15)} ✘ ${e.text}`);
   };
 }
 

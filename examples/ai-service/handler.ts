@@ -1,3 +1,5 @@
+import middy from '@middy/core';
+import { outputSchemaValidation } from '../../functions/shared/middleware/output-schema';
 import { classify, parseRequest, type ClassifyRequest, type ClassifyResponse } from './classify';
 import { ModelNotConfigured } from './errors';
 import { createArtifactLoader, type ArtifactLoader } from './load-artifact';
@@ -28,5 +30,13 @@ export function createHandler(deps: HandlerDeps = {}): ClassifyHandler {
   };
 }
 
-/** Module scope: the artifact cache lives as long as the execution environment. */
-export const handler: ClassifyHandler = createHandler();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const outputSchema = require('./output.schema.json') as Record<string, unknown>;
+
+/**
+ * Module scope: the artifact cache lives as long as the execution environment.
+ * Every output is checked against output.schema.json and counted in the EMF
+ * metric Cutover/OutputSchemaValidationFailures (dimension ExecutedVersion),
+ * which Cutover's release alarm watches.
+ */
+export const handler = middy(createHandler()).use(outputSchemaValidation({ schema: outputSchema, onInvalid: 'pass-through' }));

@@ -1,4 +1,4 @@
-import { DeleteAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { thresholdsOf } from '../arm-alarms/arm-alarms';
 import { releaseKey, type Clock } from '../shared/deps';
 import type { Ledger } from '../shared/ledger';
@@ -11,6 +11,16 @@ export interface DecommissionDeps {
   cloudwatch: CloudWatchClient;
   alarmPrefix: string;
   now: Clock;
+}
+
+/** DeleteAlarms fails with ResourceNotFound on a name that does not exist: delete only what is there. */
+async function existingAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (let i = 0; i < names.length; i += 100) {
+    const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100) }));
+    for (const a of out.MetricAlarms ?? []) if (a.AlarmName) found.push(a.AlarmName);
+  }
+  return found;
 }
 
 /** A release that got through retention keeps green; any other keeps blue. */
@@ -32,10 +42,15 @@ export async function decommission(state: ReleaseState, deps: DecommissionDeps):
     const stateWithGreen = { ...state, green };
     for (const a of deps.router.releaseAlarms(state.release, green, thresholdsOf(stateWithGreen, deps.alarmPrefix))) alarmNames.add(a.AlarmName!);
   }
-  if (alarmNames.size > 0) {
-    // DeleteAlarms ignores names that do not exist, which makes it safe to repeat.
-    await deps.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [...alarmNames] }));
-    result.removed.push(...[...alarmNames].map((n) => `alarm ${n}`));
+  const existing = await existingAlarms(deps.cloudwatch, [...alarmNames]);
+  if (existing.length > 0) {
+    try {
+      await deps.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: existing }));
+    } catch (err) {
+      // Gone since we looked (a retry, or someone else): what we wanted.
+      if ((err as Error).name !== 'ResourceNotFound') throw err;
+    }
+    result.removed.push(...existing.map((n) => `alarm ${n}`));
   }
   let retired: string | null = null;
   if (green && deps.router) {

@@ -30,7 +30,9 @@ export function outcomeOf(state: ReleaseState): Outcome {
   }
   if (state.error) {
     const status: ReleaseStatus = state.error.Error === 'ReleaseInProgress' ? 'Rejected' : 'Failed';
-    return { status, error: state.error.Error, cause: `${causeMessage(state.error.Cause)}${blue ? ` No traffic moved.${live(blue)}` : ''}` };
+    const message = causeMessage(state.error.Cause).trim();
+    const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
+    return { status, error: state.error.Error, cause: `${sentence}${blue ? ` No traffic moved.${live(blue)}` : ''}` };
   }
   if (succeeded(state)) return { status: 'Succeeded' };
   return { status: 'Failed', error: 'ReleaseIncomplete', cause: 'the release ended without reaching decommission and without a recorded error' };

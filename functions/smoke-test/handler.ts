@@ -14,6 +14,8 @@ export const handler = taskHandler('SmokeTestGreen', stateWithGreenSchema, (stat
     router: routerFor(state.release.spec.target, clients),
     s3: clients.s3(),
     now: systemClock,
-    deadlineMs: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() - MARGIN_MS : undefined,
+    deadline: context?.getRemainingTimeInMillis
+      ? { atMs: performance.now() + context.getRemainingTimeInMillis() - MARGIN_MS, now: () => performance.now() }
+      : undefined,
   }),
 );

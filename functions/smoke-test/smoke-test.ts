@@ -22,8 +22,11 @@ export interface SmokeTestDeps {
   router: TrafficRouter;
   s3: S3Client;
   now: Clock;
-  /** Epoch ms after which no new golden-set case starts (the Lambda timeout, less a margin). */
-  deadlineMs?: number;
+  /**
+   * When to stop starting golden-set cases (the Lambda timeout, less a margin),
+   * on a monotonic clock: `Date` may be skewed (the sandbox compresses time).
+   */
+  deadline?: { atMs: number; now: () => number };
 }
 
 export interface SmokeTestResult {
@@ -36,9 +39,9 @@ export interface SmokeTestResult {
 async function runCases(cases: SmokeCase[], green: Green, router: TrafficRouter): Promise<number> {
   for (const c of cases) {
     const result = await router.invoke(green, 'green', c.input);
-    if (result.error) throw new SmokeTestFailed(`smoke case "${c.name}" failed on green ${green.green}: ${result.error}. No traffic has moved.`, c.name);
+    if (result.error) throw new SmokeTestFailed(`smoke case "${c.name}" failed on green ${green.green}: ${result.error}`, c.name);
     const check = checkAll(result.output, c.expect);
-    if (!check.pass) throw new SmokeTestFailed(`smoke case "${c.name}" failed on green ${green.green}: ${check.reason}. No traffic has moved.`, c.name);
+    if (!check.pass) throw new SmokeTestFailed(`smoke case "${c.name}" failed on green ${green.green}: ${check.reason}`, c.name);
   }
   return cases.length;
 }
@@ -55,7 +58,7 @@ async function runGoldenSet(spec: GoldenSetSpec, green: Green, deps: SmokeTestDe
   const schema = spec.outputSchema ?? set.outputSchema;
   const validateOutput = schema ? compileOutputSchema(schema) : undefined;
   const side = async (which: 'green' | 'blue') => {
-    const run = await mapBounded(set.cases, spec.concurrency, (c) => deps.router.invoke(green, which, c.input), { deadlineMs: deps.deadlineMs });
+    const run = await mapBounded(set.cases, spec.concurrency, (c) => deps.router.invoke(green, which, c.input), { deadlineMs: deps.deadline?.atMs, now: deps.deadline?.now });
     return new Map(set.cases.flatMap((c, i) => {
       const r = asCaseResult(run.outcomes[i] as never);
       return r ? [[c.id, r] as const] : [];
@@ -83,7 +86,7 @@ export async function smokeTest(state: StateWithGreen, deps: SmokeTestDeps): Pro
     quality ? { quality: { report: quality.report, verdict: quality.verdict } } : {},
   );
   if (quality && !quality.verdict.passed) {
-    throw new QualityGateFailed(`green ${state.green.green}: ${quality.verdict.summary}. No traffic has moved.`);
+    throw new QualityGateFailed(`green ${state.green.green}: ${quality.verdict.summary}`);
   }
   return { cases: spec.cases.length, passed, quality };
 }

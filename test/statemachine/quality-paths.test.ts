@@ -72,7 +72,7 @@ describe('AI-quality paths', () => {
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('QualityGateFailed');
     expect(run.cause).toMatch(/pass rate: green 0\.\d+ vs blue 0\.\d+ on 100 cases \(allowed drop 0\.02\); worst: \S+ label: expected/);
-    expect(run.cause).toContain('No traffic has moved');
+    expect(run.cause).toContain(`No traffic moved. 100 % of traffic is on version ${blue}.`);
     expect(lambda.calls.filter((c) => c.op === 'UpdateAlias')).toEqual([]);
     expect(lambda.split()).toEqual({ [blue]: 100 });
     const item = (await ledger.listReleases(TARGET, 1))[0];

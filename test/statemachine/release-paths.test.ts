@@ -93,7 +93,7 @@ describe('release state machine paths', () => {
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('SmokeTestFailed');
     expect(run.cause).toContain('"greeting"');
-    expect(run.cause).toContain('No traffic has moved');
+    expect(run.cause).toContain(`No traffic moved. 100 % of traffic is on version ${blue}.`);
     expect(ops()).not.toContain('UpdateAlias');
     expect(lambda.split()).toEqual({ [blue]: 100 });
     expect(lambda.versions.map((v) => v.version)).toEqual([blue]);

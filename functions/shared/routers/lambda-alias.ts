@@ -324,7 +324,9 @@ export class LambdaAliasRouter implements TrafficRouter {
     try {
       return await send();
     } catch (err) {
-      if (errorName(err) === 'PreconditionFailedException') {
+      // A stale RevisionId is PreconditionFailedException; a CodeSha256 that no longer matches $LATEST is InvalidParameterValueException.
+      const message = (err as Error)?.message ?? '';
+      if (errorName(err) === 'PreconditionFailedException' || (errorName(err) === 'InvalidParameterValueException' && /CodeSHA256/i.test(message))) {
         throw new ConcurrentModification(`${this.fn} changed while Cutover was updating it (${(err as Error).message}); the step will retry`, {
           cause: err,
         });

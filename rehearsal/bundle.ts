@@ -1,0 +1,40 @@
+import { build } from 'esbuild';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const BUNDLE_DIR = 'node_modules/.cache/cutover-sandbox';
+
+/**
+ * Bundle Lambda handlers with esbuild into one CommonJS file each, as the
+ * CDK's NodejsFunction does for Lambda. A bundled file loads in a fraction of
+ * the time the TypeScript sources take module by module, which keeps the
+ * sandbox's cold starts short. `entries` maps an output name (relative to
+ * BUNDLE_DIR, without extension) to a TypeScript entry (relative to repoRoot).
+ */
+export async function bundle(repoRoot: string, entries: Record<string, string>): Promise<void> {
+  await build({
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([out, entry]) => [out, path.join(repoRoot, entry)])),
+    outdir: path.join(repoRoot, BUNDLE_DIR),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // @middy/core 6 ships ESM only: prefer the module entry, esbuild converts it.
+    mainFields: ['module', 'main'],
+    keepNames: true, // ErrorEquals matches error.name
+    logLevel: 'warning',
+  });
+}
+
+/** The orchestrator's handlers and the example service; returns where the orchestrator's functions are, relative to repoRoot. */
+export async function bundleForSandbox(repoRoot: string): Promise<{ functionsDir: string; exampleHandler: string }> {
+  const functionsDir = path.join(repoRoot, 'functions');
+  const folders = readdirSync(functionsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(functionsDir, d.name, 'handler.ts')))
+    .map((d) => d.name);
+  await bundle(repoRoot, {
+    ...Object.fromEntries(folders.map((f) => [`functions/${f}/handler`, `functions/${f}/handler.ts`])),
+    'examples/ai-service/handler': 'examples/ai-service/handler.ts',
+  });
+  return { functionsDir: `${BUNDLE_DIR}/functions`, exampleHandler: `${BUNDLE_DIR}/examples/ai-service/handler.handler` };
+}

@@ -1,0 +1,68 @@
+import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { splitOf } from '../functions/shared/routers/lambda-alias';
+
+/**
+ * Watches one release from the outside, as an operator would: when did one of
+ * its alarms first read ALARM, and when did the alias next show 100 % on
+ * blue. Polls every `intervalMs` (wall time), bounded by `maxMs`.
+ */
+export class ReleaseObserver {
+  public alarmAt: number | null = null;
+  public alarmName: string | null = null;
+  public blueAt: number | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private readonly stopAt: number;
+
+  public constructor(
+    private readonly clients: { cloudwatch: CloudWatchClient; lambda: LambdaClient },
+    private readonly alarmPrefix: string,
+    private readonly target: { functionName: string; alias: string },
+    private readonly intervalMs = 50,
+    maxMs = 120_000,
+  ) {
+    this.stopAt = Date.now() + maxMs;
+  }
+
+  /** Blue is only known once the release has prepared green. */
+  public blue: string | undefined;
+
+  public start(): this {
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    return this;
+  }
+
+  public stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Wall seconds from the alarm to 100 % on blue, or null. */
+  public alarmToBlueSeconds(): number | null {
+    return this.alarmAt !== null && this.blueAt !== null ? (this.blueAt - this.alarmAt) / 1000 : null;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    if (Date.now() > this.stopAt) return this.stop();
+    this.busy = true;
+    try {
+      const now = Date.now();
+      if (this.alarmAt === null) {
+        const out = await this.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: this.alarmPrefix }));
+        const firing = out.MetricAlarms?.find((a) => a.StateValue === 'ALARM');
+        if (firing) {
+          this.alarmAt = now;
+          this.alarmName = firing.AlarmName ?? null;
+        }
+      } else if (this.blueAt === null && this.blue) {
+        const alias = await this.clients.lambda.send(new GetAliasCommand({ FunctionName: this.target.functionName, Name: this.target.alias }));
+        if (splitOf(alias)[this.blue] === 100) this.blueAt = Date.now();
+      }
+    } catch {
+      // An observer's failed read is retried at the next tick.
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { renderReport, writeReport } from './render';
+export type * from './types';

@@ -1,0 +1,200 @@
+import '../sandbox/polyfills';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { cliClients, type CliConfig } from '../cli/config';
+import { runRelease } from '../cli/commands/release';
+import type { ProgressEvent } from '../cli/follow';
+import { startTraffic } from '../examples/ai-service/traffic';
+import { manualRollback } from '../functions/shared/manual-rollback';
+import { routerFor } from '../functions/shared/routers';
+import { deployOrchestrator } from '../sandbox/deploy-orchestrator';
+import { startSandbox } from '../sandbox';
+import { bundleForSandbox } from './bundle';
+import { ReleaseObserver } from './observer';
+import type { ReportData } from './report/types';
+import { SCENARIOS, type Scenario } from './scenarios';
+import { ALIAS, deployExampleService, FUNCTION } from './service';
+import { aliasInvoker, failedAroundSwitches } from './traffic-log';
+
+export interface RehearsalOptions {
+  timeScale: number;
+  ratePerSecond: number;
+  scenarios?: Scenario[];
+  log?: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  executionArn: string;
+  outcome: string;
+  error?: string;
+  cause?: string;
+  blue?: string;
+  green?: string;
+  switches: number[];
+  failedDuringSwitch: number;
+  alarmToBlueSeconds: number | null;
+  manualRollbackSeconds: number | null;
+  startedAt: number;
+  endedAt: number;
+  quality: { greenPassRate: number; bluePassRate?: number; cases: number } | null;
+}
+
+export interface RehearsalResult {
+  results: ScenarioResult[];
+  report: ReportData;
+  traffic: { sent: number; ok: number; failed: number };
+}
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The rehearsal: the sandbox, the orchestrator deployed in it from the real
+ * ASL and handlers, the example service live on v1 with traffic flowing,
+ * then each scenario released through the same code as `cutover release`.
+ */
+export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
+  const log = options.log ?? (() => undefined);
+  const t0 = Date.now();
+  const sandbox = await startSandbox({ timeScale: options.timeScale, quiet: true });
+  Object.assign(process.env, sandbox.env);
+  const aws = {
+    lambda: new LambdaClient({ ...sandbox.clientConfig, maxAttempts: 1 }),
+    s3: new S3Client(sandbox.clientConfig),
+    cloudwatch: new CloudWatchClient(sandbox.clientConfig),
+  };
+  let traffic: ReturnType<typeof startTraffic> | undefined;
+  let cli: ReturnType<typeof cliClients> | undefined;
+  try {
+    log(`sandbox on ${sandbox.url} (1 wall second = ${options.timeScale} simulated seconds)`);
+    const bundled = await bundleForSandbox(sandbox.repoRoot);
+    const deployed = await deployOrchestrator(sandbox, {
+      functionsDir: bundled.functionsDir,
+      environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]) },
+    });
+    log(`orchestrator deployed: ${deployed.stateMachineArn}`);
+    const { blue } = await deployExampleService(aws, bundled.exampleHandler);
+    log(`${FUNCTION}:${ALIAS} serves version ${blue} (model v1); traffic at ${options.ratePerSecond} requests/s`);
+    const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };
+    cli = cliClients(config);
+    const recorder = aliasInvoker(aws.lambda, FUNCTION, ALIAS);
+    const trafficT0 = Date.now();
+    traffic = startTraffic({ invoke: recorder.invoke, ratePerSecond: options.ratePerSecond, maxRequests: 20_000, maxSeconds: 300 });
+
+    const results: ScenarioResult[] = [];
+    const events: ReportData['events'] = [];
+    const versions: Record<string, string> = { [blue]: 'v1' };
+    const at = () => (Date.now() - t0) / 1000;
+    for (const scenario of options.scenarios ?? SCENARIOS) {
+      log('');
+      log(`━━ release ${scenario.name}: ${scenario.story}`);
+      const started = Date.now();
+      events.push({ t: at(), release: scenario.name, kind: 'started', label: `${scenario.name} started` });
+      const observer = new ReleaseObserver(aws, `cutover-`, { functionName: FUNCTION, alias: ALIAS }).start();
+      const switches: number[] = [];
+      let green: Obj | undefined;
+      let quality: ScenarioResult['quality'] = null;
+      let manualSeconds: number | null = null;
+      let manual: Promise<void> | undefined;
+      const onEvent = (e: ProgressEvent) => {
+        log(`   ${e.kind === 'retry' ? '↻' : e.kind === 'failed' ? '✘' : ' '} ${(e.state ?? e.kind).padEnd(15)} ${e.text}`);
+        const r = e.result as Obj | undefined;
+        if (e.state === 'PrepareGreen' && r) {
+          green = r;
+          observer.blue = r.blue;
+          versions[r.green] = scenario.artifact;
+        }
+        if (e.state === 'SmokeTestGreen' && r?.quality) {
+          const q = r.quality.report;
+          quality = { greenPassRate: q.green.passRate, bluePassRate: q.blue?.passRate, cases: q.cases };
+        }
+        if (e.state === 'ShiftTraffic' && r) {
+          switches.push(Date.now());
+          events.push({ t: at(), release: scenario.name, kind: 'switched', label: `${scenario.name}: green ${r.greenPercent} %` });
+        }
+        if (e.state === 'CheckAlarms' && r?.next === 'Rollback') events.push({ t: at(), release: scenario.name, kind: 'alarm', label: `${scenario.name}: alarm` });
+        if (e.state === 'CheckAlarms' && r?.phase === 'retention' && !manual) {
+          events.push({ t: at(), release: scenario.name, kind: 'retention', label: `${scenario.name}: retention` });
+          if (scenario.manualRollbackInRetention) {
+            manual = manualRollback(
+              scenario.input.target as never,
+              { by: 'rehearsal', reason: 'a stakeholder reports the answers changed tone' },
+              { ledger: cli!.ledger, router: (t) => routerFor(t, { lambda: () => cli!.lambda }) },
+            ).then((m) => {
+              switches.push(Date.now());
+              manualSeconds = m.elapsedMs / 1000;
+              events.push({ t: at(), release: scenario.name, kind: 'manual-rollback', label: `${scenario.name}: manual rollback` });
+              log(`     ${'cutover rollback'.padEnd(15)} 100 % on blue = version ${green?.blue} in ${manualSeconds.toFixed(2)} s; the release ends at its next check`);
+            });
+          }
+        }
+        if (e.state === 'RollBackToBlue' && r) {
+          switches.push(Date.now());
+          events.push({ t: at(), release: scenario.name, kind: 'rolled-back', label: `${scenario.name}: back on blue` });
+        }
+      };
+      const run = await runRelease(cli, config, scenario.input, { name: `rehearsal-${scenario.name}-${t0}`, pollMs: 100, onEvent });
+      await manual;
+      observer.stop();
+      const endedAt = Date.now();
+      const kind = run.outcome === 'Succeeded' ? 'succeeded' : run.end.error === 'QualityGateFailed' ? 'quality-gate' : 'failed';
+      events.push({ t: at(), release: scenario.name, kind, label: `${scenario.name}: ${run.outcome}` });
+      const badVersion = run.outcome === 'RolledBack' && run.end.error === 'AlarmRollback' ? green?.green : undefined;
+      results.push({
+        scenario,
+        executionArn: run.executionArn,
+        outcome: run.outcome,
+        error: run.end.error,
+        cause: run.end.cause,
+        blue: green?.blue,
+        green: green?.green,
+        switches,
+        failedDuringSwitch: failedAroundSwitches(recorder.failures, switches, badVersion),
+        alarmToBlueSeconds: observer.alarmToBlueSeconds(),
+        manualRollbackSeconds: manualSeconds,
+        startedAt: started,
+        endedAt,
+        quality,
+      });
+      log(`   ${run.outcome === scenario.expect ? '✔' : '✘'} ${run.outcome}${run.end.error ? ` (${run.end.error})` : ''}${run.end.cause ? `: ${run.end.cause}` : ''}`);
+    }
+    const stats = await traffic.stop();
+    traffic = undefined;
+    const report: ReportData = {
+      title: `Cutover rehearsal — ${FUNCTION}:${ALIAS}`,
+      generatedAt: new Date().toISOString(),
+      timeScale: options.timeScale,
+      wallSeconds: (Date.now() - t0) / 1000,
+      series: stats.series.map((b) => ({
+        t: (trafficT0 - t0 + b.startMs) / 1000,
+        requests: b.requests,
+        failures: b.failures,
+        p95LatencyMs: b.p95LatencyMs,
+        perVersion: { ...b.byVersion },
+      })),
+      events,
+      releases: results.map((r) => ({
+        name: r.scenario.name,
+        artifact: r.scenario.input.artifact?.uri ?? '',
+        outcome: r.outcome as ReportData['releases'][number]['outcome'],
+        error: r.error,
+        cause: r.cause,
+        blue: r.blue,
+        green: r.green,
+        failedRequestsDuringSwitch: r.failedDuringSwitch,
+        alarmToBlueSeconds: r.alarmToBlueSeconds,
+        durationSeconds: (r.endedAt - r.startedAt) / 1000,
+        quality: r.quality,
+      })),
+      versions,
+      totals: { requests: stats.sent, failures: stats.failed },
+    };
+    return { results, report, traffic: { sent: stats.sent, ok: stats.ok, failed: stats.failed } };
+  } finally {
+    if (traffic) await traffic.stop();
+    cli?.destroy();
+    for (const c of Object.values(aws)) c.destroy();
+    await sandbox.stop();
+  }
+}
