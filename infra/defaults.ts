@@ -174,7 +174,7 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'decommission',
     description: 'Cutover: retire blue and delete the release alarms',
     ledger: ['UpdateItem'],
-    permissions: ['lambda:decommission', 'cloudwatch:delete-release-alarms'],
+    permissions: ['lambda:decommission', 'cloudwatch:describe-alarms', 'cloudwatch:delete-release-alarms'],
   },
   {
     task: 'ReleaseLock',

@@ -53,7 +53,8 @@ export function statementsFor(permission: Permission, scope: PermissionScope): i
       return [statement('ShiftManagedAliases', ['lambda:GetAlias', 'lambda:UpdateAlias'], both)];
     case 'lambda:decommission':
       return [
-        statement('ReadManagedFunctions', ['lambda:GetAlias', 'lambda:ListAliases', 'lambda:GetProvisionedConcurrencyConfig'], both),
+        // ListVersionsByFunction finds a version a failed PrepareGreen published but never reported.
+        statement('ReadManagedFunctions', ['lambda:GetAlias', 'lambda:ListAliases', 'lambda:ListVersionsByFunction', 'lambda:GetProvisionedConcurrencyConfig'], both),
         // Only qualified ARNs: a version or its provisioned concurrency, never the whole function.
         statement('RetireBlueVersion', ['lambda:DeleteFunction', 'lambda:DeleteProvisionedConcurrencyConfig'], scope.functionVersionArns),
       ];

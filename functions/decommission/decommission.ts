@@ -53,6 +53,12 @@ export async function decommission(state: ReleaseState, deps: DecommissionDeps):
     result.removed.push(...existing.map((n) => `alarm ${n}`));
   }
   let retired: string | null = null;
+  if (!green && deps.router && state.error) {
+    // PrepareGreen may have published before failing: find this release's version by its description.
+    const r = await deps.router.discardOrphans(state.release);
+    result.removed.push(...r.removed);
+    result.kept.push(...r.kept);
+  }
   if (green && deps.router) {
     const side = succeeded(state) ? 'blue' : 'green';
     retired = side;

@@ -1,5 +1,5 @@
 import { causeMessage } from '../shared/cause';
-import type { ReleaseState, ReleaseStatus } from '../shared/release-state';
+import type { CaughtError, ReleaseState, ReleaseStatus } from '../shared/release-state';
 import { succeeded } from '../decommission/decommission';
 
 export interface Outcome {
@@ -8,6 +8,8 @@ export interface Outcome {
   error?: string;
   /** The Fail state's Cause: what happened and what is live now. */
   cause?: string;
+  /** Something a person should look at although the release succeeded. */
+  warning?: string;
 }
 
 /** What happened, from what the states left behind. */
@@ -34,6 +36,12 @@ export function outcomeOf(state: ReleaseState): Outcome {
     const sentence = /[.!?]$/.test(message) ? message : `${message}.`;
     return { status, error: state.error.Error, cause: `${sentence}${blue ? ` No traffic moved.${live(blue)}` : ''}` };
   }
-  if (succeeded(state)) return { status: 'Succeeded' };
+  if (succeeded(state)) {
+    // Green is live and proved healthy; a failed clean-up does not undo that, but a person must know.
+    const d = state.decommissionError as CaughtError | undefined;
+    return d
+      ? { status: 'Succeeded', warning: `decommission failed (${d.Error}: ${causeMessage(d.Cause)}): blue ${blue ?? ''} and the release alarms may remain` }
+      : { status: 'Succeeded' };
+  }
   return { status: 'Failed', error: 'ReleaseIncomplete', cause: 'the release ended without reaching decommission and without a recorded error' };
 }

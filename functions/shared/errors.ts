@@ -134,7 +134,6 @@ const THROTTLING = new Set([
   'TooManyRequestsException',
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
-  'LimitExceededException',
   'SlowDown',
 ]);
 

@@ -23,6 +23,8 @@ export interface LockItem {
   releaseId: string;
   releaseSk: string;
   acquiredAt: string;
+  /** The owner this lock was taken over from, when that execution had ended. */
+  tookOverFrom?: string;
 }
 
 export interface StateChange {
@@ -70,6 +72,11 @@ export interface ReleaseItem {
 export const partitionKey = (targetKey: string) => `TARGET#${targetKey}`;
 export const releaseSortKey = (startedAt: string, releaseId: string) => `RELEASE#${startedAt}#${releaseId}`;
 
+/** DynamoDB has no undefined: drop such keys here rather than rely on how the client was built. */
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
 }
@@ -90,15 +97,17 @@ export class Ledger {
   ): Promise<{ acquired: true; lock: LockItem; tookOverFrom?: string } | { acquired: false; lock: LockItem }> {
     const { targetKey, ...rest } = lock;
     const item: LockItem = { pk: partitionKey(targetKey), sk: 'LOCK', ...rest };
-    // Free, or already ours (a retried AcquireLock).
-    if (await this.conditionalPut(item, 'attribute_not_exists(pk) OR ownerExecutionArn = :me', { ':me': item.ownerExecutionArn })) {
-      return { acquired: true, lock: item };
-    }
+    if (await this.conditionalPut(item, 'attribute_not_exists(pk)', undefined)) return { acquired: true, lock: item };
     const current = await this.getLock(targetKey);
     if (!current) return this.acquireLock(lock, isRunning); // released in between
+    // Already ours: a retried AcquireLock keeps the lock as first taken.
+    if (current.ownerExecutionArn === item.ownerExecutionArn) {
+      return { acquired: true, lock: current, ...(current.tookOverFrom ? { tookOverFrom: current.tookOverFrom } : {}) };
+    }
     if (await isRunning(current.ownerExecutionArn)) return { acquired: false, lock: current };
-    const tookOver = await this.conditionalPut(item, 'ownerExecutionArn = :old', { ':old': current.ownerExecutionArn });
-    if (tookOver) return { acquired: true, lock: item, tookOverFrom: current.ownerExecutionArn };
+    const taken: LockItem = { ...item, tookOverFrom: current.ownerExecutionArn };
+    const tookOver = await this.conditionalPut(taken, 'ownerExecutionArn = :old', { ':old': current.ownerExecutionArn });
+    if (tookOver) return { acquired: true, lock: taken, tookOverFrom: current.ownerExecutionArn };
     const winner = await this.getLock(targetKey);
     return winner ? { acquired: false, lock: winner } : this.acquireLock(lock, isRunning);
   }
@@ -150,7 +159,8 @@ export class Ledger {
     change: { id: string } & StateChange,
     fields: Partial<Omit<ReleaseItem, 'pk' | 'sk' | 'changes'>> = {},
   ): Promise<void> {
-    const { id, ...body } = change;
+    const { id, ...body } = withoutUndefined(change);
+    fields = withoutUndefined(fields);
     const names: Record<string, string> = { '#changes': 'changes', '#id': id };
     const values: Record<string, unknown> = { ':change': body, ':empty': {} };
     const sets: string[] = [];

@@ -46,7 +46,12 @@ export const artifactSchema = z.strictObject({
     .default('MODEL_URI'),
 });
 
-const percent = z.number().gt(0).lt(100);
+// Lambda weights are fractions; Cutover reads splits back to 0.01 %, so steps have at most two decimals.
+const percent = z
+  .number()
+  .gt(0)
+  .lt(100)
+  .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-9, 'must have at most two decimals, e.g. 0.5 or 12.25');
 
 export const strategySchema = z.discriminatedUnion(
   'type',
@@ -85,7 +90,7 @@ export const expectationSchema = z
 export const smokeCaseSchema = z.strictObject({
   name: z.string().min(1).max(128),
   input: z.unknown(),
-  expect: z.array(expectationSchema).max(20).default([]),
+  expect: z.array(expectationSchema).max(20).default(() => []),
 });
 
 export const goldenSetSchema = z.strictObject({
@@ -103,7 +108,7 @@ export const goldenSetSchema = z.strictObject({
 });
 
 export const smokeTestSchema = z.strictObject({
-  cases: z.array(smokeCaseSchema).max(50).default([]),
+  cases: z.array(smokeCaseSchema).max(50).default(() => []),
   goldenSet: goldenSetSchema.optional(),
 });
 
@@ -124,7 +129,7 @@ const alarmName = z.string().min(1).max(255).regex(/^[^\x00-\x1f]+$/, 'must be a
 
 export const alarmsSchema = z.strictObject({
   /** The user's own alarms, evaluated with the release alarms. */
-  names: z.array(alarmName).max(95).default([]),
+  names: z.array(alarmName).max(95).default(() => []),
   /** Create alarms scoped to the green version for this release (and delete them at the end). */
   releaseAlarms: z.boolean().default(true),
   errorRateThreshold: z.number().gt(0).lt(1).default(0.05),
@@ -148,17 +153,17 @@ export const releaseInputSchema = z.strictObject({
   artifact: artifactSchema.optional(),
   description: z.string().max(256).default(''),
   strategy: strategySchema.default({ type: 'all-at-once' }),
-  smokeTest: smokeTestSchema.default({ cases: [] }),
+  smokeTest: smokeTestSchema.default(() => ({ cases: [] })),
   bake: bakeSchema.default({ seconds: 600, pollSeconds: 30, onInconclusive: 'rollback' }),
   retention: retentionSchema.default({ seconds: 172_800, pollSeconds: 300 }),
-  alarms: alarmsSchema.default({
+  alarms: alarmsSchema.default(() => ({
     names: [],
     releaseAlarms: true,
     errorRateThreshold: 0.05,
     periodSeconds: 600,
     latencyP95Ms: 10_000,
     blockOnPreexistingAlarms: false,
-  }),
+  })),
   decommission: decommissionSchema.default({ deleteBlueVersion: false }),
   /** Who or what started the release, for the history. */
   startedBy: z.string().max(128).default('console'),

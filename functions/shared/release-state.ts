@@ -85,6 +85,7 @@ export const releaseStateSchema = z.looseObject({
   error: caughtErrorSchema.optional(),
   rollback: rollbackSchema.optional(),
   rollbackError: caughtErrorSchema.optional(),
+  decommissionError: caughtErrorSchema.optional(),
 });
 export type ReleaseState = z.output<typeof releaseStateSchema>;
 

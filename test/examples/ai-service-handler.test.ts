@@ -38,7 +38,7 @@ describe('ai-service handler', () => {
     process.env.MODEL_URI = pathToFileURL(PATHS.model('v2')).href;
 
     // Act
-    const output = await handler(goldenCase.input);
+    const output = await handler(goldenCase.input, { functionName: 'ai-handler', functionVersion: '2' } as never);
 
     // Assess
     expect(validateOutput(output)).toBe(true);

@@ -56,7 +56,7 @@ describe('ai-service handler against an S3 endpoint on loopback', () => {
     process.env.MODEL_URI = 's3://models/ticket-intent/v2.json';
 
     // Act
-    const output = await handler({ text: 'Please refund the $49 charge from March.' });
+    const output = await handler({ text: 'Please refund the $49 charge from March.' }, { functionName: 'ai-handler', functionVersion: '2' } as never);
 
     // Assess
     expect(output).toMatchObject({ modelVersion: 'v2' });

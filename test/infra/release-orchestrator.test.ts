@@ -244,9 +244,11 @@ describe('IAM', () => {
     Decommission: [
       ...both('lambda:GetAlias'),
       ...both('lambda:ListAliases'),
+      ...both('lambda:ListVersionsByFunction'),
       ...both('lambda:GetProvisionedConcurrencyConfig'),
       `lambda:DeleteFunction ${FN_VERSIONS}`,
       `lambda:DeleteProvisionedConcurrencyConfig ${FN_VERSIONS}`,
+      'cloudwatch:DescribeAlarms *',
       `cloudwatch:DeleteAlarms ${ALARMS}`,
       ...ledger('UpdateItem'),
     ],

@@ -6,6 +6,7 @@ import {
   InvokeCommand,
   LambdaClient,
   ListAliasesCommand,
+  ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionConfigurationCommand,
@@ -152,6 +153,10 @@ export class FakeLambda {
     m.on(ListAliasesCommand).callsFake((input) => {
       log('ListAliases', input);
       return { Aliases: Object.keys(this.aliases).map((n) => this.aliasOut(n)) };
+    });
+    m.on(ListVersionsByFunctionCommand).callsFake((input) => {
+      log('ListVersionsByFunction', input);
+      return { Versions: this.versions.map((v) => ({ Version: v.version, Description: v.description, CodeSha256: v.codeSha256 })) };
     });
     m.on(UpdateAliasCommand).callsFake((input) => {
       log('UpdateAlias', input);

@@ -5,6 +5,7 @@ import {
   GetFunctionConfigurationCommand,
   InvokeCommand,
   ListAliasesCommand,
+  ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionConfigurationCommand,
@@ -46,6 +47,9 @@ export function aliasUpdateFor(green: Green, percent: number): { FunctionVersion
   return { FunctionVersion: green.blue, weights: { [green.green]: percent / 100 } };
 }
 
+/** The description PublishVersion gets: how a version is known to be this release's. */
+const descriptionOf = (release: ReleaseContext) => `cutover ${release.id}`;
+
 function sameSplit(a: Split, b: Split): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => Math.abs((a[k] ?? 0) - (b[k] ?? 0)) < 0.01);
@@ -81,7 +85,7 @@ export class LambdaAliasRouter implements TrafficRouter {
     const artifact = release.spec.artifact;
     if (artifact) await this.setEnvironment(artifact.envVar, artifact.uri);
     const latest = await this.settled();
-    const description = `cutover ${release.id}`;
+    const description = descriptionOf(release);
     const published = await this.call(() =>
       this.lambda.send(
         new PublishVersionCommand({
@@ -162,6 +166,11 @@ export class LambdaAliasRouter implements TrafficRouter {
       result.kept.push({ what: `${this.fn}:${version}`, why: `alias ${servedBy.join(', ')} routes traffic to it` });
       return result;
     }
+    // A green this release did not create belongs to someone else: leave it exactly as it is.
+    if (side === 'green' && !green.createdGreen) {
+      result.kept.push({ what: `${this.fn}:${version}`, why: 'this release did not create it' });
+      return result;
+    }
     try {
       await this.lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: this.fn, Qualifier: version }));
       result.removed.push(`provisioned concurrency of ${this.fn}:${version}`);
@@ -184,6 +193,23 @@ export class LambdaAliasRouter implements TrafficRouter {
     return result;
   }
 
+  public async discardOrphans(release: ReleaseContext): Promise<DecommissionResult> {
+    const result: DecommissionResult = { removed: [], kept: [] };
+    const ours: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: this.fn, Marker: marker }));
+      for (const v of page.Versions ?? []) if (v.Version && v.Description === descriptionOf(release)) ours.push(v.Version);
+      marker = page.NextMarker;
+    } while (marker);
+    for (const version of ours) {
+      const r = await this.decommission({ blue: '', green: version, createdGreen: true }, 'green', { deleteVersion: false });
+      result.removed.push(...r.removed);
+      result.kept.push(...r.kept);
+    }
+    return result;
+  }
+
   public releaseAlarms(release: ReleaseContext, green: Green, t: AlarmThresholds): PutMetricAlarmCommandInput[] {
     // Lambda publishes per-version metrics for alias invocations with these three dimensions.
     const dims = [
@@ -192,8 +218,8 @@ export class LambdaAliasRouter implements TrafficRouter {
       { Name: 'ExecutedVersion', Value: green.green },
     ];
     const name = (suffix: string) => `${t.prefix}${release.id}-${suffix}`;
+    // With `Metrics` (metric math) PutMetricAlarm refuses a top-level Period: each MetricStat carries it.
     const common = {
-      Period: t.periodSeconds,
       EvaluationPeriods: 1,
       DatapointsToAlarm: 1,
       ComparisonOperator: 'GreaterThanThreshold' as const,
@@ -223,6 +249,7 @@ export class LambdaAliasRouter implements TrafficRouter {
         AlarmName: name('p95-latency'),
         AlarmDescription: `Cutover ${release.id}: p95 duration of ${this.fn} version ${green.green} above ${t.latencyP95Ms} ms`,
         Threshold: t.latencyP95Ms,
+        Period: t.periodSeconds,
         Namespace: 'AWS/Lambda',
         MetricName: 'Duration',
         Dimensions: dims,
@@ -233,6 +260,7 @@ export class LambdaAliasRouter implements TrafficRouter {
         AlarmName: name('output-schema'),
         AlarmDescription: `Cutover ${release.id}: outputs of ${this.fn} version ${green.green} that break the output schema`,
         Threshold: 0,
+        Period: t.periodSeconds,
         Namespace: 'Cutover',
         MetricName: 'OutputSchemaValidationFailures',
         Dimensions: [
@@ -313,7 +341,10 @@ export class LambdaAliasRouter implements TrafficRouter {
     let marker: string | undefined;
     do {
       const page = await this.lambda.send(new ListAliasesCommand({ FunctionName: this.fn, Marker: marker }));
-      for (const a of page.Aliases ?? []) if (a.Name && splitOf(a)[version]) names.push(a.Name);
+      // Routed whatever its weight: a version at weight 0 is still referenced and cannot be deleted.
+      for (const a of page.Aliases ?? []) {
+        if (a.Name && (a.FunctionVersion === version || version in (a.RoutingConfig?.AdditionalVersionWeights ?? {}))) names.push(a.Name);
+      }
       marker = page.NextMarker;
     } while (marker);
     return names;

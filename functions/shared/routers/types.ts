@@ -40,6 +40,8 @@ export interface TrafficRouter {
   currentSplit(green: Green): Promise<Split>;
   /** Retire one side; never what serves traffic. Safe to repeat. */
   decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult>;
+  /** Remove what this release created but never reported (PrepareGreen failed after publishing). Safe to repeat. */
+  discardOrphans(release: ReleaseContext): Promise<DecommissionResult>;
   /** The alarms that judge green alone (metrics scoped to green's version). */
   releaseAlarms(release: ReleaseContext, green: Green, thresholds: AlarmThresholds): PutMetricAlarmCommandInput[];
 }

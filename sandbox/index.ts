@@ -1,0 +1,226 @@
+/**
+ * The Cutover sandbox: AWS on localhost. One loopback HTTP server speaks the
+ * wire protocols of the operations Cutover uses, so production handlers and the
+ * CLI run unchanged with AWS_ENDPOINT_URL pointing at it.
+ *
+ * Dispatch:
+ *  - `X-Amz-Target: AWSStepFunctions.*`            → Step Functions (awsJson1_0)
+ *  - `X-Amz-Target: DynamoDB_20120810.*`           → DynamoDB (dynalite)
+ *  - `X-Amz-Target: GraniteServiceVersion20100801.*` → CloudWatch (awsJson1_0, query-compatible)
+ *  - `/20xx-xx-xx/functions/…`                     → Lambda (restJson1)
+ *  - `/_sandbox/…`                                 → health, faults, clock
+ *  - anything else                                 → S3, path-style (s3rver)
+ *
+ * See sandbox/README.md for what is emulated and what is not.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import './polyfills';
+import { VirtualClock } from './clock';
+import { FaultInjector, FaultValidationError, type FaultSpec, type ServiceName } from './faults';
+import { faultError, parseJsonBody, readBody, sendJson, ServiceError, writeAwsJsonError } from './protocol';
+import { CloudWatchService } from './services/cloudwatch';
+import { DynamoDbService } from './services/dynamodb';
+import { LambdaService } from './services/lambda';
+import { handleLambdaHttp, isLambdaPath } from './services/lambda-http';
+import { S3Service } from './services/s3';
+import { StepFunctionsService } from './services/stepfunctions';
+
+export { VirtualClock } from './clock';
+export type { FaultKind, FaultSpec, Fault } from './faults';
+
+export interface SandboxOptions {
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Simulated seconds per wall-clock second (default 1). */
+  timeScale?: number;
+  /** Directory that Lambda `Handler` module paths are resolved against (default: this repository). */
+  repoRoot?: string;
+  /** Drop handler log output instead of printing it (EMF lines become metrics either way). */
+  quiet?: boolean;
+  /** Region in ARNs and given to functions (default AWS_REGION, else us-east-1). */
+  region?: string;
+}
+
+export interface Sandbox {
+  readonly url: string;
+  readonly port: number;
+  readonly region: string;
+  readonly account: string;
+  /** Directory that Lambda `Handler` module paths are resolved against. */
+  readonly repoRoot: string;
+  readonly clock: VirtualClock;
+  readonly faults: FaultInjector;
+  readonly lambda: LambdaService;
+  readonly cloudwatch: CloudWatchService;
+  readonly stepfunctions: StepFunctionsService;
+  /** Environment variables that point an SDK v3 client (or the CLI) at the sandbox. */
+  readonly env: Readonly<Record<string, string>>;
+  /** SDK v3 client configuration for the sandbox (S3 needs forcePathStyle). */
+  readonly clientConfig: {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    forcePathStyle: true;
+  };
+  /** Closes the server, stops executions and timers, terminates every worker. */
+  stop(): Promise<void>;
+}
+
+export const SANDBOX_ACCOUNT = '000000000000';
+
+const JSON_TARGETS: Record<string, ServiceName> = {
+  AWSStepFunctions: 'stepfunctions',
+  DynamoDB_20120810: 'dynamodb',
+  GraniteServiceVersion20100801: 'cloudwatch',
+};
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const account = SANDBOX_ACCOUNT;
+  const repoRoot = path.resolve(options.repoRoot ?? path.join(__dirname, '..'));
+  const clock = new VirtualClock(options.timeScale ?? 1);
+  const faults = new FaultInjector();
+  const log = options.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  let url = '';
+
+  const cloudwatch = new CloudWatchService(clock, region, account);
+  const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}) });
+  const stepfunctions = new StepFunctionsService({ clock, lambda, region, account });
+  const dynamodb = new DynamoDbService(faults);
+  const s3 = new S3Service(faults);
+
+  /** Step Functions and CloudWatch: JSON in, JSON out, errors as `__type`. */
+  async function jsonService(service: 'stepfunctions' | 'cloudwatch', operation: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const shape = service === 'cloudwatch' ? { queryCompatible: true } : {};
+    try {
+      const input = parseJsonBody(await readBody(req));
+      const fault = faults.take(service, operation);
+      if (fault.latencyMs) await new Promise((done) => setTimeout(done, fault.latencyMs));
+      if (fault.error) throw faultError(service, operation, fault.error);
+      const output = service === 'cloudwatch' ? cloudwatch.handle(operation, input) : stepfunctions.handle(operation, input);
+      sendJson(res, 200, output ?? {}, 'application/x-amz-json-1.0');
+    } catch (err) {
+      if (!(err instanceof ServiceError)) log?.(`[sandbox] ${service}.${operation} failed: ${(err as Error).stack ?? String(err)}`);
+      writeAwsJsonError(res, err instanceof ServiceError ? err : new ServiceError('InternalFailure', (err as Error).message, 500), shape);
+    }
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
+    if (route === 'GET /_sandbox/health') {
+      return sendJson(res, 200, {
+        status: 'ok',
+        region,
+        account,
+        timeScale: clock.timeScale,
+        now: new Date(clock.now()).toISOString(),
+        services: ['lambda', 'stepfunctions', 'dynamodb', 'cloudwatch', 's3'],
+      });
+    }
+    if (route === 'GET /_sandbox/faults') return sendJson(res, 200, { faults: faults.list() });
+    if (route === 'POST /_sandbox/faults') {
+      try {
+        const fault = faults.inject(parseJsonBody(await readBody(req)) as unknown as FaultSpec);
+        return sendJson(res, 201, fault);
+      } catch (err) {
+        if (err instanceof FaultValidationError || err instanceof ServiceError) return sendJson(res, 400, { message: err.message });
+        throw err;
+      }
+    }
+    if (route === 'DELETE /_sandbox/faults') {
+      faults.clear();
+      res.writeHead(204).end();
+      return;
+    }
+    const one = /^DELETE \/_sandbox\/faults\/(.+)$/.exec(route);
+    if (one) {
+      faults.clear(decodeURIComponent(one[1] as string));
+      res.writeHead(204).end();
+      return;
+    }
+    if (route === 'GET /_sandbox/clock') return sendJson(res, 200, { ...clock.state(), now: clock.now() });
+    if (route === 'POST /_sandbox/clock') {
+      const body = parseJsonBody(await readBody(req));
+      const advanceMs = Number(body.advanceMs);
+      if (!Number.isFinite(advanceMs) || advanceMs < 0) return sendJson(res, 400, { message: 'advanceMs must be a non-negative number' });
+      clock.advance(advanceMs);
+      return sendJson(res, 200, { ...clock.state(), now: clock.now() });
+    }
+    sendJson(res, 404, { message: `No sandbox route ${route}` });
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestUrl = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (requestUrl.pathname.startsWith('/_sandbox/')) return control(req, res, requestUrl);
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      const dot = target.indexOf('.');
+      const service = JSON_TARGETS[target.slice(0, dot)];
+      const operation = target.slice(dot + 1);
+      if (service === 'dynamodb') return dynamodb.handle(req, res, operation);
+      if (service === 'stepfunctions' || service === 'cloudwatch') return jsonService(service, operation, req, res);
+      req.resume();
+      return writeAwsJsonError(res, new ServiceError('UnknownOperationException', `The sandbox does not emulate ${target}`, 400));
+    }
+    if (isLambdaPath(requestUrl.pathname)) return handleLambdaHttp(lambda, faults, req, res, requestUrl);
+    return s3.handle(req, res, requestUrl);
+  }
+
+  const server: Server = createServer((req, res) => {
+    onRequest(req, res).catch((err: unknown) => {
+      log?.(`[sandbox] request failed: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) sendJson(res, 500, { message: (err as Error).message });
+      else res.end();
+    });
+  });
+  // Handlers keep SDK clients with keep-alive sockets; do not let them hold stop() up.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}`;
+  cloudwatch.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await stepfunctions.stop();
+      cloudwatch.stop();
+      await lambda.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      s3.stop();
+    })());
+
+  const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+  return {
+    url,
+    port,
+    region,
+    account,
+    repoRoot,
+    clock,
+    faults,
+    lambda,
+    cloudwatch,
+    stepfunctions,
+    env: {
+      AWS_ENDPOINT_URL: url,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    clientConfig: { endpoint: url, region, credentials, forcePathStyle: true },
+    stop,
+  };
+}

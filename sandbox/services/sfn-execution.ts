@@ -1,0 +1,383 @@
+/**
+ * One Step Functions Standard execution, run by aws-local-stepfunctions, with
+ * the history AWS would record (ids, previousEventId, *StateEntered/Exited,
+ * LambdaFunction* or Task* events, Execution* events), on the virtual clock.
+ *
+ * Task states call the sandbox's Lambda Invoke; a function error is rethrown
+ * with `name` = errorType and the Lambda error JSON as the message, so the
+ * engine's Retry/Catch match by name and `$.Cause` is the JSON AWS would give.
+ * Lambda service errors surface as `Lambda.<Exception>` (e.g.
+ * Lambda.TooManyRequestsException), as on AWS. Wait states and retry intervals
+ * sleep on the virtual clock (duration / timeScale of wall time).
+ */
+import { randomUUID } from 'node:crypto';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import '../polyfills';
+import type { VirtualClock } from '../clock';
+import { ServiceError } from '../protocol';
+import { resolveReferencePath, type PreparedDefinition, type StateDef, type TaskBinding } from './asl';
+import type { LambdaService } from './lambda';
+
+/** The engine's event type (not exported by the package). */
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface HistoryEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: number;
+  type: string;
+  detailsKey?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface ExecutionDeps {
+  lambda: LambdaService;
+  clock: VirtualClock;
+  region: string;
+}
+
+/** Step Functions' hard limit; an execution reaching it fails. */
+export const HISTORY_LIMIT = 25_000;
+/** Step Functions' payload limit (256 KiB) for state results. */
+const PAYLOAD_LIMIT = 262_144;
+
+interface RetryBook {
+  attempts: number[];
+  delays: (number | undefined)[];
+  pending: boolean;
+}
+
+function namedError(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+export class Execution {
+  public status: ExecutionStatus = 'RUNNING';
+  public readonly startDate: number;
+  public stopDate?: number;
+  public output?: string;
+  public error?: string;
+  public cause?: string;
+  public readonly events: HistoryEvent[] = [];
+  /** Settles when the execution has ended and its history is complete. */
+  public readonly done: Promise<void>;
+  private readonly abortController = new AbortController();
+  private abortEngine?: () => void;
+  private stopRequest?: { error?: string; cause?: string };
+  private readonly retries = new Map<string, RetryBook>();
+  private lastEntered?: string;
+  private readonly context: Record<string, unknown>;
+
+  public constructor(
+    public readonly arn: string,
+    public readonly name: string,
+    public readonly stateMachineArn: string,
+    public readonly input: string,
+    private readonly prepared: PreparedDefinition,
+    private readonly deps: ExecutionDeps,
+    roleArn: string,
+    stateMachineName: string,
+  ) {
+    this.startDate = deps.clock.now();
+    const startTime = new Date(this.startDate).toISOString();
+    this.context = {
+      Execution: { Id: arn, Name: name, RoleArn: roleArn, StartTime: startTime, RedriveCount: 0 },
+      StateMachine: { Id: stateMachineArn, Name: stateMachineName },
+    };
+    this.done = this.run(roleArn);
+  }
+
+  private push(type: string, detailsKey?: string, details?: Record<string, unknown>, at?: number): void {
+    const terminal = type.startsWith('Execution') && type !== 'ExecutionStarted';
+    if (!terminal && this.status !== 'RUNNING') return;
+    if (!terminal && this.events.length >= HISTORY_LIMIT - 1) {
+      this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: `The execution reached the maximum number of history events (${HISTORY_LIMIT}).` });
+      this.abortEngine?.();
+      return;
+    }
+    const last = this.events[this.events.length - 1];
+    const timestamp = Math.max(at ?? this.deps.clock.now(), last?.timestamp ?? 0);
+    this.events.push({ id: this.events.length + 1, previousEventId: this.events.length, timestamp, type, ...(detailsKey ? { detailsKey, details: details ?? {} } : {}) });
+  }
+
+  private finish(status: Exclude<ExecutionStatus, 'RUNNING'>, type: string, details: Record<string, unknown>): void {
+    if (this.status !== 'RUNNING') return;
+    const key = `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+    this.push(type, key, details);
+    this.status = status;
+    this.stopDate = this.deps.clock.now();
+    if (status === 'SUCCEEDED') this.output = details.output as string;
+    else {
+      this.error = details.error as string | undefined;
+      this.cause = details.cause as string | undefined;
+    }
+    this.abortController.abort();
+  }
+
+  private async run(roleArn: string): Promise<void> {
+    const overrides = {
+      taskResourceLocalHandlers: Object.fromEntries(
+        [...this.prepared.states].filter(([, s]) => s.Type === 'Task' || s.Type === 'Wait').map(([name, s]) => [name, (input: unknown) => (s.Type === 'Wait' ? this.runWait(name, input) : this.runTask(name, input))]),
+      ),
+      // Read by the engine on every failure of a state: our own book of the retry, on the virtual clock.
+      retryIntervalOverrides: new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? this.retryIntervals(name) : undefined) }),
+    };
+    const machine = new StateMachine(this.prepared.engineDefinition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+    const inputValue = JSON.parse(this.input) as never;
+    // The engine stamps $$.Execution.StartTime with `new Date()` while run() is synchronous:
+    // let it read the virtual clock for that moment only.
+    const RealDate = Date;
+    const startDate = this.startDate;
+    globalThis.Date = new Proxy(RealDate, {
+      construct: (target, args: unknown[]) => Reflect.construct(target, args.length ? args : [startDate]) as object,
+      get: (target, prop, receiver) => (prop === 'now' ? () => startDate : (Reflect.get(target, prop, receiver) as unknown)),
+    });
+    let handle: ReturnType<StateMachine['run']>;
+    try {
+      handle = machine.run(inputValue, { overrides: overrides as never, context: this.context as never, noThrowOnAbort: true });
+    } catch (err) {
+      this.push('ExecutionStarted', 'executionStartedEventDetails', { input: this.input, inputDetails: { truncated: false }, roleArn }, this.startDate);
+      this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: (err as Error).message });
+      return;
+    } finally {
+      globalThis.Date = RealDate;
+    }
+    this.abortEngine = handle.abort;
+    this.push('ExecutionStarted', 'executionStartedEventDetails', { input: this.input, inputDetails: { truncated: false }, roleArn }, this.startDate);
+    handle.result.catch(() => undefined);
+    try {
+      for await (const event of handle.eventLogs) this.onEngineEvent(event);
+    } catch (err) {
+      this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: (err as Error).message });
+    }
+    await handle.result.catch(() => undefined);
+    if (this.status === 'RUNNING') this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: 'The sandbox engine ended without a result' });
+  }
+
+  private typeOf(name: string): string {
+    return this.prepared.states.get(name)?.Type ?? 'Task';
+  }
+
+  private onEngineEvent(event: EventLog): void {
+    switch (event.type) {
+      case 'StateEntered': {
+        this.lastEntered = event.state.name;
+        this.push(`${this.typeOf(event.state.name)}StateEntered`, 'stateEnteredEventDetails', {
+          name: event.state.name,
+          input: JSON.stringify(event.state.input ?? null),
+          inputDetails: { truncated: false },
+        });
+        return;
+      }
+      case 'StateExited':
+        this.push(`${this.typeOf(event.state.name)}StateExited`, 'stateExitedEventDetails', {
+          name: event.state.name,
+          output: JSON.stringify(event.state.output ?? null),
+          outputDetails: { truncated: false },
+        });
+        return;
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed': {
+        const key = `${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`;
+        this.push(event.type, key, { name: event.parentState.name, index: event.index });
+        return;
+      }
+      case 'ExecutionSucceeded':
+        this.finish('SUCCEEDED', 'ExecutionSucceeded', { output: JSON.stringify(event.output ?? null), outputDetails: { truncated: false } });
+        return;
+      case 'ExecutionFailed': {
+        const failState = this.lastEntered ? this.prepared.states.get(this.lastEntered) : undefined;
+        let error: string | undefined = event.Error;
+        let cause: string | undefined = typeof event.Cause === 'string' ? event.Cause : event.Cause === undefined ? undefined : JSON.stringify(event.Cause);
+        if (failState?.Type === 'Fail') {
+          // A Fail state without Error/Cause has none on AWS (the engine fills in defaults).
+          if (failState.Error === undefined && failState.ErrorPath === undefined) error = undefined;
+          if (failState.Cause === undefined && failState.CausePath === undefined) cause = undefined;
+        }
+        this.finish('FAILED', 'ExecutionFailed', { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) });
+        return;
+      }
+      case 'ExecutionAborted':
+        this.finish('ABORTED', 'ExecutionAborted', {
+          ...(this.stopRequest?.error !== undefined ? { error: this.stopRequest.error } : {}),
+          ...(this.stopRequest?.cause !== undefined ? { cause: this.stopRequest.cause } : {}),
+        });
+        return;
+      case 'ExecutionTimeout':
+        this.finish('TIMED_OUT', 'ExecutionTimedOut', { error: 'States.Timeout', cause: 'The execution timed out (TimeoutSeconds)' });
+        return;
+      default:
+        // StateFailed/StateRetried/StateCaught and Parallel branch events have no AWS history event of their own.
+        return;
+    }
+  }
+
+  /** StopExecution. */
+  public stop(error?: string, cause?: string): void {
+    if (this.status !== 'RUNNING') return;
+    this.stopRequest = { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
+    if (this.abortEngine) this.abortEngine();
+    // The engine reports ExecutionAborted through its event log; make sure the status follows.
+    setImmediate(() => this.finish('ABORTED', 'ExecutionAborted', { ...this.stopRequest }));
+  }
+
+  // ---- Task states ---------------------------------------------------------------
+
+  private book(state: string, fresh: boolean): RetryBook {
+    let b = this.retries.get(state);
+    const retriers = ((this.prepared.states.get(state)?.Retry as unknown[]) ?? []).length;
+    if (!b || (fresh && !b.pending)) {
+      b = { attempts: new Array<number>(retriers).fill(0), delays: new Array<number | undefined>(retriers).fill(undefined), pending: false };
+      this.retries.set(state, b);
+    }
+    return b;
+  }
+
+  /** Mirrors the engine's retry decision for `errorName`, with the interval on the virtual clock. */
+  private planRetry(state: string, errorName: string): void {
+    const def = this.prepared.states.get(state) as StateDef;
+    const retriers = (def.Retry ?? []) as { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[];
+    const b = this.book(state, false);
+    b.pending = false;
+    b.delays.fill(undefined);
+    const index = retriers.findIndex((r) => r.ErrorEquals.some((e) => e === errorName || e === 'States.ALL' || e === 'States.TaskFailed'));
+    if (index < 0) return;
+    const r = retriers[index] as (typeof retriers)[number];
+    if ((b.attempts[index] ?? 0) >= (r.MaxAttempts ?? 3)) return;
+    let seconds = (r.IntervalSeconds ?? 1) * Math.pow(r.BackoffRate ?? 2, b.attempts[index] ?? 0);
+    if (r.MaxDelaySeconds !== undefined) seconds = Math.min(seconds, r.MaxDelaySeconds);
+    if (r.JitterStrategy === 'FULL') seconds = Math.random() * seconds;
+    b.delays[index] = this.deps.clock.realDelay(seconds * 1000);
+    b.attempts[index] = (b.attempts[index] ?? 0) + 1;
+    b.pending = true;
+  }
+
+  private retryIntervals(state: string): number[] | undefined {
+    const def = this.prepared.states.get(state);
+    const retriers = (def?.Retry ?? []) as { IntervalSeconds?: number }[];
+    if (!retriers.length) return undefined;
+    const b = this.retries.get(state);
+    return retriers.map((r, i) => b?.delays[i] ?? this.deps.clock.realDelay((r.IntervalSeconds ?? 1) * 1000));
+  }
+
+  private fail(state: string, name: string, cause: string): Error {
+    this.planRetry(state, name);
+    return namedError(name, cause);
+  }
+
+  private async runTask(state: string, input: unknown): Promise<unknown> {
+    // Let the event consumer record TaskStateEntered before our own events.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.book(state, true).pending = false;
+    const binding = this.prepared.tasks.get(state) as TaskBinding;
+    const def = this.prepared.states.get(state) as StateDef;
+    const timeout = typeof def.TimeoutSeconds === 'number' ? def.TimeoutSeconds : undefined;
+    let functionRef: string;
+    let qualifier: string | undefined;
+    let payload: unknown = input;
+    const invoke = binding.kind === 'lambda-invoke';
+    if (invoke) {
+      const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown; Qualifier?: unknown };
+      if (typeof params.FunctionName !== 'string') throw this.fail(state, 'States.Runtime', 'lambda:invoke needs Parameters.FunctionName');
+      functionRef = params.FunctionName;
+      qualifier = typeof params.Qualifier === 'string' ? params.Qualifier : undefined;
+      payload = params.Payload ?? {};
+      this.push('TaskScheduled', 'taskScheduledEventDetails', {
+        resourceType: 'lambda',
+        resource: 'invoke',
+        region: this.deps.region,
+        parameters: JSON.stringify(input),
+        ...(timeout ? { timeoutInSeconds: timeout } : {}),
+      });
+      this.push('TaskStarted', 'taskStartedEventDetails', { resourceType: 'lambda', resource: 'invoke' });
+    } else {
+      functionRef = binding.functionRef;
+      this.push('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
+        resource: functionRef,
+        input: JSON.stringify(input),
+        inputDetails: { truncated: false },
+        ...(timeout ? { timeoutInSeconds: timeout } : {}),
+      });
+      this.push('LambdaFunctionStarted');
+    }
+    const failed = (error: string, cause: string): Error => {
+      if (invoke) this.push('TaskFailed', 'taskFailedEventDetails', { resourceType: 'lambda', resource: 'invoke', error, cause });
+      else this.push('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error, cause });
+      return this.fail(state, error, cause);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const call = this.deps.lambda.invoke({ functionName: functionRef, ...(qualifier ? { qualifier } : {}), payload: JSON.stringify(payload) });
+      const timedOut = new Promise<never>((_, reject) => {
+        if (timeout) timer = setTimeout(() => reject(namedError('States.Timeout', 'Task timed out.')), timeout * 1000);
+      });
+      const response = await Promise.race([call, timedOut]);
+      const text = response.payload.toString('utf8');
+      if (response.functionError) {
+        let errorType = 'Lambda.Unknown';
+        try {
+          const parsed = JSON.parse(text) as { errorType?: unknown };
+          if (typeof parsed.errorType === 'string') errorType = parsed.errorType;
+        } catch {
+          // keep Lambda.Unknown
+        }
+        throw failed(errorType, text);
+      }
+      const value: unknown = text ? JSON.parse(text) : null;
+      const result = invoke
+        ? {
+            ExecutedVersion: response.executedVersion,
+            Payload: value,
+            SdkHttpMetadata: { HttpHeaders: { 'X-Amz-Executed-Version': response.executedVersion }, HttpStatusCode: response.statusCode },
+            SdkResponseMetadata: { RequestId: randomUUID() },
+            StatusCode: response.statusCode,
+          }
+        : value;
+      const output = JSON.stringify(result);
+      if (Buffer.byteLength(output) > PAYLOAD_LIMIT) throw failed('States.DataLimitExceeded', `The state/task returned a result with a size exceeding the maximum number of bytes service limit.`);
+      if (invoke) this.push('TaskSucceeded', 'taskSucceededEventDetails', { resourceType: 'lambda', resource: 'invoke', output, outputDetails: { truncated: false } });
+      else this.push('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', { output, outputDetails: { truncated: false } });
+      return result;
+    } catch (err) {
+      if (err instanceof ServiceError) throw failed(`Lambda.${err.code}`, `${err.message} (Service: Lambda, Status Code: ${err.status})`);
+      if (err instanceof Error && err.name === 'States.Timeout') {
+        if (invoke) this.push('TaskTimedOut', 'taskTimedOutEventDetails', { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' });
+        else this.push('LambdaFunctionTimedOut', 'lambdaFunctionTimedOutEventDetails', { error: 'States.Timeout' });
+        throw this.fail(state, 'States.Timeout', 'Task timed out.');
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- Wait states ---------------------------------------------------------------
+
+  private async runWait(state: string, input: unknown): Promise<unknown> {
+    // Start after the engine's synchronous part (which may run while `Date` is pinned, see run()).
+    await null;
+    const spec = this.prepared.waits.get(state) ?? {};
+    const clock = this.deps.clock;
+    let virtualMs = 0;
+    if (spec.Seconds !== undefined) virtualMs = spec.Seconds * 1000;
+    else if (spec.SecondsPath !== undefined) {
+      const seconds = resolveReferencePath(spec.SecondsPath, input, this.context);
+      if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
+        throw namedError('States.Runtime', `The SecondsPath parameter does not reference a valid non-negative integer: ${spec.SecondsPath} = ${JSON.stringify(seconds)}`);
+      }
+      virtualMs = seconds * 1000;
+    } else {
+      const stamp = spec.Timestamp ?? resolveReferencePath(spec.TimestampPath ?? '', input, this.context);
+      const target = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
+      if (!Number.isFinite(target)) throw namedError('States.Runtime', `The TimestampPath parameter does not reference a valid ISO-8601 timestamp: ${JSON.stringify(stamp)}`);
+      virtualMs = target - clock.now();
+    }
+    await clock.sleep(Math.max(0, virtualMs), this.abortController.signal);
+    return input;
+  }
+}

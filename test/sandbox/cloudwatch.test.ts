@@ -1,0 +1,187 @@
+/**
+ * Contract tests: the sandbox's CloudWatch (metrics, metric math, alarms
+ * evaluated from recorded datapoints) through the real @aws-sdk/client-cloudwatch.
+ * timeScale 60: one wall second is one simulated minute, so 60 s alarm periods
+ * are evaluated every wall second.
+ */
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { startSandbox, type Sandbox } from '../../sandbox';
+import { clientsFor, createFixtureFunction, eventually, rejection } from './helpers';
+
+let sandbox: Sandbox;
+let c: ReturnType<typeof clientsFor>;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ quiet: true, timeScale: 60 });
+  c = clientsFor(sandbox);
+});
+
+afterAll(async () => {
+  c.destroy();
+  await sandbox.stop();
+});
+
+async function alarm(name: string): Promise<MetricAlarm | undefined> {
+  const out = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
+  return out.MetricAlarms?.[0];
+}
+
+describe('PutMetricData / GetMetricData', () => {
+  it('aggregates per period and evaluates metric-math expressions over query ids', async () => {
+    // Prepare: 4 requests and 1 error in one minute, 10 requests and no error in the next (virtual time).
+    const minute = Math.floor(sandbox.clock.now() / 60_000) * 60_000 - 10 * 60_000;
+    const put = (name: string, at: number, values: number[]) =>
+      c.cloudwatch.send(new PutMetricDataCommand({ Namespace: 'Test/Math', MetricData: [{ MetricName: name, Timestamp: new Date(at), Values: values, Unit: 'Count' }] }));
+    await put('Requests', minute + 1_000, [1, 1, 1, 1]);
+    await put('Failures', minute + 2_000, [1]);
+    await put('Requests', minute + 61_000, Array.from({ length: 10 }, () => 1));
+    await put('Failures', minute + 62_000, [0]);
+    const stat = (id: string, name: string) => ({ Id: id, ReturnData: false, MetricStat: { Metric: { Namespace: 'Test/Math', MetricName: name }, Period: 60, Stat: 'Sum' } });
+
+    // Act
+    const out = await c.cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(minute),
+        EndTime: new Date(minute + 120_000),
+        ScanBy: 'TimestampAscending',
+        MetricDataQueries: [stat('f', 'Failures'), stat('r', 'Requests'), { Id: 'rate', Expression: '100 * f / r', Label: 'error rate' }],
+      }),
+    );
+
+    // Assess
+    expect(out.MetricDataResults).toHaveLength(1);
+    const rate = out.MetricDataResults?.[0];
+    expect(rate).toMatchObject({ Id: 'rate', Label: 'error rate', StatusCode: 'Complete', Values: [25, 0] });
+    expect(rate?.Timestamps?.map((t) => t.getTime())).toEqual([minute, minute + 60_000]);
+  });
+
+  it('turns EMF lines printed by a handler into metrics', async () => {
+    // Prepare
+    await createFixtureFunction(c.lambda, 'emf', 'emf');
+
+    // Act
+    for (const latencyMs of [10, 20, 30, 40]) await c.lambda.send(new InvokeCommand({ FunctionName: 'emf', Payload: Buffer.from(JSON.stringify({ latencyMs })) }));
+    const now = sandbox.clock.now();
+    const out = await c.cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(now - 3_600_000),
+        EndTime: new Date(now + 60_000),
+        MetricDataQueries: [
+          { Id: 'max', MetricStat: { Metric: { Namespace: 'Cutover/Fixture', MetricName: 'ModelLatency', Dimensions: [{ Name: 'Service', Value: 'fixture' }] }, Period: 3600, Stat: 'Maximum' } },
+          { Id: 'n', MetricStat: { Metric: { Namespace: 'Cutover/Fixture', MetricName: 'ModelLatency', Dimensions: [{ Name: 'Service', Value: 'fixture' }] }, Period: 3600, Stat: 'SampleCount' } },
+        ],
+      }),
+    );
+    const total = (id: string, reduce: (a: number, b: number) => number) => (out.MetricDataResults?.find((r) => r.Id === id)?.Values ?? []).reduce(reduce, 0);
+
+    // Assess
+    expect(total('n', (a, b) => a + b)).toBe(4);
+    expect(total('max', Math.max)).toBe(40);
+  });
+});
+
+describe('metric alarms', () => {
+  it('starts INSUFFICIENT_DATA, goes OK on healthy invocations, then ALARM on real invocation errors (metric math)', async () => {
+    // Prepare
+    await createFixtureFunction(c.lambda, 'model', 'fail');
+    const metric = (id: string, name: string) => ({
+      Id: id,
+      ReturnData: false,
+      MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: name, Dimensions: [{ Name: 'FunctionName', Value: 'model' }] }, Period: 60, Stat: 'Sum' },
+    });
+    await c.cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'model-error-rate',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        Metrics: [metric('errors', 'Errors'), metric('invocations', 'Invocations'), { Id: 'e1', Expression: '100*errors/invocations', ReturnData: true }],
+      }),
+    );
+    const initial = await alarm('model-error-rate');
+    const invoke = (fail: boolean) => c.lambda.send(new InvokeCommand({ FunctionName: 'model', Payload: Buffer.from(JSON.stringify(fail ? { fail: 'bad answer' } : {})) }));
+
+    // Act
+    for (let i = 0; i < 10; i++) await invoke(false);
+    const ok = await eventually(() => alarm('model-error-rate'), (a) => a?.StateValue === 'OK', 8_000);
+    for (let i = 0; i < 10; i++) await invoke(true);
+    const alarmed = await eventually(() => alarm('model-error-rate'), (a) => a?.StateValue === 'ALARM', 8_000);
+
+    // Assess
+    expect(initial).toMatchObject({ StateValue: 'INSUFFICIENT_DATA', StateReason: 'Unchecked: Initial alarm creation' });
+    expect(ok?.StateValue).toBe('OK');
+    expect(alarmed?.StateValue).toBe('ALARM');
+    expect(alarmed?.StateReason).toMatch(/^Threshold Crossed: 1 out of the last 1 datapoints \[\d+\.\d+ \(.+\)\] was greater than the threshold \(5\)/);
+    expect(alarmed?.StateUpdatedTimestamp?.getTime()).toBeGreaterThan(ok?.StateUpdatedTimestamp?.getTime() ?? Infinity);
+    const history = await c.cloudwatch.send(new DescribeAlarmHistoryCommand({ AlarmName: 'model-error-rate', HistoryItemType: 'StateUpdate' }));
+    expect(history.AlarmHistoryItems?.map((h) => h.HistorySummary)).toEqual(expect.arrayContaining(['Alarm updated from INSUFFICIENT_DATA to OK', 'Alarm updated from OK to ALARM']));
+  });
+
+  it('evaluates a percentile (ExtendedStatistic) alarm on a single metric', async () => {
+    // Prepare: 20 latencies 100..2000 ms now, p95 = 1900 ms.
+    await c.cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'latency-p95',
+        Namespace: 'Test/Latency',
+        MetricName: 'Latency',
+        ExtendedStatistic: 'p95',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1500,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+
+    // Act
+    await c.cloudwatch.send(new PutMetricDataCommand({ Namespace: 'Test/Latency', MetricData: [{ MetricName: 'Latency', Values: Array.from({ length: 20 }, (_, i) => (i + 1) * 100), Unit: 'Milliseconds' }] }));
+    const alarmed = await eventually(() => alarm('latency-p95'), (a) => a?.StateValue === 'ALARM', 8_000);
+
+    // Assess
+    expect(alarmed).toMatchObject({ StateValue: 'ALARM', ExtendedStatistic: 'p95', TreatMissingData: 'missing' });
+    expect(alarmed?.StateReason).toContain('1900.0');
+  });
+
+  it('lets SetAlarmState override the state until the next evaluation, and DeleteAlarms remove it', async () => {
+    // Prepare
+    await c.cloudwatch.send(
+      new PutMetricAlarmCommand({ AlarmName: 'quiet', Namespace: 'Test/None', MetricName: 'Nothing', Statistic: 'Sum', Period: 60, EvaluationPeriods: 2, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' }),
+    );
+    await eventually(() => alarm('quiet'), (a) => a?.StateValue === 'OK', 8_000);
+
+    // Act
+    await c.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'quiet', StateValue: 'ALARM', StateReason: 'drill' }));
+    const forced = await alarm('quiet');
+    const back = await eventually(() => alarm('quiet'), (a) => a?.StateValue === 'OK', 8_000);
+    const missing = await rejection(c.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'OK', StateReason: 'x' })));
+    await c.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: ['quiet'] }));
+    const listed = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'qui' }));
+
+    // Assess
+    expect(forced).toMatchObject({ StateValue: 'ALARM', StateReason: 'drill' });
+    expect(back?.StateValue).toBe('OK');
+    expect(missing.name).toBe('ResourceNotFound');
+    expect(listed.MetricAlarms).toEqual([]);
+  });
+
+  it('refuses an invalid period (InvalidParameterValueException)', async () => {
+    // Act
+    const err = await rejection(
+      c.cloudwatch.send(new PutMetricAlarmCommand({ AlarmName: 'bad', Namespace: 'X', MetricName: 'Y', Statistic: 'Sum', Period: 45, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' })),
+    );
+
+    // Assess
+    expect(err.name).toBe('InvalidParameterValueException');
+  });
+});

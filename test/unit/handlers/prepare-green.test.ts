@@ -1,0 +1,336 @@
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import { handler } from '../../../functions/prepare-green/handler';
+import { prepareGreen } from '../../../functions/prepare-green/prepare-green';
+import { ConcurrentModification, NothingToRelease, TargetNotReady } from '../../../functions/shared/errors';
+import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
+import { awsError, FakeLambda } from '../../support/fake-lambda';
+import { clock, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
+
+const db = useLedger();
+const lambda = new FakeLambda();
+const client = new LambdaClient({});
+const target = { kind: 'lambda-alias' as const, functionName: 'ai-handler', alias: 'production' };
+const router = () => new LambdaAliasRouter(target, client, { settleDelayMs: 0, settleAttempts: 3 });
+const deps = () => ({ ledger: db.ledger, router: router(), now: clock });
+const ops = () => lambda.calls.map((c) => c.op);
+
+let n = 0;
+const freshRelease = (overrides = {}) => releaseContext(overrides, `prep-${++n}`);
+
+let blue: string;
+beforeEach(() => {
+  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
+  lambda.reset();
+  blue = lambda.seed('production', { MODEL_URI: 's3://models/ai-handler/v1.json', LOG_LEVEL: 'info', TABLE: 'answers' });
+  lambda.calls = [];
+});
+afterAll(() => client.destroy());
+
+describe('prepareGreen', () => {
+  it('sets the artifact on $LATEST, publishes it with CodeSha256 and RevisionId, and records blue and green', async () => {
+    // Prepare
+    const release = freshRelease();
+
+    // Act
+    const green = await prepareGreen({ release }, deps());
+
+    // Assess
+    expect(green).toEqual({
+      blue,
+      green: '2',
+      createdGreen: true,
+      greenArn: `${lambda.arn}:2`,
+      blueArn: `${lambda.arn}:${blue}`,
+      codeSha256: lambda.versions[1].codeSha256,
+    });
+    const publish = lambda.calls.find((c) => c.op === 'PublishVersion')!.input;
+    expect(publish).toMatchObject({ FunctionName: 'ai-handler', Description: `cutover ${release.id}` });
+    expect(publish.CodeSha256).toBe(lambda.versions[1].codeSha256);
+    expect(publish.RevisionId).toBe(`latest-${lambda.versions[1].codeSha256}`);
+    expect(lambda.split()).toEqual({ [blue]: 100 }); // no traffic moved
+    const item = await itemOf(db.ledger, release);
+    expect(item).toMatchObject({ blueVersion: blue, greenVersion: '2' });
+    expect(item?.changes.prepared.detail).toBe(`green 2 (new), blue ${blue}`);
+  });
+
+  it('keeps the other environment variables when it sets the artifact (UpdateFunctionConfiguration replaces the map)', async () => {
+    // Act
+    await prepareGreen({ release: freshRelease() }, deps());
+
+    // Assess
+    const update = lambda.calls.find((c) => c.op === 'UpdateFunctionConfiguration')!.input as { Environment: { Variables: object }; RevisionId: string };
+    expect(update.Environment.Variables).toEqual({ MODEL_URI: 's3://models/ai-handler/v2.json', LOG_LEVEL: 'info', TABLE: 'answers' });
+    expect(update.RevisionId).toMatch(/^latest-/);
+    expect(lambda.versions[1].env).toEqual({ MODEL_URI: 's3://models/ai-handler/v2.json', LOG_LEVEL: 'info', TABLE: 'answers' });
+  });
+
+  it('uses the artifact envVar asked for', async () => {
+    // Act
+    await prepareGreen({ release: freshRelease({ artifact: { uri: 's3://prompts/v7.txt', envVar: 'PROMPT_URI' } }) }, deps());
+
+    // Assess
+    expect(lambda.versions[1].env).toEqual({ MODEL_URI: 's3://models/ai-handler/v1.json', LOG_LEVEL: 'info', TABLE: 'answers', PROMPT_URI: 's3://prompts/v7.txt' });
+  });
+
+  it('publishes new code without touching the configuration when there is no artifact', async () => {
+    // Prepare
+    lambda.code = 'code-v2';
+
+    // Act
+    const green = await prepareGreen({ release: freshRelease({ artifact: undefined }) }, deps());
+
+    // Assess
+    expect(green.green).toBe('2');
+    expect(ops()).not.toContain('UpdateFunctionConfiguration');
+  });
+
+  it('is idempotent: a retry publishes no second version, updates nothing again and records once', async () => {
+    // Prepare
+    const release = freshRelease();
+    const first = await prepareGreen({ release }, deps());
+    lambda.calls = [];
+
+    // Act
+    const second = await prepareGreen({ release }, deps());
+
+    // Assess
+    expect(second).toEqual(first); // still createdGreen: the version carries this release's description
+    expect(lambda.versions.map((v) => v.version)).toEqual([blue, '2']);
+    expect(ops()).not.toContain('UpdateFunctionConfiguration');
+    expect(Object.keys((await itemOf(db.ledger, release))!.changes)).toEqual(['prepared']);
+  });
+
+  it('reports an existing version it did not publish as createdGreen false', async () => {
+    // Prepare: someone published $LATEST (with v2) as version 2 without moving the alias.
+    lambda.env = { ...lambda.env, MODEL_URI: 's3://models/ai-handler/v2.json' };
+    await client.send(new PublishVersionCommand({ FunctionName: 'ai-handler', Description: 'by hand' }));
+
+    // Act
+    const green = await prepareGreen({ release: freshRelease() }, deps());
+
+    // Assess
+    expect(green).toMatchObject({ blue, green: '2', createdGreen: false });
+    expect(lambda.versions).toHaveLength(2);
+  });
+
+  it('throws NothingToRelease when $LATEST is what blue already is', async () => {
+    // Prepare: the artifact is the one blue runs, the code is unchanged.
+    const release = freshRelease({ artifact: { uri: 's3://models/ai-handler/v1.json', envVar: 'MODEL_URI' } });
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(NothingToRelease);
+    expect(err.message).toContain(`identical to version ${blue}, which production already serves`);
+    expect(await itemOf(db.ledger, release)).toBeUndefined();
+  });
+
+  it('throws TargetNotReady when the alias does not exist', async () => {
+    // Prepare
+    delete lambda.aliases.production;
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(TargetNotReady);
+    expect(err.message).toContain('alias ai-handler:production does not exist');
+    expect((err.cause as Error).name).toBe('ResourceNotFoundException');
+    expect(ops()).toEqual(['GetAlias']);
+  });
+
+  it('throws TargetNotReady when the alias points at $LATEST (there would be no rollback target)', async () => {
+    // Prepare
+    lambda.aliases.production.FunctionVersion = '$LATEST';
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(TargetNotReady);
+    expect(err.message).toContain('points to $LATEST; point it at a published version first');
+    expect(ops()).toEqual(['GetAlias']);
+  });
+
+  it('throws TargetNotReady when the alias already splits traffic (another release is half way)', async () => {
+    // Prepare
+    lambda.aliases.production.weights = { '7': 0.1 };
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(TargetNotReady);
+    expect(err.message).toContain('already splits traffic with version 7');
+    expect(ops()).toEqual(['GetAlias']);
+  });
+
+  it('throws ConcurrentModification when the code changed under it (PublishVersion CodeSha256 precondition)', async () => {
+    // Prepare
+    lambda.mock.on(PublishVersionCommand).rejects(awsError('PreconditionFailedException', 'CodeSha256 does not match', 412));
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(ConcurrentModification);
+    expect(err.message).toContain('ai-handler changed while Cutover was updating it (CodeSha256 does not match)');
+    expect((err.cause as Error).name).toBe('PreconditionFailedException');
+  });
+
+  it('throws ConcurrentModification when PublishVersion says the CodeSHA256 no longer matches $LATEST', async () => {
+    // Prepare
+    lambda.mock
+      .on(PublishVersionCommand)
+      .rejects(awsError('InvalidParameterValueException', 'CodeSHA256 (abc) is different from current CodeSHA256 in $LATEST (def). Please try again with the CodeSHA256 in $LATEST.', 400));
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(ConcurrentModification);
+  });
+
+  it('lets any other InvalidParameterValueException through as it is', async () => {
+    // Prepare
+    lambda.mock.on(PublishVersionCommand).rejects(awsError('InvalidParameterValueException', 'Description is too long', 400));
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err.name).toBe('InvalidParameterValueException');
+  });
+
+  it('throws ConcurrentModification when the configuration changed under it (RevisionId precondition)', async () => {
+    // Prepare
+    lambda.mock.on(UpdateFunctionConfigurationCommand).rejects(awsError('PreconditionFailedException', 'RevisionId does not match', 412));
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(ConcurrentModification);
+    expect(lambda.versions).toHaveLength(1); // nothing published
+  });
+
+  describe('waiting for $LATEST to settle', () => {
+    const config = { CodeSha256: 'sha', RevisionId: 'r1', Environment: { Variables: { MODEL_URI: 's3://models/ai-handler/v2.json' } } };
+    beforeEach(() => {
+      lambda.mock.reset();
+      lambda.mock.on(GetAliasCommand).resolves({ FunctionVersion: '1', RevisionId: 'a1', RoutingConfig: {} });
+      lambda.mock.on(PublishVersionCommand).resolves({ Version: '2', FunctionArn: `${lambda.arn}:2`, Description: 'cutover x' });
+    });
+
+    it('publishes only once no update is in progress', async () => {
+      // Prepare
+      lambda.mock
+        .on(GetFunctionConfigurationCommand)
+        .resolvesOnce({ ...config, LastUpdateStatus: 'InProgress' })
+        .resolvesOnce({ ...config, State: 'Pending' })
+        .resolves({ ...config, LastUpdateStatus: 'Successful', State: 'Active' });
+
+      // Act: no artifact, so the only wait is the one before publishing.
+      const green = await prepareGreen({ release: freshRelease({ artifact: undefined }) }, deps());
+
+      // Assess
+      expect(green.green).toBe('2');
+      expect(lambda.mock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(3);
+      expect(lambda.mock.commandCalls(PublishVersionCommand)[0].args[0].input).toMatchObject({ CodeSha256: 'sha', RevisionId: 'r1' });
+    });
+
+    it('throws TargetNotReady when the last update failed, with its reason', async () => {
+      // Prepare
+      lambda.mock.on(GetFunctionConfigurationCommand).resolves({ ...config, LastUpdateStatus: 'Failed', LastUpdateStatusReason: 'bad layer' });
+
+      // Act
+      const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+      // Assess
+      expect(err).toBeInstanceOf(TargetNotReady);
+      expect(err.message).toBe('the last update of ai-handler failed: bad layer');
+      expect(lambda.mock.commandCalls(PublishVersionCommand)).toHaveLength(0);
+    });
+
+    it('throws TargetNotReady when it is still updating after the allowed checks', async () => {
+      // Prepare
+      lambda.mock.on(GetFunctionConfigurationCommand).resolves({ ...config, LastUpdateStatus: 'InProgress' });
+
+      // Act
+      const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+      // Assess
+      expect(err).toBeInstanceOf(TargetNotReady);
+      expect(err.message).toBe('ai-handler is still updating after 3 checks; try again later');
+      expect(lambda.mock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(3);
+    });
+  });
+});
+
+describe('PrepareGreen handler (middy)', () => {
+  it('builds the router for the target from the state and publishes green', async () => {
+    // Prepare
+    const release = freshRelease();
+
+    // Act
+    const out = await handler({ release }, lambdaContext('prepare-green'));
+
+    // Assess
+    expect(out).toMatchObject({ blue, green: '2', createdGreen: true });
+    expect(lambda.versions).toHaveLength(2);
+  });
+
+  it('surfaces TargetNotReady by name', async () => {
+    // Prepare
+    delete lambda.aliases.production;
+
+    // Act
+    const err = await rejectionOf(handler({ release: freshRelease() }, lambdaContext('prepare-green')));
+
+    // Assess
+    expect(err.name).toBe('TargetNotReady');
+  });
+
+  it('turns Lambda throttling (429) into TransientAwsError', async () => {
+    // Prepare
+    lambda.mock.on(GetAliasCommand).rejects(awsError('TooManyRequestsException', 'Rate exceeded', 429));
+
+    // Act
+    const err = await rejectionOf(handler({ release: freshRelease() }, lambdaContext('prepare-green')));
+
+    // Assess
+    expect(err.name).toBe('TransientAwsError');
+    expect(err.message).toBe('PrepareGreen: TooManyRequestsException: Rate exceeded');
+  });
+
+  it('turns a Lambda 5xx into TransientAwsError', async () => {
+    // Prepare
+    lambda.mock.on(PublishVersionCommand).rejects(awsError('ServiceException', 'internal error', 500));
+
+    // Act
+    const err = await rejectionOf(handler({ release: freshRelease() }, lambdaContext('prepare-green')));
+
+    // Assess
+    expect(err.name).toBe('TransientAwsError');
+  });
+
+  it('rejects a release whose spec is not valid, naming the field under release.spec', async () => {
+    // Prepare
+    const release = { ...freshRelease(), spec: { ...freshRelease().spec, bake: { seconds: 1, pollSeconds: 0, onInconclusive: 'rollback' } } };
+
+    // Act
+    const err = await rejectionOf(handler({ release }, lambdaContext('prepare-green')));
+
+    // Assess
+    expect(err.name).toBe('InvalidReleaseInput');
+    expect(err.message).toContain('release.spec.bake.pollSeconds');
+    expect(lambda.calls).toHaveLength(0);
+  });
+});
