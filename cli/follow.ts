@@ -56,7 +56,7 @@ export function describeResult(state: string, r: Obj | undefined): string {
     case 'PrepareGreen':
       return `green = version ${r.green}${r.createdGreen ? ' (new)' : ''}, blue = version ${r.blue}`;
     case 'SmokeTestGreen':
-      return `${r.passed} smoke cases passed${r.quality ? `; ${r.quality.verdict.summary}` : ''}`;
+      return [r.cases ? `${r.passed} smoke cases passed` : '', r.quality?.verdict.summary ?? ''].filter(Boolean).join('; ') || 'no smoke cases and no golden set';
     case 'ArmAlarms':
       return `${r.names.length} alarms watched (${r.created.length} created for this release)${r.preexisting.length ? `; already in ALARM, ignored until they clear: ${r.preexisting.join(', ')}` : ''}`;
     case 'ShiftTraffic':

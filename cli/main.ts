@@ -1,5 +1,6 @@
 import '../sandbox/polyfills';
 import { Command, Option } from 'commander';
+import path from 'node:path';
 import { manualRollback, NothingToRollBack } from '../functions/shared/manual-rollback';
 import { routerFor } from '../functions/shared/routers';
 import { cliClients, resolveConfig, type GlobalOptions } from './config';
@@ -160,9 +161,37 @@ program
   .description('run the sandbox (AWS on localhost) in the foreground with the orchestrator deployed')
   .option('-p, --port <port>', 'port on 127.0.0.1', '4566')
   .option('--time-scale <n>', 'simulated seconds per wall second', '1')
-  .action(async (flags: { port: string; timeScale: string }) => {
-    const { runSandboxForeground } = await import('../sandbox/cli-entry');
-    await runSandboxForeground({ port: Number(flags.port), timeScale: Number(flags.timeScale), quiet: true });
+  .option('--no-example', 'do not deploy the example AI service (ai-handler:production on model v1)')
+  .action(async (flags: { port: string; timeScale: string; example: boolean }) => {
+    // Loaded here only: the other commands should not pay for the sandbox's start-up.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { runSandboxForeground } = require('../sandbox/cli-entry') as typeof import('../sandbox/cli-entry');
+    const { bundleForSandbox } = require('../sandbox/bundle') as typeof import('../sandbox/bundle');
+    const { deployExampleService, modelUri, GOLDEN_SET_URI } = require('../rehearsal/service') as typeof import('../rehearsal/service');
+    const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+    const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const repoRoot = path.join(__dirname, '..');
+    const bundled = await bundleForSandbox(repoRoot);
+    await runSandboxForeground({
+      port: Number(flags.port),
+      timeScale: Number(flags.timeScale),
+      quiet: true,
+      repoRoot,
+      deployOptions: { functionsDir: bundled.functionsDir },
+      onReady: (sandbox) => {
+        if (!flags.example) return;
+        const aws = { lambda: new LambdaClient(sandbox.clientConfig), s3: new S3Client(sandbox.clientConfig) };
+        void deployExampleService(aws, bundled.exampleHandler).then(
+          ({ blue }) =>
+            out(
+              `Example service: ai-handler:production on version ${blue} (model v1). Try:\n` +
+                `  npx cutover --endpoint ${sandbox.url} release ai-handler:production --artifact ${modelUri('v2')} --golden-set ${GOLDEN_SET_URI} --bake 60 --bake-poll 10 --retention 60 --retention-poll 20 --period 10\n`,
+            ),
+          (err: Error) => out(`Example service not deployed: ${err.message}`),
+        );
+      },
+    });
   });
 
 export async function main(argv = process.argv): Promise<void> {

@@ -1,20 +1,15 @@
 import '../sandbox/polyfills';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { cliClients, type CliConfig } from '../cli/config';
+import { cliClients } from '../cli/config';
 import { runRelease } from '../cli/commands/release';
 import type { ProgressEvent } from '../cli/follow';
 import { startTraffic } from '../examples/ai-service/traffic';
 import { manualRollback } from '../functions/shared/manual-rollback';
 import { routerFor } from '../functions/shared/routers';
-import { deployOrchestrator } from '../sandbox/deploy-orchestrator';
-import { startSandbox } from '../sandbox';
-import { bundleForSandbox } from './bundle';
 import { ReleaseObserver } from './observer';
 import type { ReportData } from './report/types';
 import { SCENARIOS, type Scenario } from './scenarios';
-import { ALIAS, deployExampleService, FUNCTION } from './service';
+import { ALIAS, FUNCTION } from './service';
+import { startRehearsalStack } from './stack';
 import { aliasInvoker, failedAroundSwitches } from './traffic-log';
 
 export interface RehearsalOptions {
@@ -57,26 +52,13 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const log = options.log ?? (() => undefined);
   const t0 = Date.now();
-  const sandbox = await startSandbox({ timeScale: options.timeScale, quiet: true });
-  Object.assign(process.env, sandbox.env);
-  const aws = {
-    lambda: new LambdaClient({ ...sandbox.clientConfig, maxAttempts: 1 }),
-    s3: new S3Client(sandbox.clientConfig),
-    cloudwatch: new CloudWatchClient(sandbox.clientConfig),
-  };
+  const stack = await startRehearsalStack({ timeScale: options.timeScale });
+  const { sandbox, aws, config, blue } = stack;
   let traffic: ReturnType<typeof startTraffic> | undefined;
   let cli: ReturnType<typeof cliClients> | undefined;
   try {
-    log(`sandbox on ${sandbox.url} (1 wall second = ${options.timeScale} simulated seconds)`);
-    const bundled = await bundleForSandbox(sandbox.repoRoot);
-    const deployed = await deployOrchestrator(sandbox, {
-      functionsDir: bundled.functionsDir,
-      environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]) },
-    });
-    log(`orchestrator deployed: ${deployed.stateMachineArn}`);
-    const { blue } = await deployExampleService(aws, bundled.exampleHandler);
+    log(`sandbox on ${sandbox.url} (1 wall second = ${options.timeScale} simulated seconds); orchestrator ${stack.deployed.stateMachineArn}`);
     log(`${FUNCTION}:${ALIAS} serves version ${blue} (model v1); traffic at ${options.ratePerSecond} requests/s`);
-    const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };
     cli = cliClients(config);
     const recorder = aliasInvoker(aws.lambda, FUNCTION, ALIAS);
     const trafficT0 = Date.now();
@@ -194,7 +176,6 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   } finally {
     if (traffic) await traffic.stop();
     cli?.destroy();
-    for (const c of Object.values(aws)) c.destroy();
-    await sandbox.stop();
+    await stack.stop();
   }
 }

@@ -1,0 +1,57 @@
+import '../sandbox/polyfills';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { CliConfig } from '../cli/config';
+import { deployOrchestrator, type DeployedOrchestrator } from '../sandbox/deploy-orchestrator';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { bundleForSandbox } from '../sandbox/bundle';
+import { deployExampleService, FUNCTION } from './service';
+
+export interface RehearsalStack {
+  sandbox: Sandbox;
+  deployed: DeployedOrchestrator;
+  /** Version the alias served at the start (model v1). */
+  blue: string;
+  config: CliConfig;
+  aws: { lambda: LambdaClient; s3: S3Client; cloudwatch: CloudWatchClient };
+  stop(): Promise<void>;
+}
+
+/**
+ * The sandbox with the orchestrator deployed (handlers bundled, as NodejsFunction
+ * does) and the example service live on v1 behind `production`. Points this
+ * process's SDK clients at the sandbox (AWS_ENDPOINT_URL and dummy credentials).
+ */
+export async function startRehearsalStack(options: { timeScale: number }): Promise<RehearsalStack> {
+  const sandbox = await startSandbox({ timeScale: options.timeScale, quiet: true });
+  try {
+    Object.assign(process.env, sandbox.env);
+    const aws = {
+      lambda: new LambdaClient({ ...sandbox.clientConfig, maxAttempts: 1 }),
+      s3: new S3Client(sandbox.clientConfig),
+      cloudwatch: new CloudWatchClient(sandbox.clientConfig),
+    };
+    const bundled = await bundleForSandbox(sandbox.repoRoot);
+    const deployed = await deployOrchestrator(sandbox, {
+      functionsDir: bundled.functionsDir,
+      environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]) },
+    });
+    const { blue } = await deployExampleService(aws, bundled.exampleHandler);
+    const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };
+    return {
+      sandbox,
+      deployed,
+      blue,
+      config,
+      aws,
+      async stop() {
+        for (const c of Object.values(aws)) c.destroy();
+        await sandbox.stop();
+      },
+    };
+  } catch (err) {
+    await sandbox.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { modelUri } from '../../rehearsal/service';
+import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
+
+/**
+ * The `cutover` command as a user runs it: a separate process pointed at the
+ * sandbox with --endpoint, the example service live on v1.
+ */
+const BIN = path.join(__dirname, '../../cli/bin.js');
+let stack: RehearsalStack;
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cutover(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, ...stack.sandbox.env, AWS_ENDPOINT_URL: '' };
+    execFile(process.execPath, [BIN, '--endpoint', stack.sandbox.url, ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+const jsonLines = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const fast = ['--bake', '20', '--bake-poll', '10', '--retention', '40', '--retention-poll', '20', '--period', '10', '--poll-ms', '100'];
+
+beforeAll(async () => {
+  stack = await startRehearsalStack({ timeScale: 20 });
+}, 120_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('cutover CLI against the sandbox', () => {
+  it('release: follows the execution to Succeeded, --json prints one object per line, exit code 0', async () => {
+    // Act
+    const run = await cutover('--json', 'release', 'ai-handler:production', '--artifact', modelUri('v2'), '--description', 'v2 from the CLI', ...fast);
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    expect(lines[0]).toMatchObject({ kind: 'started' });
+    expect(lines.filter((l) => l.kind === 'state').map((l) => l.state)).toEqual(
+      expect.arrayContaining(['ValidateInput', 'AcquireLock', 'PrepareGreen', 'SmokeTestGreen', 'ArmAlarms', 'ShiftTraffic', 'CheckAlarms', 'Decommission', 'ReleaseLock', 'RecordOutcome']),
+    );
+    expect(lines[lines.length - 1]).toMatchObject({ kind: 'result', outcome: 'Succeeded' });
+  }, 120_000);
+
+  it('status and history read the live split and the ledger', async () => {
+    // Act
+    const status = await cutover('--json', 'status', 'ai-handler:production');
+    const history = await cutover('history', 'ai-handler:production');
+    // Assess
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.stdout) as { split: Record<string, number>; running: unknown; last: { status: string } };
+    expect(Object.values(s.split)).toEqual([100]);
+    expect(s.running).toBeNull();
+    expect(s.last.status).toBe('Succeeded');
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/Succeeded/);
+    expect(history.stdout).toContain(modelUri('v2'));
+  }, 60_000);
+
+  it('a bad input is refused before anything starts, naming the field (exit code 2)', async () => {
+    // Act
+    const run = await cutover('release', 'ai-handler:production', '--canary', '50,10');
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('strategy.steps: must be strictly increasing');
+  }, 60_000);
+
+  it('--input takes a console input file; a second release of the same target is rejected (exit code 3)', async () => {
+    // Prepare: a long release holds the lock.
+    const dir = mkdtempSync(path.join(tmpdir(), 'cutover-cli-'));
+    const file = path.join(dir, 'input.json');
+    writeFileSync(file, JSON.stringify({ target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' }, artifact: { uri: modelUri('v2-retrained') }, bake: { seconds: 600, pollSeconds: 10 }, alarms: { periodSeconds: 10 } }));
+    const first = await cutover('--json', 'release', '--input', file, '--no-wait');
+    expect(first.code).toBe(6);
+    // Act
+    const second = await cutover('release', 'ai-handler:production', '--artifact', modelUri('v4'), ...fast);
+    // Assess
+    expect(second.code).toBe(3);
+    expect(second.stdout).toContain('ReleaseInProgress');
+    // Clean up through the manual rollback (also checks it): the first release ends RolledBack.
+    let rollback: CliRun | undefined;
+    for (let i = 0; i < 100; i++) {
+      rollback = await cutover('rollback', 'ai-handler:production', '--reason', 'test over', '--by', 'jest');
+      if (rollback.code === 0) break;
+      await new Promise((r) => setTimeout(r, 200)); // green not prepared yet
+    }
+    expect(rollback!.code).toBe(0);
+    expect(rollback!.stdout).toMatch(/version \d+: 100 %/);
+  }, 120_000);
+});
