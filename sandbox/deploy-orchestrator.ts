@@ -14,6 +14,7 @@ import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException as TableNotFound } from '@aws-sdk/client-dynamodb';
 import { CreateFunctionCommand, LambdaClient, ResourceNotFoundException as FunctionNotFound, UpdateFunctionConfigurationCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { LEDGER_TABLE_KEYS } from '../functions/shared/ledger';
 import type { Sandbox } from './index';
 
 /** The orchestrator's task folders under functions/ (see infra/defaults.ts). */
@@ -131,18 +132,7 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
     } catch (err) {
       if (!(err instanceof TableNotFound)) throw err;
       await dynamo.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+        new CreateTableCommand({ TableName: tableName, ...LEDGER_TABLE_KEYS, BillingMode: 'PAY_PER_REQUEST' }),
       );
     }
 

@@ -5,9 +5,6 @@
  */
 export abstract class CutoverError extends Error {
   public abstract override readonly name: string;
-  protected constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The release input (or a handler's input) does not match the schema. Nothing was changed. */
@@ -37,9 +34,6 @@ export class ReleaseInProgress extends CutoverError {
 /** The target (function, alias, endpoint, stage) is missing or not in a state Cutover can release. */
 export class TargetNotReady extends CutoverError {
   public readonly name = 'TargetNotReady';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A smoke-test case failed against green; no traffic has moved. */
@@ -57,57 +51,36 @@ export class SmokeTestFailed extends CutoverError {
 /** Green scored worse than the gates allow on the golden set; no traffic has moved. */
 export class QualityGateFailed extends CutoverError {
   public readonly name = 'QualityGateFailed';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The golden set cannot be read, is malformed, or is larger than Cutover evaluates. */
 export class GoldenSetInvalid extends CutoverError {
   public readonly name = 'GoldenSetInvalid';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Green would be the version blue already is: nothing changed since the live version was published. */
 export class NothingToRelease extends CutoverError {
   public readonly name = 'NothingToRelease';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Someone else changed the router between our read and our write (RevisionId mismatch). */
 export class ConcurrentModification extends CutoverError {
   public readonly name = 'ConcurrentModification';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Alarms already in ALARM before the release and `blockOnPreexistingAlarms` is set. */
 export class PreexistingAlarm extends CutoverError {
   public readonly name = 'PreexistingAlarm';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The router did not end at the weights asked for (it is verified after every switch). */
 export class TrafficShiftFailed extends CutoverError {
   public readonly name = 'TrafficShiftFailed';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Rolling back could not put 100 % of traffic on blue: a person must look now. */
 export class RollbackFailed extends CutoverError {
   public readonly name = 'RollbackFailed';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** Message of any thrown value, for records and logs. */
@@ -123,9 +96,6 @@ export function messageOf(err: unknown): string {
  */
 export class TransientAwsError extends CutoverError {
   public readonly name = 'TransientAwsError';
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 const THROTTLING = new Set([

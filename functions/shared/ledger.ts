@@ -69,6 +69,18 @@ export interface ReleaseItem {
   endedAt?: string;
 }
 
+/** The table's keys, for whatever creates it outside CDK (the sandbox, tests). */
+export const LEDGER_TABLE_KEYS = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' as const },
+    { AttributeName: 'sk', AttributeType: 'S' as const },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' as const },
+    { AttributeName: 'sk', KeyType: 'RANGE' as const },
+  ],
+};
+
 export const partitionKey = (targetKey: string) => `TARGET#${targetKey}`;
 export const releaseSortKey = (startedAt: string, releaseId: string) => `RELEASE#${startedAt}#${releaseId}`;
 
