@@ -1,4 +1,5 @@
 import { releaseKey, type Clock } from '../shared/deps';
+import type { ReleaseEvents } from '../shared/events';
 import type { Ledger } from '../shared/ledger';
 import type { AlarmSet, Progress, StateWithGreen } from '../shared/release-state';
 import type { TrafficRouter } from '../shared/routers';
@@ -8,6 +9,8 @@ export interface ShiftTrafficDeps {
   ledger: Ledger;
   router: TrafficRouter;
   now: Clock;
+  /** Release events (`switched`); optional, never fails the Task. */
+  events?: ReleaseEvents;
 }
 
 /** Move to the next step (a canary share, or 100 %) and start its bake. */
@@ -16,6 +19,10 @@ export async function shiftTraffic(state: StateWithGreen & { alarms?: AlarmSet }
   const progress = nextStep(state.release.spec, state.progress, at);
   // The user's alarms found in ALARM when arming stay ignored until they clear.
   if (!state.progress && state.alarms) progress.ignoredAlarms = [...state.alarms.preexisting];
+  // A person asked for a rollback before this switch (`cutover rollback` during the smoke test):
+  // do not move traffic at all; the next check ends the release as RolledBack.
+  const item = await deps.ledger.getRelease(state.release.targetKey, state.release.startedAt, state.release.id);
+  if (item?.manualRollback) return { ...progress, greenPercent: state.progress?.greenPercent ?? 0, waitSeconds: 0 };
   const split = await deps.router.setGreenPercent(state.green, progress.greenPercent);
   await deps.ledger.record(
     releaseKey(state.release),
@@ -28,5 +35,13 @@ export async function shiftTraffic(state: StateWithGreen & { alarms?: AlarmSet }
     },
     { greenPercent: progress.greenPercent, phase: progress.phase },
   );
+  await deps.events?.publish(state.release, {
+    state: 'switched',
+    key: `switched-${progress.stepIndex}`,
+    at,
+    blue: state.green.blue,
+    green: state.green.green,
+    greenPercent: progress.greenPercent,
+  });
   return progress;
 }

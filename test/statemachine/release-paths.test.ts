@@ -156,6 +156,26 @@ describe('release state machine paths', () => {
     expect((await latestRelease()).status).toBe('RolledBack');
   });
 
+  it('manual rollback before the switch: traffic never moves to green', async () => {
+    // Prepare: `cutover rollback` lands while green is being smoke-tested.
+    const inject = async (state: string) => {
+      if (state !== 'ShiftTraffic') return undefined;
+      const item = await latestRelease();
+      await ledger.requestManualRollback(
+        { targetKey: TARGET, startedAt: item.startedAt, releaseId: item.releaseId },
+        { at: new Date().toISOString(), by: 'bob', reason: 'wrong artifact' },
+      );
+      return undefined;
+    };
+    // Act
+    const run = await runRelease(releaseInput(), { inject });
+    // Assess
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('ManualRollback');
+    expect(lambda.calls.filter((c) => c.op === 'UpdateAlias' && c.input.FunctionVersion !== blue)).toEqual([]);
+    expect(lambda.split()).toEqual({ [blue]: 100 });
+  });
+
   it('transient Lambda.ServiceException: the Task is retried and the release succeeds', async () => {
     // Prepare
     const inject = (state: string, attempt: number) =>

@@ -75,7 +75,7 @@ export interface ReleaseRun {
 export interface RunOptions {
   name?: string;
   /** Make a Task's invocation fail before its handler runs (e.g. a Lambda service error). */
-  inject?: (state: string, attempt: number) => Error | undefined;
+  inject?: (state: string, attempt: number) => Error | undefined | Promise<Error | undefined>;
 }
 
 /**
@@ -108,7 +108,7 @@ export async function runRelease(input: unknown, options: RunOptions = {}): Prom
     const { handler } = require(`../../functions/${folder}/handler`) as { handler: Handler };
     handlers[state] = async (event) => {
       attempts[state] = (attempts[state] ?? 0) + 1;
-      const injected = options.inject?.(state, attempts[state]);
+      const injected = await options.inject?.(state, attempts[state]);
       if (injected) throw injected;
       // Through JSON, as Lambda would: no undefined, no shared references.
       return JSON.parse(JSON.stringify((await handler(event, fakeContext(folder))) ?? null));
