@@ -1,8 +1,12 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Ledger } from '../functions/shared/ledger';
+import type { RouterClients } from '../functions/shared/routers';
 import { UsageError } from './errors';
 
 /** Options every command shares; flags win over the environment. */
@@ -46,15 +50,27 @@ export function cliClients(config: CliConfig) {
   const base = { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) };
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(base), { marshallOptions: { removeUndefinedValues: true } });
   const lambda = new LambdaClient(base);
+  // The router clients of the other target kinds, made on first use.
+  const lazy = new Map<string, { destroy(): void }>();
+  const once = <T extends { destroy(): void }>(key: string, make: () => T) => () => (lazy.get(key) ?? lazy.set(key, make()).get(key)) as T;
+  const routers: RouterClients = {
+    lambda: () => lambda,
+    apigateway: once('apigateway', () => new APIGatewayClient(base)),
+    sagemaker: once('sagemaker', () => new SageMakerClient(base)),
+    sagemakerRuntime: once('sagemakerRuntime', () => new SageMakerRuntimeClient(base)),
+  };
   return {
     sfn: new SFNClient(base),
     lambda,
     dynamo,
     ledger: new Ledger(dynamo, config.tableName),
+    /** What routerFor needs, for any target kind. */
+    routers,
     destroy() {
       this.sfn.destroy();
       lambda.destroy();
       dynamo.destroy();
+      for (const c of lazy.values()) c.destroy();
     },
   };
 }

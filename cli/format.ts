@@ -17,6 +17,7 @@ export function duration(ms: number | undefined): string | undefined {
 export function splitText(split: Record<string, number>): string {
   return Object.entries(split)
     .sort((a, b) => b[1] - a[1])
-    .map(([v, p]) => `version ${v}: ${p} %`)
+    // Lambda versions are numbers; SageMaker splits are by production variant.
+    .map(([v, p]) => `${/^(\d+|\$LATEST)$/.test(v) ? 'version' : 'variant'} ${v}: ${p} %`)
     .join(', ');
 }

@@ -11,7 +11,7 @@ import { readHistory } from './commands/history';
 import { buildReleaseInput, type ReleaseFlags } from './commands/release-input';
 import { runRelease } from './commands/release';
 import { readStatus } from './commands/status';
-import { parseTarget } from './target';
+import { parseTargetRef, resolveTarget } from './target';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -87,15 +87,16 @@ program
 program
   .command('rollback')
   .description('put 100 % of traffic back on blue now, and end the running release as RolledBack')
-  .argument('<target>', 'FUNCTION:ALIAS')
+  .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
   .option('-r, --reason <text>', 'why (kept in the history)', 'manual rollback')
   .option('--by <who>', 'who asks (kept in the history)', process.env.USER ?? 'cli')
   .action(async (targetText: string, flags: { reason: string; by: string }, cmd: Command) => {
     const config = resolveConfig(globals(cmd));
-    const target = parseTarget(targetText);
+    const ref = parseTargetRef(targetText);
     const clients = cliClients(config);
     try {
-      const r = await manualRollback(target, flags, { ledger: clients.ledger, router: (t) => routerFor(t, { lambda: () => clients.lambda }) });
+      const target = await resolveTarget(ref, clients.ledger);
+      const r = await manualRollback(target, flags, { ledger: clients.ledger, router: (t) => routerFor(t, clients.routers) });
       if (config.json) out(JSON.stringify({ releaseId: r.release.releaseId, split: r.split, elapsedMs: r.elapsedMs }));
       else {
         out(`✔ ${splitText(r.split)} (in ${(r.elapsedMs / 1000).toFixed(2)} s)`);
@@ -109,12 +110,12 @@ program
 program
   .command('status')
   .description('the live traffic split and the running release (phase, verdict, time left in retention)')
-  .argument('<target>', 'FUNCTION:ALIAS')
+  .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
   .action(async (targetText: string, _flags: object, cmd: Command) => {
     const config = resolveConfig(globals(cmd));
     const clients = cliClients(config);
     try {
-      const s = await readStatus(clients, parseTarget(targetText));
+      const s = await readStatus(clients, await resolveTarget(parseTargetRef(targetText), clients.ledger));
       if (config.json) {
         out(JSON.stringify(s));
         return;
@@ -123,6 +124,7 @@ program
       if (s.running) {
         const r = s.running;
         out(`running: ${r.releaseId} (blue ${r.blueVersion ?? '?'}, green ${r.greenVersion ?? '?'}), ${r.phase ?? 'preparing'}, green at ${r.greenPercent ?? 0} %, last verdict ${r.lastVerdict ?? '—'}`);
+        if (r.startedBy) out(`started by ${r.startedBy} at ${r.startedAt}`);
         if (r.retentionLeftSeconds !== undefined) out(`retention: ${duration(r.retentionLeftSeconds * 1000)} left (ends ${r.retentionEndsAt}); \`cutover rollback ${targetText}\` goes back to blue now`);
       } else out('no release running');
       if (s.last) out(`last: ${s.last.releaseId} ${s.last.status}${s.last.cause ? ` — ${s.last.cause}` : ''}`);
@@ -134,21 +136,22 @@ program
 program
   .command('history')
   .description('releases of a target, newest first: artifact, versions, who started it, outcome, duration')
-  .argument('<target>', 'FUNCTION:ALIAS')
+  .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
   .option('-n, --limit <n>', 'how many', '20')
   .action(async (targetText: string, flags: { limit: string }, cmd: Command) => {
     const config = resolveConfig(globals(cmd));
     const clients = cliClients(config);
     try {
-      const rows = await readHistory(clients, parseTarget(targetText), Number(flags.limit));
+      const ref = parseTargetRef(targetText);
+      const rows = await readHistory(clients, ref.key, Number(flags.limit));
       if (config.json) {
         rows.forEach((r) => out(JSON.stringify(r)));
         return;
       }
       out(
         table(
-          ['started', 'release', 'by', 'artifact', 'blue→green', 'outcome', 'took', 'cause'],
-          rows.map((r) => [r.startedAt.slice(0, 19), r.releaseId, r.startedBy, r.artifact, `${r.blue ?? '?'}→${r.green ?? '?'}`, r.status, duration(r.durationMs), r.cause?.slice(0, 80)]),
+          ['started', 'release', 'by', 'artifact', 'blue→green', 'outcome', 'took', 'switched after', 'cause'],
+          rows.map((r) => [r.startedAt.slice(0, 19), r.releaseId, r.startedBy, r.artifact, `${r.blue ?? '?'}→${r.green ?? '?'}`, r.status, duration(r.durationMs), duration(r.switchedAfterMs), r.cause?.slice(0, 80)]),
         ),
       );
     } finally {

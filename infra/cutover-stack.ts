@@ -30,9 +30,15 @@ export class CutoverStack extends Stack {
       ...props.orchestrator,
       managedFunctions: props.managedFunctions ?? listContext(this, 'managedFunctions') ?? ['ai-handler'],
       goldenSetBuckets: props.goldenSetBuckets ?? listContext(this, 'goldenSetBuckets')?.map(parseLocation),
+      // `-c managedEndpoints=ai-endpoint`, `-c managedStages=a1b2c3d4e5/prod`
+      managedEndpoints: props.orchestrator?.managedEndpoints ?? listContext(this, 'managedEndpoints'),
+      managedStages: props.orchestrator?.managedStages ?? listContext(this, 'managedStages')?.map(parseStage),
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.orchestrator.stateMachine.stateMachineArn });
     new CfnOutput(this, 'LedgerTableName', { value: this.orchestrator.table.tableName });
+    if (this.orchestrator.notifications) {
+      new CfnOutput(this, 'NotificationsTopicArn', { value: this.orchestrator.notifications.topic.topicArn, description: 'SNS topic of the release notifications: subscribe to it' });
+    }
   }
 }
 
@@ -43,6 +49,12 @@ function listContext(scope: Construct, key: string): string[] | undefined {
   const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
   const list = items.map((s) => s.trim()).filter((s) => s.length > 0);
   return list.length > 0 ? list : undefined;
+}
+
+/** `restApiId/stageName`. */
+function parseStage(value: string): { restApiId: string; stageName: string } {
+  const [restApiId = '', stageName = ''] = value.split('/');
+  return { restApiId, stageName };
 }
 
 /** `bucket` or `bucket/prefix` (an `s3://` scheme is tolerated). */

@@ -74,7 +74,17 @@ export type Permission =
   | 'cloudwatch:describe-alarms'
   | 'cloudwatch:put-release-alarms'
   | 'cloudwatch:delete-release-alarms'
-  | 's3:read-golden-sets';
+  | 's3:read-golden-sets'
+  | 'events:put-release-events'
+  // SageMaker endpoints and API Gateway stages: empty unless the construct manages some.
+  | 'sagemaker:prepare'
+  | 'sagemaker:read-endpoint'
+  | 'sagemaker:invoke'
+  | 'sagemaker:shift'
+  | 'sagemaker:decommission'
+  | 'apigateway:read-stage'
+  | 'apigateway:update-stage'
+  | 'lambda:allow-apigateway';
 
 /** DynamoDB item actions a handler may take on the ledger table. */
 export type LedgerAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
@@ -117,7 +127,7 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'acquire-lock',
     description: 'Cutover: take the per-target release lock',
     ledger: ['GetItem', 'PutItem', 'UpdateItem'],
-    permissions: ['sfn:describe-own-executions'],
+    permissions: ['sfn:describe-own-executions', 'events:put-release-events'],
   },
   {
     task: 'PrepareGreen',
@@ -125,7 +135,15 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'prepare-green',
     description: 'Cutover: publish the green version',
     ledger: ['UpdateItem'],
-    permissions: ['lambda:prepare'],
+    permissions: ['lambda:prepare', 'sagemaker:prepare', 'apigateway:read-stage', 'lambda:allow-apigateway'],
+  },
+  {
+    task: 'CheckGreenReady',
+    substitution: 'CheckGreenReadyFunctionArn',
+    folder: 'check-green-ready',
+    description: 'Cutover: check whether green is deployed (SageMaker endpoint InService)',
+    ledger: ['UpdateItem'],
+    permissions: ['sagemaker:read-endpoint'],
   },
   {
     task: 'SmokeTest',
@@ -134,7 +152,7 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     description: 'Cutover: smoke test green (cases and golden set) against blue',
     timeout: Duration.seconds(300),
     ledger: ['UpdateItem'],
-    permissions: ['lambda:invoke-versions', 's3:read-golden-sets'],
+    permissions: ['lambda:invoke-versions', 's3:read-golden-sets', 'sagemaker:invoke'],
   },
   {
     task: 'ArmAlarms',
@@ -150,7 +168,7 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'shift-traffic',
     description: 'Cutover: move alias traffic to green',
     ledger: ['UpdateItem'],
-    permissions: ['lambda:shift'],
+    permissions: ['lambda:shift', 'events:put-release-events', 'sagemaker:shift', 'apigateway:update-stage'],
   },
   {
     task: 'CheckAlarms',
@@ -158,7 +176,8 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'check-alarms',
     description: 'Cutover: evaluate the alarms (Healthy / Breached / Inconclusive)',
     ledger: ['GetItem', 'UpdateItem'],
-    permissions: ['cloudwatch:describe-alarms'],
+    // sagemaker:shift for the standby capacity of blue during retention.
+    permissions: ['cloudwatch:describe-alarms', 'sagemaker:shift'],
   },
   {
     task: 'RollBack',
@@ -166,7 +185,7 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'roll-back',
     description: 'Cutover: route all traffic back to blue',
     ledger: ['UpdateItem'],
-    permissions: ['lambda:shift'],
+    permissions: ['lambda:shift', 'events:put-release-events', 'sagemaker:shift', 'apigateway:update-stage'],
   },
   {
     task: 'Decommission',
@@ -174,7 +193,14 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'decommission',
     description: 'Cutover: retire blue and delete the release alarms',
     ledger: ['UpdateItem'],
-    permissions: ['lambda:decommission', 'cloudwatch:describe-alarms', 'cloudwatch:delete-release-alarms'],
+    permissions: [
+      'lambda:decommission',
+      'cloudwatch:describe-alarms',
+      'cloudwatch:delete-release-alarms',
+      'events:put-release-events',
+      'sagemaker:decommission',
+      'apigateway:read-stage',
+    ],
   },
   {
     task: 'ReleaseLock',
@@ -190,6 +216,6 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     folder: 'record-outcome',
     description: 'Cutover: record the release outcome in the ledger',
     ledger: ['UpdateItem'],
-    permissions: [],
+    permissions: ['events:put-release-events'],
   },
 ];

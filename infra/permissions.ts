@@ -22,6 +22,20 @@ export interface PermissionScope {
   readonly releaseAlarmsArn: string;
   /** `arn:…:s3:::<bucket>/<prefix>*`, one per golden-set location (may be empty). */
   readonly goldenSetObjectArns: readonly string[];
+  /** The event bus release events go to (`arn:…:events:<region>:<account>:event-bus/<name>`). */
+  readonly eventBusArn: string;
+  /** SageMaker: the managed endpoints (`…:endpoint/<name>`, lower case as SageMaker writes ARNs); empty: no SageMaker permission at all. */
+  readonly endpointArns?: readonly string[];
+  /** SageMaker: the endpoint configs and models Cutover creates (`…:endpoint-config/cutover-*`, `…:model/cutover-*`). */
+  readonly releaseEndpointConfigsArn?: string;
+  readonly releaseModelsArn?: string;
+  /** SageMaker: any endpoint config / model, for the read-only Describe calls (blue's config and an existing model are named by the user). */
+  readonly anyEndpointConfigArn?: string;
+  readonly anyModelArn?: string;
+  /** IAM roles SageMaker may be handed for the models Cutover creates (iam:PassRole). */
+  readonly modelRoleArns?: readonly string[];
+  /** API Gateway: the managed stages (`arn:…:apigateway:<region>::/restapis/<id>/stages/<stage>`); empty: no API Gateway permission. */
+  readonly stageArns?: readonly string[];
 }
 
 /** Read-only actions granted on `*` because the service has no resource-level permissions for them. */
@@ -65,9 +79,79 @@ export function statementsFor(permission: Permission, scope: PermissionScope): i
       return [statement('PutReleaseAlarms', ['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], [scope.releaseAlarmsArn])];
     case 'cloudwatch:delete-release-alarms':
       return [statement('DeleteReleaseAlarms', ['cloudwatch:DeleteAlarms'], [scope.releaseAlarmsArn])];
+    case 'events:put-release-events':
+      return [statement('PutReleaseEvents', ['events:PutEvents'], [scope.eventBusArn])];
     case 's3:read-golden-sets':
       return scope.goldenSetObjectArns.length === 0
         ? []
         : [statement('ReadGoldenSets', ['s3:GetObject'], scope.goldenSetObjectArns)];
+    default:
+      return targetStatementsFor(permission, scope);
+  }
+}
+
+/** SageMaker endpoints and API Gateway stages: nothing unless the construct manages some. */
+function targetStatementsFor(permission: Permission, scope: PermissionScope): iam.PolicyStatement[] {
+  const endpoints = scope.endpointArns ?? [];
+  const stages = scope.stageArns ?? [];
+  const releaseConfigs = scope.releaseEndpointConfigsArn ? [scope.releaseEndpointConfigsArn] : [];
+  const releaseModels = scope.releaseModelsArn ? [scope.releaseModelsArn] : [];
+  const readEndpoints = () => statement('ReadManagedEndpoints', ['sagemaker:DescribeEndpoint'], endpoints);
+  const readConfigs = () => statement('ReadEndpointConfigs', ['sagemaker:DescribeEndpointConfig'], scope.anyEndpointConfigArn ? [scope.anyEndpointConfigArn] : releaseConfigs);
+  // UpdateEndpoint is authorized on the endpoint and on the config it moves to (always one Cutover made).
+  const updateEndpoints = () => statement('UpdateManagedEndpoints', ['sagemaker:UpdateEndpoint'], [...endpoints, ...releaseConfigs]);
+  switch (permission) {
+    case 'sagemaker:prepare':
+      if (endpoints.length === 0) return [];
+      return [
+        readEndpoints(),
+        readConfigs(),
+        statement('ReadModels', ['sagemaker:DescribeModel'], scope.anyModelArn ? [scope.anyModelArn] : releaseModels),
+        // Tags on create need AddTags too (the release's configs and models carry cutover:release).
+        statement('CreateReleaseModels', ['sagemaker:CreateModel', 'sagemaker:AddTags'], releaseModels),
+        statement('CreateReleaseEndpointConfigs', ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags'], releaseConfigs),
+        updateEndpoints(),
+        ...((scope.modelRoleArns ?? []).length === 0
+          ? []
+          : [
+              new iam.PolicyStatement({
+                sid: 'PassModelExecutionRoles',
+                actions: ['iam:PassRole'],
+                resources: [...(scope.modelRoleArns ?? [])],
+                conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+              }),
+            ]),
+      ];
+    case 'sagemaker:read-endpoint':
+      return endpoints.length === 0 ? [] : [readEndpoints()];
+    case 'sagemaker:invoke':
+      return endpoints.length === 0 ? [] : [statement('InvokeManagedEndpoints', ['sagemaker:InvokeEndpoint'], endpoints)];
+    case 'sagemaker:shift':
+      return endpoints.length === 0
+        ? []
+        : [
+            statement('ShiftEndpointWeights', ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'], endpoints),
+            // A rollback after standby reads blue's full instance count from the release's config.
+            statement('ReadReleaseEndpointConfigs', ['sagemaker:DescribeEndpointConfig'], releaseConfigs),
+          ];
+    case 'sagemaker:decommission':
+      return endpoints.length === 0
+        ? []
+        : [
+            readEndpoints(),
+            readConfigs(),
+            statement('ReplaceReleaseEndpointConfigs', ['sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig'], releaseConfigs),
+            updateEndpoints(),
+            statement('DeleteReleaseModels', ['sagemaker:DeleteModel'], releaseModels),
+          ];
+    case 'apigateway:read-stage':
+      return stages.length === 0 ? [] : [statement('ReadManagedStages', ['apigateway:GET'], stages)];
+    case 'apigateway:update-stage':
+      return stages.length === 0 ? [] : [statement('ShiftManagedStages', ['apigateway:GET', 'apigateway:PATCH'], stages)];
+    case 'lambda:allow-apigateway':
+      // Green's version only (a qualified ARN), and only when there is a stage to allow.
+      return stages.length === 0 ? [] : [statement('AllowApiGatewayToInvokeGreen', ['lambda:AddPermission'], scope.functionVersionArns)];
+    default:
+      return [];
   }
 }

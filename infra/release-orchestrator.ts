@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,7 +23,9 @@ import {
   type TaskFunctionSpec,
 } from './defaults';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
+import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
 import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
+import { SAGEMAKER_NAME_PREFIX } from '../functions/shared/release-input';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript). */
 export type CutoverLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
@@ -90,6 +93,13 @@ export interface GoldenSetLocation {
   readonly prefix?: string;
 }
 
+/** An API Gateway REST API stage. */
+export interface ManagedStage {
+  /** The REST API id (10 letters and digits). */
+  readonly restApiId: string;
+  readonly stageName: string;
+}
+
 export interface ReleaseOrchestratorProps {
   /**
    * The Lambda functions this orchestrator may release: functions, or their
@@ -97,6 +107,28 @@ export interface ReleaseOrchestratorProps {
    * other function are rejected by ValidateInput, and IAM allows nothing else.
    */
   readonly managedFunctions: lambda.IFunction[] | string[];
+  /**
+   * SageMaker real-time endpoints this orchestrator may release (names, in
+   * this stack's account and region). Cutover may then describe and update
+   * them, invoke them, and create and delete the endpoint configs and models
+   * it names `cutover-…`; ValidateInput rejects any other endpoint.
+   * @default - none (no SageMaker permission at all)
+   */
+  readonly managedEndpoints?: string[];
+  /**
+   * API Gateway REST API stages this orchestrator may release: it may read
+   * and patch them (the stage variable and canary settings). The function
+   * the stage variable selects a version of must be in `managedFunctions`.
+   * @default - none (no API Gateway permission at all)
+   */
+  readonly managedStages?: ManagedStage[];
+  /**
+   * IAM roles SageMaker may assume for the models Cutover creates (the
+   * release input's `greenModel.executionRoleArn`): `iam:PassRole` on these
+   * only, to sagemaker.amazonaws.com only.
+   * @default - none (releases then name existing models: `greenModel: { modelName }`)
+   */
+  readonly sagemakerExecutionRoleArns?: string[];
   /**
    * Where golden sets live; the smoke test gets `s3:GetObject` there only.
    * @default - no S3 access (releases can still use inline smoke-test cases)
@@ -132,6 +164,18 @@ export interface ReleaseOrchestratorProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The bus the handlers publish release events on (`Cutover Release State
+   * Change`, CUTOVER_EVENT_BUS); they may put events on it and nowhere else.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Notifications for people: an SNS topic fed by a rule on the release
+   * events (see ReleaseNotifications), or `false` for none.
+   * @default - a topic (KMS-encrypted, SSL only) notified of every state change, no subscription
+   */
+  readonly notifications?: Omit<ReleaseNotificationsProps, 'eventBus' | 'stateMachineName'> | false;
 }
 
 /**
@@ -148,6 +192,12 @@ export class ReleaseOrchestrator extends Construct {
   public readonly functions: Record<string, NodejsFunction>;
   /** The state machine's execution log group (`/aws/vendedlogs/states/<name>`). */
   public readonly logGroup: logs.LogGroup;
+  /** The state machine's name (a plain string, usable where its ARN token is not). */
+  public readonly stateMachineName: string;
+  /** Where release events go. */
+  public readonly eventBus: events.IEventBus;
+  /** The SNS topic for people and its rule (unless `notifications: false`). */
+  public readonly notifications?: ReleaseNotifications;
 
   public constructor(scope: Construct, id: string, props: ReleaseOrchestratorProps) {
     super(scope, id);
@@ -159,6 +209,8 @@ export class ReleaseOrchestrator extends Construct {
     validateName('alarmPrefix', alarmPrefix, /^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, ., - and _ (no wildcard), 1 to 200');
     const defaults = normalizeDefaults(props.defaults);
     const goldenSets = (props.goldenSetBuckets ?? []).map(validateGoldenSet);
+    this.stateMachineName = stateMachineName;
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
 
     this.table = new dynamodb.Table(this, 'Ledger', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -195,6 +247,8 @@ export class ReleaseOrchestrator extends Construct {
           arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
         }),
       ),
+      eventBusArn: this.eventBus.eventBusArn,
+      ...targetScope(stack, props),
     };
 
     const environment: Record<string, string> = {
@@ -202,10 +256,14 @@ export class ReleaseOrchestrator extends Construct {
       POWERTOOLS_SERVICE_NAME: 'cutover',
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
       CUTOVER_ALARM_PREFIX: alarmPrefix,
+      CUTOVER_EVENT_BUS: this.eventBus.eventBusName,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const validateInputEnvironment: Record<string, string> = {
       CUTOVER_MANAGED_FUNCTIONS: stack.toJsonString(managed.map((m) => m.name)),
+      // Always set: a SageMaker or API Gateway release is rejected by name when none is managed.
+      CUTOVER_MANAGED_ENDPOINTS: JSON.stringify(props.managedEndpoints ?? []),
+      CUTOVER_MANAGED_STAGES: JSON.stringify((props.managedStages ?? []).map((m) => ({ restApiId: m.restApiId, stageName: m.stageName }))),
       // Lambda does not tell a function its account: ValidateInput rejects targets of other accounts.
       CUTOVER_ACCOUNT_ID: stack.account,
       ...(defaults ? { CUTOVER_DEFAULTS: stack.toJsonString(defaults) } : {}),
@@ -237,6 +295,10 @@ export class ReleaseOrchestrator extends Construct {
     });
     // fromFile gives the CDK no Task states to infer permissions from.
     for (const spec of TASK_FUNCTIONS) functions[spec.folder].grantInvoke(this.stateMachine);
+
+    if (props.notifications !== false) {
+      this.notifications = new ReleaseNotifications(this, 'Notifications', { ...props.notifications, eventBus: this.eventBus, stateMachineName });
+    }
 
     acknowledgeWildcardResources(
       this.stateMachine,
@@ -329,7 +391,47 @@ function scopedWildcardReasons(scopeArns: PermissionScope): [readonly string[], 
       scopeArns.goldenSetObjectArns,
       'Golden-set objects only ("<bucket>/<prefix>*", read-only s3:GetObject): the golden set to read is named in each release input.',
     ],
+    [
+      [scopeArns.releaseEndpointConfigsArn, scopeArns.releaseModelsArn].filter((a): a is string => a !== undefined),
+      'SageMaker endpoint configs and models Cutover creates only ("endpoint-config/cutover-*", "model/cutover-*"): their names derive ' +
+        'from the execution name, unknown at deploy time; Cutover never creates, updates to or deletes a config or model outside this prefix.',
+    ],
+    [
+      [scopeArns.anyEndpointConfigArn, scopeArns.anyModelArn].filter((a): a is string => a !== undefined),
+      'Read-only sagemaker:DescribeEndpointConfig / DescribeModel on any config or model: the live (blue) endpoint config and an existing ' +
+        'green model are named by the user, not by Cutover, and only these Describe calls reach them.',
+    ],
   ];
+}
+
+/** The SageMaker and API Gateway ARNs of the managed endpoints and stages (none when there are none). */
+function targetScope(stack: Stack, props: ReleaseOrchestratorProps): Partial<PermissionScope> {
+  const endpoints = [...new Set(props.managedEndpoints ?? [])];
+  for (const e of endpoints) validateName('managedEndpoints', e, /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'SageMaker endpoint names (letters, digits and -, at most 63), not ARNs');
+  const stages = props.managedStages ?? [];
+  for (const st of stages) {
+    validateName('managedStages.restApiId', st.restApiId, /^[a-z0-9]{10}$/, 'REST API ids (10 lowercase letters and digits)');
+    validateName('managedStages.stageName', st.stageName, /^[A-Za-z0-9_-]{1,128}$/, 'stage names (letters, digits, - and _)');
+  }
+  const roles = props.sagemakerExecutionRoleArns ?? [];
+  for (const r of roles) validateName('sagemakerExecutionRoleArns', r, /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9_+=,.@\/-]+$/, 'IAM role ARNs (no wildcard)');
+  const sagemaker = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  return {
+    // SageMaker writes its ARNs in lower case.
+    endpointArns: endpoints.map((e) => sagemaker('endpoint', e.toLowerCase())),
+    ...(endpoints.length > 0
+      ? {
+          releaseEndpointConfigsArn: sagemaker('endpoint-config', `${SAGEMAKER_NAME_PREFIX}*`),
+          releaseModelsArn: sagemaker('model', `${SAGEMAKER_NAME_PREFIX}*`),
+          anyEndpointConfigArn: sagemaker('endpoint-config', '*'),
+          anyModelArn: sagemaker('model', '*'),
+          modelRoleArns: roles,
+        }
+      : {}),
+    stageArns: stages.map((st) =>
+      stack.formatArn({ service: 'apigateway', account: '', resource: '/restapis', resourceName: `${st.restApiId}/stages/${st.stageName}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    ),
+  };
 }
 
 interface ManagedFunction {

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   );
   out('');
   out(`traffic: ${traffic.sent} requests, ${traffic.failed} failed (all of them function errors of a bad green unless counted above)`);
+  out(`execution history: ${results.map((r) => `${r.scenario.name} ${r.history.events} events / ${r.history.transitions} state transitions`).join('; ')}`);
   out(`report: ${file}`);
   out(`rehearsal took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const unexpected = results.filter((r) => r.outcome !== r.scenario.expect);

@@ -10,6 +10,7 @@ import type { ReportData } from './report/types';
 import { SCENARIOS, type Scenario } from './scenarios';
 import { ALIAS, FUNCTION } from './service';
 import { startRehearsalStack } from './stack';
+import { countHistory, type HistoryCount } from './history';
 import { aliasInvoker, failedAroundSwitches } from './traffic-log';
 
 export interface RehearsalOptions {
@@ -34,6 +35,8 @@ export interface ScenarioResult {
   startedAt: number;
   endedAt: number;
   quality: { greenPassRate: number; bluePassRate?: number; cases: number } | null;
+  /** Execution history events and billed state transitions, from GetExecutionHistory. */
+  history: HistoryCount;
 }
 
 export interface RehearsalResult {
@@ -102,7 +105,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             manual = manualRollback(
               scenario.input.target as never,
               { by: 'rehearsal', reason: 'a stakeholder reports the answers changed tone' },
-              { ledger: cli!.ledger, router: (t) => routerFor(t, { lambda: () => cli!.lambda }) },
+              { ledger: cli!.ledger, router: (t) => routerFor(t, cli!.routers) },
             ).then((m) => {
               switches.push(Date.now());
               manualSeconds = m.elapsedMs / 1000;
@@ -138,6 +141,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         startedAt: started,
         endedAt,
         quality,
+        history: await countHistory(cli.sfn, run.executionArn),
       });
       log(`   ${run.outcome === scenario.expect ? '✔' : '✘'} ${run.outcome}${run.end.error ? ` (${run.end.error})` : ''}${run.end.cause ? `: ${run.end.cause}` : ''}`);
     }

@@ -23,7 +23,11 @@ export interface RehearsalStack {
  * does) and the example service live on v1 behind `production`. Points this
  * process's SDK clients at the sandbox (AWS_ENDPOINT_URL and dummy credentials).
  */
-export async function startRehearsalStack(options: { timeScale: number }): Promise<RehearsalStack> {
+export async function startRehearsalStack(options: {
+  timeScale: number;
+  /** Extra environment for the orchestrator's functions (the fault matrix sets a short request timeout); CUTOVER_MANAGED_FUNCTIONS may be overridden. */
+  environment?: Record<string, string>;
+}): Promise<RehearsalStack> {
   const sandbox = await startSandbox({ timeScale: options.timeScale, quiet: true });
   try {
     Object.assign(process.env, sandbox.env);
@@ -35,7 +39,7 @@ export async function startRehearsalStack(options: { timeScale: number }): Promi
     const bundled = await bundleForSandbox(sandbox.repoRoot);
     const deployed = await deployOrchestrator(sandbox, {
       functionsDir: bundled.functionsDir,
-      environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]) },
+      environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]), ...options.environment },
     });
     const { blue } = await deployExampleService(aws, bundled.exampleHandler);
     const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };

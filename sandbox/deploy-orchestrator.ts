@@ -22,6 +22,7 @@ export const ORCHESTRATOR_FOLDERS = [
   'validate-input',
   'acquire-lock',
   'prepare-green',
+  'check-green-ready',
   'smoke-test',
   'arm-alarms',
   'shift-traffic',

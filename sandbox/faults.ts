@@ -5,7 +5,7 @@
  * (see protocol.ts), so the SDK raises the same exception it would on AWS.
  */
 export type FaultKind = 'throttle' | '5xx' | 'latency' | 'access-denied';
-export type ServiceName = 'lambda' | 'stepfunctions' | 'dynamodb' | 'cloudwatch' | 's3';
+export type ServiceName = 'lambda' | 'stepfunctions' | 'dynamodb' | 'cloudwatch' | 's3' | 'sagemaker' | 'sagemaker-runtime' | 'apigateway';
 
 export interface FaultSpec {
   /** Service name; aliases `sfn`/`states`, `monitoring` are accepted. `*` matches every service. */
@@ -44,6 +44,11 @@ const SERVICE_ALIASES: Record<string, ServiceName | '*'> = {
   cloudwatch: 'cloudwatch',
   monitoring: 'cloudwatch',
   s3: 's3',
+  sagemaker: 'sagemaker',
+  'sagemaker-runtime': 'sagemaker-runtime',
+  'runtime.sagemaker': 'sagemaker-runtime',
+  apigateway: 'apigateway',
+  'api-gateway': 'apigateway',
 };
 const KINDS: readonly FaultKind[] = ['throttle', '5xx', 'latency', 'access-denied'];
 
@@ -58,7 +63,7 @@ export class FaultInjector {
   /** Adds a fault; returns it (with its id, for `clear(id)`). */
   public inject(spec: FaultSpec): Fault {
     const service = SERVICE_ALIASES[String(spec.service ?? '').toLowerCase()];
-    if (!service) throw new FaultValidationError(`unknown service '${spec.service}' (lambda, stepfunctions, dynamodb, cloudwatch, s3, *)`);
+    if (!service) throw new FaultValidationError(`unknown service '${spec.service}' (lambda, stepfunctions, dynamodb, cloudwatch, s3, sagemaker, sagemaker-runtime, apigateway, *)`);
     if (!KINDS.includes(spec.kind)) throw new FaultValidationError(`unknown fault kind '${spec.kind}' (${KINDS.join(', ')})`);
     if (spec.times !== undefined && !(Number.isInteger(spec.times) && spec.times > 0)) {
       throw new FaultValidationError('times must be a positive integer');

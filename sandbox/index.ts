@@ -7,6 +7,11 @@
  *  - `X-Amz-Target: AWSStepFunctions.*`            → Step Functions (awsJson1_0)
  *  - `X-Amz-Target: DynamoDB_20120810.*`           → DynamoDB (dynalite)
  *  - `X-Amz-Target: GraniteServiceVersion20100801.*` → CloudWatch (awsJson1_0, query-compatible)
+ *  - `X-Amz-Target: AWSEvents.*`                   → EventBridge (awsJson1_1)
+ *  - `X-Amz-Target: SageMaker.*`                   → SageMaker (awsJson1_1)
+ *  - `POST /endpoints/<name>/invocations`          → SageMaker Runtime (restJson1)
+ *  - `/restapis/…`                                 → API Gateway (restJson1), and stage traffic
+ *  - form-encoded `POST /` (Action=…, sns scope)   → SNS (query protocol, XML)
  *  - `/20xx-xx-xx/functions/…`                     → Lambda (restJson1)
  *  - `/_sandbox/…`                                 → health, faults, clock
  *  - anything else                                 → S3, path-style (s3rver)
@@ -25,6 +30,11 @@ import { DynamoDbService } from './services/dynamodb';
 import { LambdaService } from './services/lambda';
 import { handleLambdaHttp, isLambdaPath } from './services/lambda-http';
 import { S3Service } from './services/s3';
+import { EventBridgeService } from './services/eventbridge';
+import { isSnsRequest, SnsService } from './services/sns';
+import { ApiGatewayService, isApiGatewayPath } from './services/apigateway';
+import { SageMakerService, type SageMakerTimings } from './services/sagemaker';
+import { handleSageMakerRuntimeHttp, isSageMakerRuntimePath } from './services/sagemaker-runtime';
 import { StepFunctionsService } from './services/stepfunctions';
 
 export { VirtualClock } from './clock';
@@ -41,6 +51,8 @@ export interface SandboxOptions {
   quiet?: boolean;
   /** Region in ARNs and given to functions (default AWS_REGION, else us-east-1). */
   region?: string;
+  /** Virtual seconds SageMaker endpoint changes take (create, update, weights, scale-up). */
+  sagemaker?: Partial<SageMakerTimings>;
 }
 
 export interface Sandbox {
@@ -55,6 +67,14 @@ export interface Sandbox {
   readonly lambda: LambdaService;
   readonly cloudwatch: CloudWatchService;
   readonly stepfunctions: StepFunctionsService;
+  /** EventBridge: `events()`, `deliveries()`, `settle()`, `putServiceEvent()`. */
+  readonly eventbridge: EventBridgeService;
+  /** SNS: `messages(topicArn)`, `subscriptions(topicArn)`. */
+  readonly sns: SnsService;
+  /** SageMaker endpoints, endpoint configs and models; InvokeEndpoint runs the models as sandbox functions. */
+  readonly sagemaker: SageMakerService;
+  /** API Gateway REST APIs and their stages' traffic. */
+  readonly apigateway: ApiGatewayService;
   /** Environment variables that point an SDK v3 client (or the CLI) at the sandbox. */
   readonly env: Readonly<Record<string, string>>;
   /** SDK v3 client configuration for the sandbox (S3 needs forcePathStyle). */
@@ -89,7 +109,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}) });
   const stepfunctions = new StepFunctionsService({ clock, lambda, region, account });
   const dynamodb = new DynamoDbService(faults);
-  const s3 = new S3Service(faults);
+  const sns = new SnsService({ region, account, clock });
+  const eventbridge = new EventBridgeService({ region, account, clock, lambda, sns, ...(log ? { log } : {}) });
+  const s3 = new S3Service(faults, { account, putServiceEvent: (...a) => eventbridge.putServiceEvent(...a) });
+  const sagemaker = new SageMakerService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...(options.sagemaker ? { timings: options.sagemaker } : {}) });
+  const apigateway = new ApiGatewayService({ clock, lambda, faults, region, account, ...(log ? { log } : {}) });
 
   /** Step Functions and CloudWatch: JSON in, JSON out, errors as `__type`. */
   async function jsonService(service: 'stepfunctions' | 'cloudwatch', operation: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -116,7 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         account,
         timeScale: clock.timeScale,
         now: new Date(clock.now()).toISOString(),
-        services: ['lambda', 'stepfunctions', 'dynamodb', 'cloudwatch', 's3'],
+        services: ['lambda', 'stepfunctions', 'dynamodb', 'cloudwatch', 's3', 'eventbridge', 'sns', 'sagemaker', 'sagemaker-runtime', 'apigateway'],
       });
     }
     if (route === 'GET /_sandbox/faults') return sendJson(res, 200, { faults: faults.list() });
@@ -157,6 +181,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
       const dot = target.indexOf('.');
+      if (target.startsWith('AWSEvents.')) return eventbridge.handle(req, res, target.slice(dot + 1));
+      if (target.startsWith('SageMaker.')) return sagemaker.handleHttp(req, res, target.slice(dot + 1));
       const service = JSON_TARGETS[target.slice(0, dot)];
       const operation = target.slice(dot + 1);
       if (service === 'dynamodb') return dynamodb.handle(req, res, operation);
@@ -165,6 +191,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return writeAwsJsonError(res, new ServiceError('UnknownOperationException', `The sandbox does not emulate ${target}`, 400));
     }
     if (isLambdaPath(requestUrl.pathname)) return handleLambdaHttp(lambda, faults, req, res, requestUrl);
+    if (isSageMakerRuntimePath(requestUrl.pathname)) return handleSageMakerRuntimeHttp(sagemaker, faults, req, res, requestUrl);
+    if (isApiGatewayPath(requestUrl.pathname)) return apigateway.handleHttp(req, res, requestUrl);
+    if (isSnsRequest(req, requestUrl)) return sns.handle(req, res);
     return s3.handle(req, res, requestUrl);
   }
 
@@ -192,6 +221,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await stepfunctions.stop();
+      await eventbridge.stop();
+      await sagemaker.stop();
       cloudwatch.stop();
       await lambda.stop();
       await new Promise<void>((resolve) => {
@@ -213,6 +244,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     lambda,
     cloudwatch,
     stepfunctions,
+    eventbridge,
+    sns,
+    sagemaker,
+    apigateway,
     env: {
       AWS_ENDPOINT_URL: url,
       AWS_REGION: region,

@@ -162,5 +162,17 @@ export function faultError(service: ServiceName, operation: string, kind: Exclud
       if (kind === 'throttle') return new ServiceError('SlowDown', `Please reduce your request rate. ${note}`, 503);
       if (kind === '5xx') return new ServiceError('InternalError', `We encountered an internal error. Please try again. ${note}`, 500);
       return new ServiceError('AccessDenied', `Access Denied ${note}`, 403);
+    case 'sagemaker':
+      if (kind === 'throttle') return new ServiceError('ThrottlingException', `Rate exceeded ${note}`, 400);
+      if (kind === '5xx') return new ServiceError('InternalFailure', `An internal error occurred ${note}`, 500);
+      return new ServiceError('AccessDeniedException', `User is not authorized to perform sagemaker:${operation} ${note}`, 400);
+    case 'sagemaker-runtime':
+      if (kind === 'throttle') return new ServiceError('ThrottlingException', `Rate exceeded ${note}`, 400);
+      if (kind === '5xx') return new ServiceError('ServiceUnavailable', `The service is unavailable ${note}`, 503);
+      return new ServiceError('AccessDeniedException', `User is not authorized to perform sagemaker:${operation} ${note}`, 403);
+    case 'apigateway':
+      if (kind === 'throttle') return new ServiceError('TooManyRequestsException', `Too Many Requests ${note}`, 429, {}, undefined, { 'retry-after': '1' });
+      if (kind === '5xx') return new ServiceError('ServiceUnavailableException', `Service Unavailable ${note}`, 503);
+      return new ServiceError('AccessDeniedException', `User is not authorized to perform apigateway:${operation} ${note}`, 403);
   }
 }

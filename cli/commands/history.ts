@@ -11,11 +11,15 @@ export interface HistoryRow {
   blue?: string;
   green?: string;
   status: string;
+  /** Start to end; for a release still running, start to now. */
   durationMs?: number;
+  /** Start to the first traffic switch: how long preparing and the quality gates took. */
+  switchedAfterMs?: number;
   cause?: string;
 }
 
-export function historyRow(r: ReleaseItem): HistoryRow {
+export function historyRow(r: ReleaseItem, now = Date.now()): HistoryRow {
+  const switched = r.changes?.['switch-0']?.at;
   return {
     releaseId: r.releaseId,
     startedAt: r.startedAt,
@@ -24,11 +28,13 @@ export function historyRow(r: ReleaseItem): HistoryRow {
     blue: r.blueVersion,
     green: r.greenVersion,
     status: r.status,
-    durationMs: r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : undefined,
+    durationMs: r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : r.status === 'Running' ? Math.max(0, now - Date.parse(r.startedAt)) : undefined,
+    switchedAfterMs: switched ? Date.parse(switched) - Date.parse(r.startedAt) : undefined,
     cause: r.outcome?.cause ?? r.outcome?.error,
   };
 }
 
-export async function readHistory(clients: CliClients, target: Target, limit: number): Promise<HistoryRow[]> {
-  return (await clients.ledger.listReleases(targetKey(target), limit)).map(historyRow);
+/** Releases of a target (or of its target key), newest first. */
+export async function readHistory(clients: CliClients, target: Target | string, limit: number): Promise<HistoryRow[]> {
+  return (await clients.ledger.listReleases(typeof target === 'string' ? target : targetKey(target), limit)).map((r) => historyRow(r));
 }

@@ -82,8 +82,13 @@ export function buildReleaseInput(targetText: string | undefined, flags: Release
 
 /** `ai-handler-production-20261126T063201Z`: unique per second, valid as an execution name. */
 export function executionNameFor(input: ReleaseInput, now = new Date()): string {
-  const t = input.target as { functionName: string; alias: string };
-  const fn = t.functionName.slice(t.functionName.lastIndexOf(':') + 1);
+  const t = input.target as { kind: string; functionName?: string; alias?: string; endpointName?: string; restApiId?: string; stageName?: string };
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${fn}-${t.alias}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
+  const what =
+    t.kind === 'sagemaker-endpoint'
+      ? t.endpointName
+      : t.kind === 'apigateway-stage'
+        ? `${t.restApiId}-${t.stageName}`
+        : `${t.functionName!.slice(t.functionName!.lastIndexOf(':') + 1)}-${t.alias}`;
+  return `${what}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
 }

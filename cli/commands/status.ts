@@ -10,6 +10,8 @@ export interface TargetStatus {
     releaseId: string;
     executionArn: string;
     startedAt: string;
+    /** What started it: cli, console, codepipeline, eventbridge:s3 …, eventbridge:model-package …. */
+    startedBy?: string;
     blueVersion?: string;
     greenVersion?: string;
     phase?: string;
@@ -24,7 +26,7 @@ export interface TargetStatus {
 /** The live split from the router, and the running (or last) release from the ledger. */
 export async function readStatus(clients: CliClients, target: Target, now = Date.now()): Promise<TargetStatus> {
   const key = targetKey(target);
-  const router = routerFor(target, { lambda: () => clients.lambda });
+  const router = routerFor(target, clients.routers);
   const [split, lock, releases] = await Promise.all([
     router.currentSplit({ blue: '', green: '', createdGreen: false }),
     clients.ledger.getLock(key),
@@ -40,6 +42,7 @@ export async function readStatus(clients: CliClients, target: Target, now = Date
           releaseId: current.releaseId,
           executionArn: current.executionArn,
           startedAt: current.startedAt,
+          startedBy: current.startedBy,
           blueVersion: current.blueVersion,
           greenVersion: current.greenVersion,
           phase: current.phase,

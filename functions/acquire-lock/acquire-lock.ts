@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ReleaseInProgress } from '../shared/errors';
 import { releaseKey, type Clock } from '../shared/deps';
+import type { ReleaseEvents } from '../shared/events';
 import { releaseSortKey, type Ledger } from '../shared/ledger';
 import type { ReleaseState } from '../shared/release-state';
 
@@ -8,6 +9,8 @@ export interface AcquireLockDeps {
   ledger: Ledger;
   sfn: SFNClient;
   now: Clock;
+  /** Release events (`started`); optional, never fails the Task. */
+  events?: ReleaseEvents;
 }
 
 /** An owner whose execution has ended (or never existed here) no longer holds the target. */
@@ -53,5 +56,6 @@ export async function acquireLock(state: ReleaseState, deps: AcquireLockDeps) {
   });
   const detail = result.tookOverFrom ? `took over from ${result.tookOverFrom}, which is no longer running` : undefined;
   await deps.ledger.record(releaseKey(release), { id: 'lock', at, state: 'AcquireLock', detail });
+  await deps.events?.publish(release, { state: 'started', at, reason: detail ?? null });
   return { acquiredAt: result.lock.acquiredAt, tookOverFrom: result.tookOverFrom ?? null };
 }

@@ -2,6 +2,7 @@ import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cl
 import { releaseKey, type Clock } from '../shared/deps';
 import type { Ledger } from '../shared/ledger';
 import type { MonitoringState, Progress } from '../shared/release-state';
+import type { TrafficRouter } from '../shared/routers';
 import { nextAction } from './next-action';
 import { verdictOf, type AlarmReading } from './verdict';
 
@@ -9,6 +10,8 @@ export interface CheckAlarmsDeps {
   ledger: Ledger;
   cloudwatch: CloudWatchClient;
   now: Clock;
+  /** The target's router, for what retention does besides watching (SageMaker standby capacity); optional. */
+  router?: TrafficRouter;
 }
 
 export async function readAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<AlarmReading[]> {
@@ -38,6 +41,9 @@ export async function checkAlarms(state: MonitoringState, deps: CheckAlarmsDeps)
   if (next.phase === 'retention' && progress.phase !== 'retention') {
     fields.retentionEndsAt = new Date(deps.now().getTime() + next.remainingSeconds * 1000).toISOString();
   }
+  // Blue only waits as the rollback target now: the router may make it cheaper (idempotent, every retention poll).
+  const retained = next.phase === 'retention' && next.next === 'Wait' && deps.router?.retain ? await deps.router.retain(state.green) : undefined;
+  if (retained) fields.blueStandby = retained;
   const decided = next.next !== 'Wait' || next.phase !== progress.phase;
   await deps.ledger.record(
     releaseKey(release),

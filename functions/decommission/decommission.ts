@@ -1,6 +1,7 @@
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { thresholdsOf } from '../arm-alarms/arm-alarms';
 import { releaseKey, type Clock } from '../shared/deps';
+import type { ReleaseEvents } from '../shared/events';
 import type { Ledger } from '../shared/ledger';
 import type { ReleaseState } from '../shared/release-state';
 import type { DecommissionResult, TrafficRouter } from '../shared/routers';
@@ -11,6 +12,8 @@ export interface DecommissionDeps {
   cloudwatch: CloudWatchClient;
   alarmPrefix: string;
   now: Clock;
+  /** Release events (`decommissioned`); optional, never fails the Task. */
+  events?: ReleaseEvents;
 }
 
 /** DeleteAlarms fails with ResourceNotFound on a name that does not exist: delete only what is there. */
@@ -42,15 +45,22 @@ export async function decommission(state: ReleaseState, deps: DecommissionDeps):
     const stateWithGreen = { ...state, green };
     for (const a of deps.router.releaseAlarms(state.release, green, thresholdsOf(stateWithGreen, deps.alarmPrefix))) alarmNames.add(a.AlarmName!);
   }
-  const existing = await existingAlarms(deps.cloudwatch, [...alarmNames]);
-  if (existing.length > 0) {
-    try {
-      await deps.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: existing }));
-    } catch (err) {
-      // Gone since we looked (a retry, or someone else): what we wanted.
-      if ((err as Error).name !== 'ResourceNotFound') throw err;
+  // The alarms and the version are cleaned up independently: an alarm call that fails (denied, say) must not
+  // keep green alive. Its error is raised once the router's part is done, so the state records the failure.
+  let alarmError: unknown;
+  try {
+    const existing = await existingAlarms(deps.cloudwatch, [...alarmNames]);
+    if (existing.length > 0) {
+      try {
+        await deps.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: existing }));
+      } catch (err) {
+        // Gone since we looked (a retry, or someone else): what we wanted.
+        if ((err as Error).name !== 'ResourceNotFound') throw err;
+      }
+      result.removed.push(...existing.map((n) => `alarm ${n}`));
     }
-    result.removed.push(...existing.map((n) => `alarm ${n}`));
+  } catch (err) {
+    alarmError = err;
   }
   let retired: string | null = null;
   if (!green && deps.router && state.error) {
@@ -66,15 +76,16 @@ export async function decommission(state: ReleaseState, deps: DecommissionDeps):
     result.removed.push(...r.removed);
     result.kept.push(...r.kept);
   }
-  await deps.ledger.record(
-    releaseKey(state.release),
-    {
-      id: 'decommissioned',
-      at: deps.now().toISOString(),
-      state: 'Decommission',
-      detail: `removed ${result.removed.length ? result.removed.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.map((k) => `${k.what} (${k.why})`).join(', ')}` : ''}`,
-    },
-    { cleanup: result },
-  );
+  if (alarmError !== undefined) throw alarmError;
+  const at = deps.now().toISOString();
+  const detail = `removed ${result.removed.length ? result.removed.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.map((k) => `${k.what} (${k.why})`).join(', ')}` : ''}`;
+  await deps.ledger.record(releaseKey(state.release), { id: 'decommissioned', at, state: 'Decommission', detail }, { cleanup: result });
+  await deps.events?.publish(state.release, {
+    state: 'decommissioned',
+    at,
+    blue: green?.blue ?? null,
+    green: green?.green ?? null,
+    reason: `${retired ? `retired ${retired}: ` : ''}${detail}`,
+  });
   return { ...result, retired };
 }

@@ -1,6 +1,7 @@
 import { clients } from '../shared/clients';
 import { ledgerFromEnv, systemClock } from '../shared/deps';
-import { taskHandler } from '../shared/handler-kit';
+import { eventsFromEnv } from '../shared/events';
+import { logger, taskHandler } from '../shared/handler-kit';
 import { releaseStateSchema } from '../shared/release-state';
 import { routerFor } from '../shared/routers';
 import { decommission } from './decommission';
@@ -12,5 +13,6 @@ export const handler = taskHandler('Decommission', releaseStateSchema, (state) =
     cloudwatch: clients.cloudwatch(),
     alarmPrefix: process.env.CUTOVER_ALARM_PREFIX ?? 'cutover-',
     now: systemClock,
+    events: eventsFromEnv(logger, clients.eventbridge),
   }),
 );

@@ -8,12 +8,32 @@ export interface Outcome {
   error?: string;
   /** The Fail state's Cause: what happened and what is live now. */
   cause?: string;
-  /** Something a person should look at although the release succeeded. */
+  /** Something a person should look at whatever the status: a clean-up or an unlock that failed. */
   warning?: string;
 }
 
-/** What happened, from what the states left behind. */
+/**
+ * What happened, from what the states left behind. A clean-up or an unlock
+ * that failed is reported on every path (in `warning`, and in the cause a
+ * failed execution shows), not only after a success: otherwise what it left
+ * behind would go unnoticed.
+ */
 export function outcomeOf(state: ReleaseState): Outcome {
+  const outcome = mainOutcome(state);
+  const warnings = outcome.warning ? [outcome.warning] : [];
+  const d = state.decommissionError as CaughtError | undefined;
+  if (d && outcome.status !== 'Succeeded') {
+    const green = state.green ? `green ${state.green.green}${state.green.createdGreen ? ' (created by this release)' : ''}` : `a version this release published (description "cutover ${state.release.id}")`;
+    warnings.push(`decommission failed (${d.Error}: ${causeMessage(d.Cause)}): ${green} and the release alarms may remain`);
+  }
+  const u = (state as { unlockError?: CaughtError }).unlockError;
+  if (u) warnings.push(`releasing the lock failed (${u.Error}: ${causeMessage(u.Cause)}): the next release of ${state.release.targetKey} takes it over, since this execution has ended`);
+  if (!warnings.length) return outcome;
+  const warning = warnings.join('; ');
+  return { ...outcome, warning, ...(outcome.cause ? { cause: `${outcome.cause} Also: ${warnings.filter((w) => w !== outcome.warning).join('; ') || warning}.` } : {}) };
+}
+
+function mainOutcome(state: ReleaseState): Outcome {
   const blue = state.green?.blue;
   const live = (v: string | undefined) => (v ? ` 100 % of traffic is on version ${v}.` : '');
   if (state.rollbackError) {

@@ -1,10 +1,19 @@
 import { releaseKey, type Clock } from '../shared/deps';
+import type { ReleaseEvents, ReleaseEventState } from '../shared/events';
 import type { Ledger } from '../shared/ledger';
-import type { ReleaseState } from '../shared/release-state';
+import type { ReleaseState, ReleaseStatus } from '../shared/release-state';
 import { outcomeOf, type Outcome } from './outcome';
 
+/** The release event RecordOutcome emits for each outcome. */
+const FINAL_STATE: Record<Exclude<ReleaseStatus, 'Running'>, ReleaseEventState> = {
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Rejected: 'rejected',
+  RolledBack: 'rolled-back',
+};
+
 /** Write the outcome on the release item; the item is created if the release was rejected before having one. */
-export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger; now: Clock }): Promise<Outcome> {
+export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger; now: Clock; events?: ReleaseEvents }): Promise<Outcome> {
   const outcome = outcomeOf(state);
   const { release } = state;
   const at = deps.now().toISOString();
@@ -26,5 +35,18 @@ export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger;
       greenPercent: outcome.status === 'Succeeded' ? 100 : outcome.error === 'RollbackFailed' || !state.green ? undefined : 0,
     },
   );
+  const greenPercent = outcome.status === 'Succeeded' ? 100 : outcome.error === 'RollbackFailed' || !state.green ? null : 0;
+  if (outcome.status !== 'Running') {
+    await deps.events?.publish(release, {
+      state: FINAL_STATE[outcome.status],
+      key: 'outcome',
+      final: true,
+      at,
+      blue: state.green?.blue ?? null,
+      green: state.green?.green ?? null,
+      greenPercent,
+      reason: [outcome.error, outcome.cause ?? outcome.warning].filter(Boolean).join(': ') || null,
+    });
+  }
   return outcome;
 }

@@ -1,5 +1,6 @@
 import { causeMessage } from '../shared/cause';
 import { releaseKey, type Clock } from '../shared/deps';
+import type { ReleaseEvents } from '../shared/events';
 import type { Ledger } from '../shared/ledger';
 import type { Rollback, StateWithGreen } from '../shared/release-state';
 import type { TrafficRouter } from '../shared/routers';
@@ -8,6 +9,8 @@ export interface RollBackDeps {
   ledger: Ledger;
   router: TrafficRouter;
   now: Clock;
+  /** Release events (`rolled-back`); optional, never fails the Task. */
+  events?: ReleaseEvents;
 }
 
 /** Why traffic goes back: a person, an alarm, or an error after traffic moved. */
@@ -29,5 +32,13 @@ export async function rollBack(state: StateWithGreen, deps: RollBackDeps): Promi
     { id: 'rolled-back', at, state: 'RollBackToBlue', detail: `${trigger}: ${reason}`, split },
     { greenPercent: 0, rollback },
   );
+  await deps.events?.publish(state.release, {
+    state: 'rolled-back',
+    at,
+    blue: state.green.blue,
+    green: state.green.green,
+    greenPercent: 0,
+    reason: `${trigger}: ${reason}`,
+  });
   return rollback;
 }

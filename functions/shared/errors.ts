@@ -36,6 +36,15 @@ export class TargetNotReady extends CutoverError {
   public readonly name = 'TargetNotReady';
 }
 
+/**
+ * The target is in the middle of an update it must finish first (a SageMaker
+ * endpoint is Updating: SageMaker rejects another update until it is
+ * InService). Retried by the state machine; it goes away by itself.
+ */
+export class TargetBusy extends CutoverError {
+  public readonly name = 'TargetBusy';
+}
+
 /** A smoke-test case failed against green; no traffic has moved. */
 export class SmokeTestFailed extends CutoverError {
   public readonly name = 'SmokeTestFailed';

@@ -15,6 +15,11 @@ export class NothingToRollBack extends Error {
   public readonly name = 'NothingToRollBack';
 }
 
+/** The rollback is recorded but the router could not be moved now: the running release does it at its next check. */
+export class RollbackPending extends Error {
+  public readonly name = 'RollbackPending';
+}
+
 /**
  * A person's rollback: traffic goes back to blue now, through the router
  * (seconds, not the next poll), then the running release is asked to end as
@@ -37,10 +42,21 @@ export async function manualRollback(
     throw new NothingToRollBack(`release ${release.releaseId} has not prepared green yet: no traffic has moved, stop the execution instead`);
   }
   const green: Green = { blue: release.blueVersion, green: release.greenVersion, createdGreen: false };
-  const split = await deps.router(target).rollback(green);
+  // Record the request first, then move traffic. The other order, with a ledger write that fails, would leave
+  // blue live while the release goes on and ends Succeeded with green "live" in the ledger. In this order a
+  // failed write moves nothing, and a failed move is made by the release itself at its next check.
   await deps.ledger.requestManualRollback(
     { targetKey: key, startedAt: release.startedAt, releaseId: release.releaseId },
     { at: new Date(now()).toISOString(), by: request.by, reason: request.reason },
   );
+  let split: Split;
+  try {
+    split = await deps.router(target).rollback(green);
+  } catch (err) {
+    throw new RollbackPending(
+      `the rollback of ${key} is recorded, but moving traffic now failed (${(err as Error).name}: ${(err as Error).message}): the release puts 100 % on blue ${green.blue} at its next check`,
+      { cause: err },
+    );
+  }
   return { release, split, elapsedMs: now() - started };
 }

@@ -27,6 +27,22 @@ export const greenSchema = z.looseObject({
   greenArn: z.string().optional(),
   blueArn: z.string().optional(),
   codeSha256: z.string().optional(),
+  /**
+   * The readiness loop (GreenReady? → WaitForGreen → CheckGreenReady): false
+   * while green is being deployed (a SageMaker endpoint update); absent for
+   * targets whose green is ready at once (Lambda versions).
+   */
+  ready: z.boolean().optional(),
+  waitSeconds: z.number().int().min(0).optional(),
+  readyChecks: z.number().int().min(0).optional(),
+  readyMaxChecks: z.number().int().min(1).optional(),
+  /** SageMaker: the models and endpoint configs, so Decommission knows what Cutover made. */
+  blueModel: z.string().optional(),
+  greenModel: z.string().optional(),
+  blueConfig: z.string().optional(),
+  greenConfig: z.string().optional(),
+  finalConfig: z.string().optional(),
+  blueInstanceCount: z.number().int().optional(),
 });
 export type Green = z.output<typeof greenSchema>;
 

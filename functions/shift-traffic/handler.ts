@@ -1,10 +1,11 @@
 import { clients } from '../shared/clients';
 import { ledgerFromEnv, systemClock } from '../shared/deps';
-import { taskHandler } from '../shared/handler-kit';
+import { eventsFromEnv } from '../shared/events';
+import { logger, taskHandler } from '../shared/handler-kit';
 import { stateWithGreenSchema } from '../shared/release-state';
 import { routerFor } from '../shared/routers';
 import { shiftTraffic } from './shift-traffic';
 
 export const handler = taskHandler('ShiftTraffic', stateWithGreenSchema, (state) =>
-  shiftTraffic(state, { ledger: ledgerFromEnv(), router: routerFor(state.release.spec.target, clients), now: systemClock }),
+  shiftTraffic(state, { ledger: ledgerFromEnv(), router: routerFor(state.release.spec.target, clients), now: systemClock, events: eventsFromEnv(logger, clients.eventbridge) }),
 );

@@ -59,6 +59,10 @@ async function runGoldenSet(spec: GoldenSetSpec, green: Green, deps: SmokeTestDe
   const validateOutput = schema ? compileOutputSchema(schema) : undefined;
   const side = async (which: 'green' | 'blue') => {
     const run = await mapBounded(set.cases, spec.concurrency, (c) => deps.router.invoke(green, which, c.input), { deadlineMs: deps.deadline?.atMs, now: deps.deadline?.now });
+    // The invoke call itself failed (throttled, 5xx, denied, timed out): that says nothing about the model,
+    // so it must not score as a failed case. Fail the step instead: retried when transient, a named error otherwise.
+    const apiFailure = run.outcomes.find((o) => o?.status === 'rejected');
+    if (apiFailure?.status === 'rejected') throw apiFailure.reason;
     return new Map(set.cases.flatMap((c, i) => {
       const r = asCaseResult(run.outcomes[i] as never);
       return r ? [[c.id, r] as const] : [];

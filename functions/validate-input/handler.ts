@@ -9,6 +9,8 @@ export const handler = taskHandler('ValidateInput', validateInputEvent, (event) 
   validateInput(event, {
     defaults: json('CUTOVER_DEFAULTS'),
     managedFunctions: json('CUTOVER_MANAGED_FUNCTIONS'),
+    managedEndpoints: json('CUTOVER_MANAGED_ENDPOINTS'),
+    managedStages: json('CUTOVER_MANAGED_STAGES'),
     region: process.env.AWS_REGION,
     accountId: process.env.CUTOVER_ACCOUNT_ID,
     cloudwatch: clients.cloudwatch(),

@@ -5,12 +5,17 @@ import type { ReleaseContext } from '../shared/release-state';
 import { parseOrThrow } from '../shared/validation';
 import { BUDGET, historyBudget } from '../../statemachine/history-budget';
 import type { ValidateInputEvent } from './schema';
+import { checkContent } from './content';
 
 export interface ValidateDeps {
   /** Orchestrator-wide defaults (CUTOVER_DEFAULTS), applied under the input. */
   defaults?: Record<string, unknown>;
   /** Functions this orchestrator may manage (CUTOVER_MANAGED_FUNCTIONS); undefined = any. */
   managedFunctions?: string[];
+  /** SageMaker endpoints it may manage (CUTOVER_MANAGED_ENDPOINTS); undefined = any. */
+  managedEndpoints?: string[];
+  /** API Gateway stages it may manage (CUTOVER_MANAGED_STAGES); undefined = any. */
+  managedStages?: { restApiId: string; stageName: string }[];
   region?: string;
   accountId?: string;
   cloudwatch?: CloudWatchClient;
@@ -38,6 +43,32 @@ function reject(field: string, message: string): never {
 /** Checks the schema cannot express: this orchestrator's reach and the history budget. */
 function checkReach(spec: ReleaseSpec, deps: ValidateDeps): void {
   const target = spec.target;
+  if (target.kind === 'sagemaker-endpoint' && deps.managedEndpoints && !deps.managedEndpoints.includes(target.endpointName)) {
+    reject(
+      'target.endpointName',
+      `${target.endpointName} is not managed by this orchestrator (it manages ${deps.managedEndpoints.join(', ') || 'no endpoint'}): add it to managedEndpoints in the CDK app`,
+    );
+  }
+  if (target.kind === 'apigateway-stage' && deps.managedStages && !deps.managedStages.some((s) => s.restApiId === target.restApiId && s.stageName === target.stageName)) {
+    reject(
+      'target.stageName',
+      `stage ${target.stageName} of REST API ${target.restApiId} is not managed by this orchestrator (it manages ${deps.managedStages.map((s) => `${s.restApiId}/${s.stageName}`).join(', ') || 'no stage'}): add it to managedStages in the CDK app`,
+    );
+  }
+  if ('functionName' in target) checkFunctionReach(target.functionName, deps);
+  const readiness = target.kind === 'sagemaker-endpoint' ? { seconds: target.readyTimeoutSeconds, pollSeconds: target.readyPollSeconds } : undefined;
+  const budget = historyBudget({ ...spec, ...(readiness ? { readiness } : {}) });
+  if (budget.events > BUDGET) {
+    reject(
+      'retention.pollSeconds',
+      `these durations need about ${budget.events} execution history events (budget ${BUDGET}, hard limit 25,000): poll less often (bake.pollSeconds, retention.pollSeconds${readiness ? ', target.readyPollSeconds' : ''}) or shorten retention.seconds`,
+    );
+  }
+}
+
+/** A Lambda function of this account and region, managed by this orchestrator. */
+function checkFunctionReach(functionName: string, deps: ValidateDeps): void {
+  const target = { functionName };
   const arn = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:/.exec(target.functionName);
   if (arn && deps.region && arn[1] !== deps.region) {
     reject('target.functionName', `is in region ${arn[1]} but this orchestrator runs in ${deps.region}: release it from an orchestrator in ${arn[1]}`);
@@ -50,13 +81,6 @@ function checkReach(spec: ReleaseSpec, deps: ValidateDeps): void {
     reject(
       'target.functionName',
       `${name} is not managed by this orchestrator (it manages ${deps.managedFunctions.join(', ') || 'no function'}): add it to managedFunctions in the CDK app`,
-    );
-  }
-  const budget = historyBudget(spec);
-  if (budget.events > BUDGET) {
-    reject(
-      'retention.pollSeconds',
-      `these durations need about ${budget.events} execution history events (budget ${BUDGET}, hard limit 25,000): poll less often (bake.pollSeconds, retention.pollSeconds) or shorten retention.seconds`,
     );
   }
 }
@@ -76,6 +100,7 @@ async function checkAlarmsExist(names: string[], cloudwatch: CloudWatchClient): 
 
 export async function validateInput(event: ValidateInputEvent, deps: ValidateDeps): Promise<{ release: ReleaseContext }> {
   const spec = parseOrThrow(releaseInputSchema, withDefaults(event.input, deps.defaults), 'release input');
+  checkContent(event.input, spec);
   checkReach(spec, deps);
   if (deps.cloudwatch && spec.alarms.names.length > 0) await checkAlarmsExist(spec.alarms.names, deps.cloudwatch);
   return {

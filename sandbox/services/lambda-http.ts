@@ -57,7 +57,14 @@ function route(lambda: LambdaService, method: string, segments: string[], query:
           return { operation: 'CreateAlias', status: 201, run: async (p) => lambda.createAlias(p.fn, await p.body()) };
         case 'POST invocations':
           return { operation: 'Invoke', status: 200, run: () => undefined };
+        case 'POST policy':
+          return { operation: 'AddPermission', status: 201, run: async (p) => lambda.addPermission(p.fn, q(p.query), await p.body()) };
+        case 'GET policy':
+          return { operation: 'GetPolicy', status: 200, run: (p) => lambda.getPolicy(p.fn, q(p.query)) };
       }
+    }
+    if (segments.length === 5 && sub === 'policy' && name && method === 'DELETE') {
+      return { operation: 'RemovePermission', status: 204, run: (p) => lambda.removePermission(p.fn, q(p.query), p.name) };
     }
     if (segments.length === 5 && sub === 'aliases' && name) {
       if (method === 'GET') return { operation: 'GetAlias', status: 200, run: (p) => lambda.getAlias(p.fn, p.name) };

@@ -81,6 +81,18 @@ interface FunctionRecord {
   reserved?: number;
   tags: Record<string, string>;
   zip?: Buffer;
+  /** Resource-based policy statements per qualifier ('' = the unqualified function), by statement id. */
+  policies?: Map<string, Map<string, PolicyStatement>>;
+}
+
+/** One statement of a function's resource-based policy (AddPermission). */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Principal: { Service: string } | { AWS: string };
+  Action: string;
+  Resource: string;
+  Condition?: Record<string, Record<string, string>>;
 }
 
 export interface InvokeRequest {
@@ -493,7 +505,72 @@ export class LambdaService {
     if (users.length) throw conflict(`Unable to delete version because the following aliases reference it: [${users.join(', ')}]`);
     fn.versions.delete(r.qualifier);
     fn.provisioned.delete(r.qualifier);
+    fn.policies?.delete(r.qualifier);
     await this.retire(fn.name, r.qualifier);
+  }
+
+  // ---- resource-based policy ----------------------------------------------------------
+
+  private policyTarget(ref: string, qualifier: string | undefined): { fn: FunctionRecord; key: string } {
+    const r = this.fn(ref, qualifier);
+    if (r.qualifier !== undefined && r.qualifier !== '$LATEST') this.versionOf(r.fn, r.qualifier);
+    return { fn: r.fn, key: r.qualifier ?? '' };
+  }
+
+  /** AddPermission: a statement per id; the same id twice is ResourceConflictException, as on Lambda. */
+  public addPermission(ref: string, qualifier: string | undefined, body: Body): Body {
+    const t = this.policyTarget(ref, qualifier);
+    const sid = String(body.StatementId ?? '');
+    if (!/^[a-zA-Z0-9-_]{1,100}$/.test(sid)) throw invalid(`Invalid StatementId '${sid}'`);
+    if (!body.Action || !body.Principal) throw invalid('Action and Principal are required');
+    const policies = (t.fn.policies ??= new Map());
+    const statements = policies.get(t.key) ?? new Map<string, PolicyStatement>();
+    if (statements.has(sid)) throw conflict(`The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+    const principal = String(body.Principal);
+    const condition: Record<string, Record<string, string>> = {};
+    if (body.SourceArn) condition.ArnLike = { 'AWS:SourceArn': String(body.SourceArn) };
+    if (body.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': String(body.SourceAccount) };
+    const statement: PolicyStatement = {
+      Sid: sid,
+      Effect: 'Allow',
+      Principal: principal.includes('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+      Action: String(body.Action),
+      Resource: this.functionArn(t.fn.name, t.key || undefined),
+      ...(Object.keys(condition).length ? { Condition: condition } : {}),
+    };
+    statements.set(sid, statement);
+    policies.set(t.key, statements);
+    return { Statement: JSON.stringify(statement) };
+  }
+
+  public getPolicy(ref: string, qualifier: string | undefined): Body {
+    const t = this.policyTarget(ref, qualifier);
+    const statements = t.fn.policies?.get(t.key);
+    if (!statements || statements.size === 0) throw notFound('The resource you requested does not exist.');
+    return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: [...statements.values()] }), RevisionId: randomUUID() };
+  }
+
+  public removePermission(ref: string, qualifier: string | undefined, sid: string): void {
+    const t = this.policyTarget(ref, qualifier);
+    if (!t.fn.policies?.get(t.key)?.delete(sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
+  }
+
+  /**
+   * Whether the policy of the invoked function (or version) lets `service`
+   * invoke it from `sourceArn` (ArnLike: `*` and `?` wildcards), as Lambda
+   * checks a service principal's call.
+   */
+  public allows(ref: string, service: string, sourceArn: string): boolean {
+    const r = this.fn(ref);
+    const statements = r.fn.policies?.get(r.qualifier ?? '');
+    const like = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(sourceArn);
+    return [...(statements?.values() ?? [])].some(
+      (st) =>
+        'Service' in st.Principal &&
+        st.Principal.Service === service &&
+        (st.Action === 'lambda:InvokeFunction' || st.Action === 'lambda:*') &&
+        (!st.Condition?.ArnLike || like(st.Condition.ArnLike['AWS:SourceArn'] ?? '')),
+    );
   }
 
   // ---- concurrency -----------------------------------------------------------------

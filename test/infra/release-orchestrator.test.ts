@@ -16,6 +16,7 @@ const FN = `arn:<AWS::Partition>:lambda:${REGION}:${ACCOUNT}:function:ai-handler
 const FN_VERSIONS = `${FN}:*`;
 const ALARMS = `arn:<AWS::Partition>:cloudwatch:${REGION}:${ACCOUNT}:alarm:cutover-*`;
 const EXECUTIONS = `arn:<AWS::Partition>:states:${REGION}:${ACCOUNT}:execution:cutover-release:*`;
+const DEFAULT_BUS = `arn:<AWS::Partition>:events:${REGION}:${ACCOUNT}:event-bus/default`;
 
 let template: Template;
 let orchestrator: ReleaseOrchestrator;
@@ -224,10 +225,11 @@ describe('IAM', () => {
   const tracing = ['xray:PutTelemetryRecords *', 'xray:PutTraceSegments *'];
   const both = (action: string) => [`${action} ${FN}`, `${action} ${FN_VERSIONS}`];
   const ledger = (...actions: string[]) => actions.map((a) => `dynamodb:${a} ${tableArn}`);
+  const putEvents = `events:PutEvents ${DEFAULT_BUS}`;
 
   const expected = (): Record<string, string[]> => ({
     ValidateInput: ['cloudwatch:DescribeAlarms *'],
-    AcquireLock: [...ledger('GetItem', 'PutItem', 'UpdateItem'), `states:DescribeExecution ${EXECUTIONS}`],
+    AcquireLock: [...ledger('GetItem', 'PutItem', 'UpdateItem'), `states:DescribeExecution ${EXECUTIONS}`, putEvents],
     PrepareGreen: [
       ...both('lambda:GetFunctionConfiguration'),
       ...both('lambda:GetAlias'),
@@ -236,11 +238,13 @@ describe('IAM', () => {
       `lambda:PublishVersion ${FN}`,
       ...ledger('UpdateItem'),
     ],
+    // Without managedEndpoints the readiness check may only write its ledger entry.
+    CheckGreenReady: ledger('UpdateItem'),
     SmokeTest: [`lambda:InvokeFunction ${FN_VERSIONS}`, ...ledger('UpdateItem')],
     ArmAlarms: ['cloudwatch:DescribeAlarms *', `cloudwatch:PutMetricAlarm ${ALARMS}`, `cloudwatch:TagResource ${ALARMS}`, ...ledger('UpdateItem')],
-    ShiftTraffic: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('UpdateItem')],
+    ShiftTraffic: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('UpdateItem'), putEvents],
     CheckAlarms: ['cloudwatch:DescribeAlarms *', ...ledger('GetItem', 'UpdateItem')],
-    RollBack: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('UpdateItem')],
+    RollBack: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('UpdateItem'), putEvents],
     Decommission: [
       ...both('lambda:GetAlias'),
       ...both('lambda:ListAliases'),
@@ -251,9 +255,10 @@ describe('IAM', () => {
       'cloudwatch:DescribeAlarms *',
       `cloudwatch:DeleteAlarms ${ALARMS}`,
       ...ledger('UpdateItem'),
+      putEvents,
     ],
     ReleaseLock: ledger('DeleteItem'),
-    RecordOutcome: ledger('UpdateItem'),
+    RecordOutcome: [...ledger('UpdateItem'), putEvents],
   });
 
   it('grants each function exactly its statements: its task permissions, its own log group, X-Ray', () => {

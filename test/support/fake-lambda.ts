@@ -1,4 +1,5 @@
 import {
+  AddPermissionCommand,
   DeleteFunctionCommand,
   DeleteProvisionedConcurrencyConfigCommand,
   GetAliasCommand,
@@ -47,6 +48,8 @@ export class FakeLambda {
   public aliases: Record<string, Alias> = {};
   public calls: { op: string; input: Record<string, unknown> }[] = [];
   public behaviour: Behaviour = (v) => ({ ok: true, version: v.version });
+  /** Resource-policy statement ids per qualifier (AddPermission). */
+  public permissions: Record<string, string[]> = {};
   private revision = 1;
 
   public constructor(
@@ -179,6 +182,15 @@ export class FakeLambda {
     m.on(DeleteProvisionedConcurrencyConfigCommand).callsFake((input) => {
       log('DeleteProvisionedConcurrencyConfig', input);
       throw awsError('ProvisionedConcurrencyConfigNotFoundException', 'no provisioned concurrency', 404);
+    });
+    m.on(AddPermissionCommand).callsFake((input) => {
+      log('AddPermission', input);
+      const q = input.Qualifier ?? '';
+      if (q && !this.versions.some((v) => v.version === q)) throw this.notFound(`version ${q}`);
+      const sids = (this.permissions[q] ??= []);
+      if (sids.includes(input.StatementId!)) throw awsError('ResourceConflictException', `The statement id (${input.StatementId}) provided already exists.`, 409);
+      sids.push(input.StatementId!);
+      return { Statement: JSON.stringify({ Sid: input.StatementId }) };
     });
     m.on(InvokeCommand).callsFake((input) => {
       log('Invoke', input);

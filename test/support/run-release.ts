@@ -119,7 +119,7 @@ export async function runRelease(input: unknown, options: RunOptions = {}): Prom
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,
-      waitTimeOverrides: { WaitBeforeCheck: 0 },
+      waitTimeOverrides: { WaitBeforeCheck: 0, WaitForGreen: 0 },
       retryIntervalOverrides: zeroWaits as never,
     },
     context: { Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), Input: input as never } },

@@ -120,10 +120,16 @@ describe('release input schema: each error names its field', () => {
 
   it('rejects an unknown target kind, saying which kinds exist', () => {
     // Act
-    const err = rejected({ target: { kind: 'sagemaker-endpoint', endpointName: 'x' } });
+    const err = rejected({ target: { kind: 'ecs-service', serviceName: 'x' } });
 
     // Assess
-    expect(err.issues).toEqual([{ field: 'target.kind', message: 'unknown target kind: use "lambda-alias" (with functionName and alias)' }]);
+    expect(err.issues).toEqual([
+      {
+        field: 'target.kind',
+        message:
+          'unknown target kind: use "lambda-alias" (with functionName and alias), "apigateway-stage" (with restApiId, stageName and functionName) or "sagemaker-endpoint" (with endpointName and greenModel)',
+      },
+    ]);
   });
 
   it.each([

@@ -23,6 +23,12 @@ export interface AlarmThresholds {
   periodSeconds: number;
 }
 
+/** Where green's deployment stands (SageMaker: the endpoint update of PrepareGreen). */
+export interface GreenReadiness {
+  state: 'ready' | 'updating' | 'failed';
+  reason?: string;
+}
+
 /**
  * One implementation per target kind (Lambda alias, SageMaker endpoint, API
  * Gateway stage), like Argo Rollouts' traffic routers: the handlers only ever
@@ -44,4 +50,15 @@ export interface TrafficRouter {
   discardOrphans(release: ReleaseContext): Promise<DecommissionResult>;
   /** The alarms that judge green alone (metrics scoped to green's version). */
   releaseAlarms(release: ReleaseContext, green: Green, thresholds: AlarmThresholds): PutMetricAlarmCommandInput[];
+  /**
+   * For targets whose green takes time to deploy (PrepareGreen returns
+   * `ready: false`): where the deployment stands. Routers without it are ready at once.
+   */
+  waitState?(green: Green): Promise<GreenReadiness>;
+  /**
+   * Called at each retention check: reduce what blue costs while it only
+   * waits as the rollback target (SageMaker standby instances). Returns what
+   * it did, if anything. Safe to repeat.
+   */
+  retain?(green: Green): Promise<string | undefined>;
 }

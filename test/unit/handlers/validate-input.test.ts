@@ -200,7 +200,7 @@ describe('ValidateInput handler (middy)', () => {
 
   it('surfaces InvalidReleaseInput by name for a bad release input', async () => {
     // Act
-    const err = await rejectionOf(handler(event({ target: { kind: 'sagemaker-endpoint' } }), lambdaContext('validate-input')));
+    const err = await rejectionOf(handler(event({ target: { kind: 'ecs-service' } }), lambdaContext('validate-input')));
 
     // Assess
     expect(err.name).toBe('InvalidReleaseInput');

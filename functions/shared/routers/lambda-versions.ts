@@ -1,0 +1,287 @@
+import {
+  DeleteFunctionCommand,
+  DeleteProvisionedConcurrencyConfigCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  ListAliasesCommand,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  UpdateFunctionConfigurationCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import { ConcurrentModification, NothingToRelease, TargetNotReady } from '../errors';
+import type { ReleaseContext } from '../release-state';
+import type { AlarmThresholds, DecommissionResult, InvokeResult } from './types';
+
+/**
+ * What every target whose green is a published Lambda version shares (the
+ * Lambda alias and the API Gateway stage variable): publishing $LATEST with
+ * the artifact, invoking a version directly, retiring a version nobody routes
+ * to, and the release alarms on a version's metrics.
+ */
+
+export interface SettleOptions {
+  settleDelayMs: number;
+  settleAttempts: number;
+}
+
+export const DEFAULT_SETTLE: SettleOptions = { settleDelayMs: 1000, settleAttempts: 60 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function errorName(err: unknown): string {
+  return (err as Error)?.name ?? '';
+}
+
+/** The description PublishVersion gets: how a version is known to be this release's. */
+export const descriptionOf = (release: ReleaseContext) => `cutover ${release.id}`;
+
+/** What publishing green gave. */
+export interface PublishedGreen {
+  green: string;
+  /** True only when this release published it (Lambda returns the existing version when nothing changed). */
+  createdGreen: boolean;
+  greenArn: string;
+  blueArn: string;
+  codeSha256?: string;
+}
+
+export class LambdaVersions {
+  public constructor(
+    public readonly fn: string,
+    private readonly lambda: LambdaClient,
+    private readonly options: SettleOptions = DEFAULT_SETTLE,
+  ) {}
+
+  /**
+   * Sets the artifact URI on $LATEST (merging the other variables), waits for
+   * the update, publishes with CodeSha256 + RevisionId. `NothingToRelease`
+   * when the published version is blue.
+   */
+  public async publishGreen(release: ReleaseContext, blue: string, servedBy: string): Promise<PublishedGreen> {
+    const artifact = release.spec.artifact;
+    if (artifact) await this.setEnvironment(artifact.envVar, artifact.uri);
+    const latest = await this.settled();
+    const description = descriptionOf(release);
+    const published = await this.call(() =>
+      this.lambda.send(
+        new PublishVersionCommand({
+          FunctionName: this.fn,
+          CodeSha256: latest.CodeSha256,
+          RevisionId: latest.RevisionId,
+          Description: description,
+        }),
+      ),
+    );
+    const green = published.Version!;
+    if (green === blue) {
+      throw new NothingToRelease(`$LATEST of ${this.fn} is identical to version ${blue}, which ${servedBy} already serves: change the code or the artifact`);
+    }
+    const arn = published.FunctionArn!;
+    return {
+      green,
+      createdGreen: published.Description === description,
+      greenArn: arn,
+      blueArn: `${arn.slice(0, arn.lastIndexOf(':'))}:${blue}`,
+      codeSha256: published.CodeSha256,
+    };
+  }
+
+  /** Invoke one version directly (never through a route) and decode its JSON output. */
+  public async invoke(qualifier: string, payload: unknown): Promise<InvokeResult> {
+    const started = performance.now();
+    const out = await this.lambda.send(
+      new InvokeCommand({
+        FunctionName: this.fn,
+        Qualifier: qualifier,
+        Payload: new TextEncoder().encode(JSON.stringify(payload ?? null)),
+      }),
+      // The AI service may legitimately run longer than a control-plane call: its own function timeout bounds it, not the client's.
+      { requestTimeout: 0 },
+    );
+    const latencyMs = Math.round(performance.now() - started);
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // Not JSON: keep the text as the output.
+    }
+    if (out.FunctionError) {
+      const e = body as { errorType?: string; errorMessage?: string };
+      return { error: `${e?.errorType ?? out.FunctionError}: ${e?.errorMessage ?? text}`, latencyMs };
+    }
+    return { output: body, latencyMs };
+  }
+
+  /**
+   * Retire a version nobody routes to: provisioned concurrency dropped, the
+   * version deleted only when `mayDelete` (else kept with `why`). `servedBy`
+   * lists who still routes to it (then it is kept untouched).
+   */
+  public async retire(version: string, servedBy: string[], mayDelete: boolean, why: string): Promise<DecommissionResult> {
+    const result: DecommissionResult = { removed: [], kept: [] };
+    if (servedBy.length > 0) {
+      result.kept.push({ what: `${this.fn}:${version}`, why: `${servedBy.join(', ')} routes traffic to it` });
+      return result;
+    }
+    try {
+      await this.lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: this.fn, Qualifier: version }));
+      result.removed.push(`provisioned concurrency of ${this.fn}:${version}`);
+    } catch (err) {
+      if (errorName(err) !== 'ProvisionedConcurrencyConfigNotFoundException' && errorName(err) !== 'ResourceNotFoundException') throw err;
+    }
+    if (!mayDelete) {
+      result.kept.push({ what: `${this.fn}:${version}`, why });
+      return result;
+    }
+    try {
+      await this.lambda.send(new DeleteFunctionCommand({ FunctionName: this.fn, Qualifier: version }));
+      result.removed.push(`${this.fn}:${version}`);
+    } catch (err) {
+      if (errorName(err) !== 'ResourceNotFoundException') throw err;
+      result.removed.push(`${this.fn}:${version} (already gone)`);
+    }
+    return result;
+  }
+
+  /** Aliases that route to `version`, whatever the weight (a version at weight 0 is still referenced). */
+  public async aliasesServing(version: string): Promise<string[]> {
+    const names: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.lambda.send(new ListAliasesCommand({ FunctionName: this.fn, Marker: marker }));
+      for (const a of page.Aliases ?? []) {
+        if (a.Name && (a.FunctionVersion === version || version in (a.RoutingConfig?.AdditionalVersionWeights ?? {}))) names.push(a.Name);
+      }
+      marker = page.NextMarker;
+    } while (marker);
+    return names;
+  }
+
+  /** Versions this release published (found by their description), e.g. after PrepareGreen failed before reporting green. */
+  public async publishedBy(release: ReleaseContext): Promise<string[]> {
+    const ours: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: this.fn, Marker: marker }));
+      for (const v of page.Versions ?? []) if (v.Version && v.Description === descriptionOf(release)) ours.push(v.Version);
+      marker = page.NextMarker;
+    } while (marker);
+    return ours;
+  }
+
+  public async setEnvironment(name: string, value: string): Promise<void> {
+    const config = await this.settled();
+    const variables = config.Environment?.Variables ?? {};
+    if (variables[name] === value) return;
+    // UpdateFunctionConfiguration replaces the whole map: send the others back unchanged.
+    await this.call(() =>
+      this.lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: this.fn,
+          Environment: { Variables: { ...variables, [name]: value } },
+          RevisionId: config.RevisionId,
+        }),
+      ),
+    );
+  }
+
+  /** $LATEST once no update is in progress (PublishVersion would fail during one). */
+  public async settled() {
+    for (let attempt = 0; attempt < this.options.settleAttempts; attempt++) {
+      const config = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.fn }));
+      if (config.LastUpdateStatus === 'Failed') {
+        throw new TargetNotReady(`the last update of ${this.fn} failed: ${config.LastUpdateStatusReason ?? 'no reason given'}`);
+      }
+      if (config.LastUpdateStatus !== 'InProgress' && config.State !== 'Pending') return config;
+      await sleep(this.options.settleDelayMs);
+    }
+    throw new TargetNotReady(`${this.fn} is still updating after ${this.options.settleAttempts} checks; try again later`);
+  }
+
+  /** A RevisionId / CodeSha256 mismatch means someone changed the function under us. */
+  public async call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      // A stale RevisionId is PreconditionFailedException; a CodeSha256 that no longer matches $LATEST is InvalidParameterValueException.
+      const message = (err as Error)?.message ?? '';
+      if (errorName(err) === 'PreconditionFailedException' || (errorName(err) === 'InvalidParameterValueException' && /CodeSHA256/i.test(message))) {
+        throw new ConcurrentModification(`${this.fn} changed while Cutover was updating it (${(err as Error).message}); the step will retry`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+}
+
+/**
+ * The release alarms on one Lambda version: error rate (metric math), p95
+ * duration, and output-schema failures (the EMF metric of the output-schema
+ * middleware, dimension ExecutedVersion). `dims` picks the version's metrics:
+ * ExecutedVersion under an alias, or Resource `name:version` for direct invocations.
+ */
+export function lambdaReleaseAlarms(
+  release: ReleaseContext,
+  fn: string,
+  version: string,
+  dims: { Name: string; Value: string }[],
+  t: AlarmThresholds,
+): PutMetricAlarmCommandInput[] {
+  const name = (suffix: string) => `${t.prefix}${release.id}-${suffix}`;
+  // With `Metrics` (metric math) PutMetricAlarm refuses a top-level Period: each MetricStat carries it.
+  const common = {
+    EvaluationPeriods: 1,
+    DatapointsToAlarm: 1,
+    ComparisonOperator: 'GreaterThanThreshold' as const,
+    // No traffic on green is not a failure of green; the bake's end judges "not proven".
+    TreatMissingData: 'notBreaching',
+    Tags: [{ Key: 'cutover:release', Value: release.id }],
+  };
+  const metric = (id: string, metricName: string, stat: string) => ({
+    Id: id,
+    ReturnData: false,
+    MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: dims }, Period: t.periodSeconds, Stat: stat },
+  });
+  return [
+    {
+      ...common,
+      AlarmName: name('error-rate'),
+      AlarmDescription: `Cutover ${release.id}: errors / invocations of ${fn} version ${version} above ${t.errorRateThreshold}`,
+      Threshold: t.errorRateThreshold,
+      Metrics: [
+        metric('errors', 'Errors', 'Sum'),
+        metric('invocations', 'Invocations', 'Sum'),
+        { Id: 'rate', Expression: 'errors / invocations', Label: 'error rate', ReturnData: true },
+      ],
+    },
+    {
+      ...common,
+      AlarmName: name('p95-latency'),
+      AlarmDescription: `Cutover ${release.id}: p95 duration of ${fn} version ${version} above ${t.latencyP95Ms} ms`,
+      Threshold: t.latencyP95Ms,
+      Period: t.periodSeconds,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Duration',
+      Dimensions: dims,
+      ExtendedStatistic: 'p95',
+    },
+    {
+      ...common,
+      AlarmName: name('output-schema'),
+      AlarmDescription: `Cutover ${release.id}: outputs of ${fn} version ${version} that break the output schema`,
+      Threshold: 0,
+      Period: t.periodSeconds,
+      Namespace: 'Cutover',
+      MetricName: 'OutputSchemaValidationFailures',
+      Dimensions: [
+        { Name: 'FunctionName', Value: fn },
+        { Name: 'ExecutedVersion', Value: version },
+      ],
+      Statistic: 'Sum',
+    },
+  ];
+}

@@ -1,0 +1,582 @@
+import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+  type DescribeEndpointCommandOutput,
+  type DescribeEndpointConfigCommandOutput,
+  type DesiredWeightAndCapacity,
+  type ProductionVariant,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { ConcurrentModification, NothingToRelease, TargetBusy, TargetNotReady, TrafficShiftFailed } from '../errors';
+import { SAGEMAKER_NAME_PREFIX, type SageMakerEndpointTarget } from '../release-input';
+import type { Green, ReleaseContext } from '../release-state';
+import { errorName } from './lambda-versions';
+import { releaseScopedName } from './names';
+import type { AlarmThresholds, DecommissionResult, GreenReadiness, InvokeResult, Split, TrafficRouter } from './types';
+
+/**
+ * A SageMaker real-time endpoint with two production variants: blue (the
+ * variant that serves now) and green (the release's model, added at weight 0
+ * by an endpoint config named after the release). The switch and the rollback
+ * are UpdateEndpointWeightsAndCapacities; SageMaker accepts one update at a
+ * time, so a call that finds the endpoint Updating waits a little and then
+ * raises TargetBusy, which the state machine retries.
+ *
+ * Split keys are variant names. Green's document also carries the models and
+ * endpoint configs, so Decommission knows what Cutover created.
+ */
+export interface SageMakerRouterOptions {
+  /** How long a switch or rollback waits (wall time) for an Updating endpoint before raising TargetBusy. */
+  busyWaitMs: number;
+  busyPollMs: number;
+}
+
+/**
+ * 15 s of waiting fits inside every Task's timeout (RollBackToBlue's is 30 s);
+ * CUTOVER_SAGEMAKER_BUSY_WAIT_MS overrides it (the path tests use 0: the
+ * state machine's retries do the waiting).
+ */
+export function defaultSageMakerOptions(env: NodeJS.ProcessEnv = process.env): SageMakerRouterOptions {
+  const raw = env.CUTOVER_SAGEMAKER_BUSY_WAIT_MS;
+  const wait = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return { busyWaitMs: Number.isFinite(wait) && wait >= 0 ? wait : 15_000, busyPollMs: 1_000 };
+}
+
+type Endpoint = DescribeEndpointCommandOutput;
+type EndpointConfig = DescribeEndpointConfigCommandOutput;
+
+const UPDATING = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SageMaker names (models, endpoint configs, variants): letters, digits and -, at most 63. */
+const sagemakerNameOf = (releaseId: string, suffix?: string) => releaseScopedName(SAGEMAKER_NAME_PREFIX, releaseId, { max: 63, ...(suffix ? { suffix } : {}) });
+
+/** Names derived from the release, so a retried Task finds what its first attempt made. */
+export function sagemakerNamesOf(release: ReleaseContext) {
+  return {
+    /** The endpoint config with blue at weight 1 and green at weight 0. */
+    config: sagemakerNameOf(release.id),
+    /** The endpoint config with the live variant only (Decommission). */
+    finalConfig: sagemakerNameOf(release.id, 'live'),
+    /** The model Cutover creates when the release gives a model spec without a name. */
+    model: sagemakerNameOf(release.id),
+  };
+}
+
+/** SageMaker answers ValidationException for most of what it refuses; the message says which. */
+const isValidation = (err: unknown, pattern: RegExp) => errorName(err) === 'ValidationException' && pattern.test((err as Error).message ?? '');
+const isMissing = (err: unknown) => isValidation(err, /could not find|does not exist|not found/i) || errorName(err) === 'ResourceNotFound';
+const isAlreadyThere = (err: unknown) => isValidation(err, /already exist/i);
+const isInProgress = (err: unknown) => isValidation(err, /in-progress|in progress|is (updating|creating)|status (Updating|Creating)/i);
+
+/** Variant → percent of the weights (the current ones, or those asked for). */
+export function splitOfEndpoint(endpoint: Endpoint, which: 'current' | 'desired' = 'current'): Split {
+  const variants = endpoint.ProductionVariants ?? [];
+  const weightOf = (v: (typeof variants)[number]) => (which === 'desired' ? (v.DesiredWeight ?? v.CurrentWeight) : (v.CurrentWeight ?? v.DesiredWeight)) ?? 0;
+  const total = variants.reduce((sum, v) => sum + weightOf(v), 0);
+  const split: Split = {};
+  for (const v of variants) {
+    const pct = total > 0 ? Math.round((weightOf(v) / total) * 10_000) / 100 : 0;
+    if (v.VariantName && pct > 0) split[v.VariantName] = pct;
+  }
+  return split;
+}
+
+function sameSplit(a: Split, b: Split): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => Math.abs((a[k] ?? 0) - (b[k] ?? 0)) < 0.01);
+}
+
+export class SageMakerEndpointRouter implements TrafficRouter {
+  private readonly endpoint: string;
+
+  public constructor(
+    private readonly target: SageMakerEndpointTarget,
+    private readonly sagemaker: SageMakerClient,
+    private readonly runtime: SageMakerRuntimeClient,
+    private readonly options: SageMakerRouterOptions = defaultSageMakerOptions(),
+  ) {
+    this.endpoint = target.endpointName;
+  }
+
+  public async prepare(release: ReleaseContext): Promise<Green> {
+    const names = sagemakerNamesOf(release);
+    const endpoint = await this.describe();
+    // A retry after UpdateEndpoint: rebuild green from the config this release made.
+    if (endpoint.EndpointConfigName === names.config || endpoint.PendingDeploymentSummary?.EndpointConfigName === names.config) {
+      return this.greenFrom(release, await this.describeConfig(names.config), endpoint.EndpointConfigName === names.config ? undefined : endpoint.EndpointConfigName);
+    }
+    this.requireInService(endpoint, 'prepare green');
+    const variants = endpoint.ProductionVariants ?? [];
+    if (variants.length !== 1) {
+      throw new TargetNotReady(
+        `endpoint ${this.endpoint} has ${variants.length} production variants (${variants.map((v) => v.VariantName).join(', ')}); a release needs exactly one live variant: finish or roll back the other release first`,
+      );
+    }
+    const live = variants[0];
+    const blueConfig = await this.describeConfig(endpoint.EndpointConfigName!);
+    const blueVariant = (blueConfig.ProductionVariants ?? []).find((v) => v.VariantName === live.VariantName);
+    if (!blueVariant?.ModelName) {
+      throw new TargetNotReady(`endpoint config ${endpoint.EndpointConfigName} has no variant ${live.VariantName}: the endpoint and its config disagree`);
+    }
+    const model = await this.greenModel(release, names.model);
+    if (model.name === blueVariant.ModelName) {
+      throw new NothingToRelease(`endpoint ${this.endpoint} already serves model ${model.name} (variant ${live.VariantName}): give another model`);
+    }
+    const blueCount = live.DesiredInstanceCount ?? live.CurrentInstanceCount ?? blueVariant.InitialInstanceCount ?? 1;
+    const greenVariant = model.name === live.VariantName ? names.config : model.name;
+    const blueDef: ProductionVariant = { ...blueVariant, InitialInstanceCount: blueCount, InitialVariantWeight: 1 };
+    const greenDef: ProductionVariant = {
+      VariantName: greenVariant,
+      ModelName: model.name,
+      InstanceType: (this.target.instanceType as ProductionVariant['InstanceType']) ?? blueVariant.InstanceType,
+      InitialInstanceCount: this.target.initialInstanceCount ?? blueCount,
+      InitialVariantWeight: 0,
+    };
+    try {
+      await this.sagemaker.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: names.config,
+          ProductionVariants: [blueDef, greenDef],
+          // What the live config records about the data it sees and how it is encrypted carries over.
+          ...(blueConfig.DataCaptureConfig ? { DataCaptureConfig: blueConfig.DataCaptureConfig } : {}),
+          ...(blueConfig.KmsKeyId ? { KmsKeyId: blueConfig.KmsKeyId } : {}),
+          Tags: [{ Key: 'cutover:release', Value: release.id }],
+        }),
+      );
+    } catch (err) {
+      if (!isAlreadyThere(err)) throw err;
+    }
+    try {
+      await this.sagemaker.send(new UpdateEndpointCommand({ EndpointName: this.endpoint, EndpointConfigName: names.config }));
+    } catch (err) {
+      if (isInProgress(err)) throw new TargetBusy(`endpoint ${this.endpoint} is being updated by someone else; the step will retry`, { cause: err });
+      throw err;
+    }
+    return this.greenDoc(release, {
+      blue: live.VariantName!,
+      green: greenVariant,
+      createdGreen: model.created,
+      blueModel: blueVariant.ModelName,
+      greenModel: model.name,
+      blueConfig: endpoint.EndpointConfigName,
+      blueInstanceCount: blueCount,
+    });
+  }
+
+  public async waitState(green: Green): Promise<GreenReadiness> {
+    const endpoint = await this.describe();
+    const status = endpoint.EndpointStatus ?? 'Unknown';
+    if (UPDATING.has(status)) return { state: 'updating', reason: `endpoint ${this.endpoint} is ${status}` };
+    const reason = endpoint.FailureReason ? `: ${endpoint.FailureReason}` : '';
+    if (status !== 'InService') return { state: 'failed', reason: `endpoint ${this.endpoint} is ${status}${reason}` };
+    if (endpoint.EndpointConfigName !== green.greenConfig) {
+      // SageMaker rolls a failed update back: InService again, on the old config.
+      return { state: 'failed', reason: `endpoint ${this.endpoint} is InService on ${endpoint.EndpointConfigName}, not ${green.greenConfig}: the update did not take${reason}` };
+    }
+    return { state: 'ready' };
+  }
+
+  public async invoke(green: Green, side: 'green' | 'blue', payload: unknown): Promise<InvokeResult> {
+    const started = performance.now();
+    try {
+      const out = await this.runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: this.endpoint,
+          TargetVariant: side === 'green' ? green.green : green.blue,
+          ContentType: 'application/json',
+          Accept: 'application/json',
+          Body: new TextEncoder().encode(JSON.stringify(payload ?? null)),
+        }),
+        // The model may legitimately run longer than a control-plane call (SageMaker allows 60 s).
+        { requestTimeout: 0 },
+      );
+      const latencyMs = Math.round(performance.now() - started);
+      const text = out.Body ? new TextDecoder().decode(out.Body) : '';
+      try {
+        return { output: text ? JSON.parse(text) : null, latencyMs };
+      } catch {
+        return { output: text, latencyMs };
+      }
+    } catch (err) {
+      // The model answered with an error status: that is green's (or blue's) answer, not a failure of the call.
+      if (errorName(err) !== 'ModelError') throw err;
+      const e = err as Error & { OriginalMessage?: string; OriginalStatusCode?: number };
+      return { error: `ModelError: ${e.OriginalStatusCode ? `${e.OriginalStatusCode} ` : ''}${e.OriginalMessage ?? e.message}`, latencyMs: Math.round(performance.now() - started) };
+    }
+  }
+
+  public async setGreenPercent(green: Green, percent: number): Promise<Split> {
+    const endpoint = await this.describe();
+    const names = (endpoint.ProductionVariants ?? []).map((v) => v.VariantName ?? '');
+    const foreign = names.filter((n) => n !== green.blue && n !== green.green);
+    if (foreign.length > 0 || !names.includes(green.green) || !names.includes(green.blue)) {
+      throw new ConcurrentModification(
+        `endpoint ${this.endpoint} now has variants ${names.join(', ')}, not blue ${green.blue} and green ${green.green}: someone else changed it`,
+      );
+    }
+    return this.apply(green, percent, endpoint, []);
+  }
+
+  public async rollback(green: Green): Promise<Split> {
+    const endpoint = await this.describe();
+    const variants = endpoint.ProductionVariants ?? [];
+    if (!variants.some((v) => v.VariantName === green.green)) {
+      // Green never made it onto the endpoint (or is gone): blue is all there is.
+      return splitOfEndpoint(endpoint, 'desired');
+    }
+    // Standby: blue goes back to its full count in the same update that moves the weights.
+    const full = await this.blueFullCount(green, endpoint);
+    const blue = variants.find((v) => v.VariantName === green.blue);
+    const capacity = full !== undefined && (blue?.DesiredInstanceCount ?? 0) < full ? [{ VariantName: green.blue, DesiredInstanceCount: full }] : [];
+    return this.apply(green, 0, endpoint, capacity);
+  }
+
+  public async currentSplit(): Promise<Split> {
+    return splitOfEndpoint(await this.describe());
+  }
+
+  /**
+   * During retention, blue at weight 0 keeps `blueStandbyInstanceCount`
+   * instances instead of its full count. Skipped (for the next poll) while the
+   * endpoint is Updating; never touches a blue that takes traffic.
+   */
+  public async retain(green: Green): Promise<string | undefined> {
+    const standby = this.target.blueStandbyInstanceCount;
+    if (standby === undefined) return undefined;
+    const endpoint = await this.describe();
+    const blue = (endpoint.ProductionVariants ?? []).find((v) => v.VariantName === green.blue);
+    if (!blue || (blue.DesiredWeight ?? blue.CurrentWeight ?? 0) > 0) return undefined;
+    if ((blue.DesiredInstanceCount ?? blue.CurrentInstanceCount ?? 0) <= standby) return undefined;
+    if (endpoint.EndpointStatus !== 'InService') return `blue standby of ${standby} deferred: endpoint ${this.endpoint} is ${endpoint.EndpointStatus}`;
+    try {
+      await this.sagemaker.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({
+          EndpointName: this.endpoint,
+          DesiredWeightsAndCapacities: [{ VariantName: green.blue, DesiredInstanceCount: standby }],
+        }),
+      );
+    } catch (err) {
+      if (isInProgress(err)) return `blue standby of ${standby} deferred: endpoint ${this.endpoint} is updating`;
+      throw err;
+    }
+    return `blue ${green.blue} scaled to ${standby} standby instances`;
+  }
+
+  /**
+   * Retire one side: first an endpoint config with the live variant only
+   * (then TargetBusy while the endpoint updates, so the state machine retries
+   * until it is InService), then delete the configs and the model Cutover
+   * created that nothing uses any more. A variant with weight is never removed.
+   */
+  public async decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult> {
+    const result: DecommissionResult = { removed: [], kept: [] };
+    const retiring = side === 'blue' ? green.blue : green.green;
+    const live = side === 'blue' ? green.green : green.blue;
+    let endpoint: Endpoint;
+    try {
+      endpoint = await this.describe();
+    } catch (err) {
+      if (err instanceof TargetNotReady) {
+        result.kept.push({ what: `endpoint ${this.endpoint}`, why: 'it no longer exists' });
+        return result;
+      }
+      throw err;
+    }
+    const variants = endpoint.ProductionVariants ?? [];
+    const retiringVariant = variants.find((v) => v.VariantName === retiring);
+    if (retiringVariant) {
+      const weight = splitOfEndpoint(endpoint, 'desired')[retiring] ?? 0;
+      if (weight > 0 || splitOfEndpoint(endpoint)[retiring]) {
+        result.kept.push({ what: `variant ${retiring} of ${this.endpoint}`, why: `it still takes ${weight} % of the traffic` });
+        return result;
+      }
+      await this.waitInService(endpoint, 'decommission');
+      const liveVariant = variants.find((v) => v.VariantName === live);
+      const config = green.greenConfig ? await this.describeConfig(green.greenConfig) : undefined;
+      const liveDef = config?.ProductionVariants?.find((v) => v.VariantName === live);
+      if (!liveVariant || !liveDef || !green.finalConfig) {
+        result.kept.push({ what: `variant ${retiring} of ${this.endpoint}`, why: `the endpoint does not show the live variant ${live} as Cutover set it up: left for a person to check` });
+        return result;
+      }
+      const count = liveVariant.DesiredInstanceCount ?? liveVariant.CurrentInstanceCount ?? liveDef.InitialInstanceCount;
+      try {
+        await this.sagemaker.send(
+          new CreateEndpointConfigCommand({
+            EndpointConfigName: green.finalConfig,
+            ProductionVariants: [{ ...liveDef, InitialInstanceCount: count, InitialVariantWeight: 1 }],
+            ...(config?.DataCaptureConfig ? { DataCaptureConfig: config.DataCaptureConfig } : {}),
+            ...(config?.KmsKeyId ? { KmsKeyId: config.KmsKeyId } : {}),
+          }),
+        );
+      } catch (err) {
+        if (!isAlreadyThere(err)) throw err;
+      }
+      try {
+        await this.sagemaker.send(new UpdateEndpointCommand({ EndpointName: this.endpoint, EndpointConfigName: green.finalConfig }));
+      } catch (err) {
+        if (!isInProgress(err)) throw err;
+      }
+      throw new TargetBusy(`endpoint ${this.endpoint} is updating to ${green.finalConfig} (variant ${live} only); decommission goes on once it is InService`);
+    }
+    if (endpoint.EndpointStatus !== 'InService') await this.waitInService(endpoint, 'decommission');
+    const inUse = new Set([endpoint.EndpointConfigName, endpoint.PendingDeploymentSummary?.EndpointConfigName].filter(Boolean));
+    const configs = [green.greenConfig, side === 'blue' && green.blueConfig?.startsWith(SAGEMAKER_NAME_PREFIX) ? green.blueConfig : undefined];
+    for (const name of configs) {
+      if (!name || inUse.has(name)) continue;
+      result.removed.push(await this.deleteConfig(name));
+    }
+    const model = side === 'green' ? green.greenModel : green.blueModel;
+    const mayDelete = side === 'green' ? green.createdGreen : options.deleteVersion && Boolean(model?.startsWith(SAGEMAKER_NAME_PREFIX));
+    const usedModels = new Set((await this.describeConfig(endpoint.EndpointConfigName!)).ProductionVariants?.map((v) => v.ModelName));
+    if (model && mayDelete && !usedModels.has(model)) result.removed.push(await this.deleteModel(model));
+    else if (model) {
+      const why = usedModels.has(model)
+        ? `endpoint ${this.endpoint} serves it`
+        : side === 'green'
+          ? 'this release did not create it'
+          : options.deleteVersion
+            ? `Cutover did not create it (not named ${SAGEMAKER_NAME_PREFIX}…)`
+            : 'decommission.deleteBlueVersion is false';
+      result.kept.push({ what: `model ${model}`, why });
+    }
+    result.removed.unshift(`variant ${retiring} of ${this.endpoint}`);
+    return result;
+  }
+
+  public async discardOrphans(release: ReleaseContext): Promise<DecommissionResult> {
+    const names = sagemakerNamesOf(release);
+    const result: DecommissionResult = { removed: [], kept: [] };
+    let endpoint: Endpoint | undefined;
+    try {
+      endpoint = await this.describe();
+    } catch (err) {
+      if (!(err instanceof TargetNotReady)) throw err;
+    }
+    if (endpoint && (endpoint.EndpointConfigName === names.config || endpoint.PendingDeploymentSummary?.EndpointConfigName === names.config)) {
+      result.kept.push({ what: `endpoint config ${names.config}`, why: `endpoint ${this.endpoint} uses it: roll it back to its previous config by hand` });
+      return result;
+    }
+    try {
+      await this.describeConfig(names.config);
+      result.removed.push(await this.deleteConfig(names.config));
+    } catch (err) {
+      if (!(err instanceof TargetNotReady)) throw err;
+    }
+    // Only a model named after this release is surely this release's.
+    if (this.target.greenModel.image !== undefined && this.target.greenModel.modelName === undefined) {
+      const removed = await this.deleteModel(names.model);
+      if (!removed.endsWith('(already gone)')) result.removed.push(removed);
+    }
+    return result;
+  }
+
+  public releaseAlarms(release: ReleaseContext, green: Green, t: AlarmThresholds): PutMetricAlarmCommandInput[] {
+    const dims = [
+      { Name: 'EndpointName', Value: this.endpoint },
+      { Name: 'VariantName', Value: green.green },
+    ];
+    const name = (suffix: string) => `${t.prefix}${release.id}-${suffix}`;
+    const common = {
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      ComparisonOperator: 'GreaterThanThreshold' as const,
+      TreatMissingData: 'notBreaching',
+      Tags: [{ Key: 'cutover:release', Value: release.id }],
+    };
+    const metric = (id: string, metricName: string) => ({
+      Id: id,
+      ReturnData: false,
+      MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: metricName, Dimensions: dims }, Period: t.periodSeconds, Stat: 'Sum' },
+    });
+    return [
+      {
+        ...common,
+        AlarmName: name('error-rate'),
+        AlarmDescription: `Cutover ${release.id}: 5XX errors / invocations of variant ${green.green} of ${this.endpoint} above ${t.errorRateThreshold}`,
+        Threshold: t.errorRateThreshold,
+        Metrics: [
+          metric('errors', 'Invocation5XXErrors'),
+          metric('invocations', 'Invocations'),
+          { Id: 'rate', Expression: 'errors / invocations', Label: 'error rate', ReturnData: true },
+        ],
+      },
+      {
+        ...common,
+        AlarmName: name('p95-latency'),
+        AlarmDescription: `Cutover ${release.id}: p95 model latency of variant ${green.green} of ${this.endpoint} above ${t.latencyP95Ms} ms`,
+        // ModelLatency is in microseconds.
+        Threshold: t.latencyP95Ms * 1000,
+        Period: t.periodSeconds,
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'ModelLatency',
+        Dimensions: dims,
+        ExtendedStatistic: 'p95',
+      },
+    ];
+  }
+
+  /** Weights for `percent` on green (plus capacity changes), unless the endpoint is asked for them already; verified from DesiredWeight. */
+  private async apply(green: Green, percent: number, endpoint: Endpoint, capacity: DesiredWeightAndCapacity[]): Promise<Split> {
+    const want: Split = percent >= 100 ? { [green.green]: 100 } : percent <= 0 ? { [green.blue]: 100 } : { [green.blue]: 100 - percent, [green.green]: percent };
+    if (!sameSplit(splitOfEndpoint(endpoint, 'desired'), want) || capacity.length > 0) {
+      await this.waitInService(endpoint, percent <= 0 ? 'roll back' : 'shift traffic');
+      const weights: DesiredWeightAndCapacity[] = [
+        { VariantName: green.blue, DesiredWeight: want[green.blue] ?? 0 },
+        { VariantName: green.green, DesiredWeight: want[green.green] ?? 0 },
+      ].map((w) => ({ ...w, ...capacity.find((c) => c.VariantName === w.VariantName) }));
+      try {
+        await this.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: this.endpoint, DesiredWeightsAndCapacities: weights }));
+      } catch (err) {
+        if (isInProgress(err)) throw new TargetBusy(`endpoint ${this.endpoint} started another update first; the step will retry`, { cause: err });
+        throw err;
+      }
+    }
+    const now = splitOfEndpoint(await this.describe(), 'desired');
+    if (!sameSplit(now, want)) throw new TrafficShiftFailed(`endpoint ${this.endpoint} shows weights ${JSON.stringify(now)} after asking for ${JSON.stringify(want)}`);
+    return now;
+  }
+
+  /** Blue's instance count before standby: what this release's endpoint config gave it. */
+  private async blueFullCount(green: Green, endpoint: Endpoint): Promise<number | undefined> {
+    if (this.target.blueStandbyInstanceCount === undefined) return undefined;
+    if (green.blueInstanceCount !== undefined) return Number(green.blueInstanceCount);
+    const config = await this.describeConfig(endpoint.EndpointConfigName!);
+    return config.ProductionVariants?.find((v) => v.VariantName === green.blue)?.InitialInstanceCount;
+  }
+
+  /** An InService endpoint within busyWaitMs, else TargetBusy. */
+  private async waitInService(endpoint: Endpoint, what: string): Promise<void> {
+    const deadline = Date.now() + this.options.busyWaitMs;
+    let status = endpoint.EndpointStatus;
+    while (status !== 'InService') {
+      if (!UPDATING.has(status ?? '')) throw new TargetNotReady(`cannot ${what}: endpoint ${this.endpoint} is ${status}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}`);
+      if (Date.now() >= deadline) throw new TargetBusy(`cannot ${what} yet: endpoint ${this.endpoint} is ${status}; the step will retry`);
+      await sleep(this.options.busyPollMs);
+      status = (await this.describe()).EndpointStatus;
+    }
+  }
+
+  private requireInService(endpoint: Endpoint, what: string): void {
+    const status = endpoint.EndpointStatus;
+    if (status === 'InService') return;
+    if (UPDATING.has(status ?? '')) throw new TargetBusy(`cannot ${what} yet: endpoint ${this.endpoint} is ${status}; the step will retry`);
+    throw new TargetNotReady(`cannot ${what}: endpoint ${this.endpoint} is ${status}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}`);
+  }
+
+  /** Green's model: created from the spec (a retry reuses it), or an existing one. */
+  private async greenModel(release: ReleaseContext, derivedName: string): Promise<{ name: string; created: boolean }> {
+    const spec = this.target.greenModel;
+    if (spec.image === undefined) {
+      const name = spec.modelName!;
+      try {
+        await this.sagemaker.send(new DescribeModelCommand({ ModelName: name }));
+      } catch (err) {
+        if (isMissing(err)) throw new TargetNotReady(`model ${name} does not exist: create it, or give image and executionRoleArn for Cutover to create it`, { cause: err });
+        throw err;
+      }
+      return { name, created: false };
+    }
+    const name = spec.modelName ?? derivedName;
+    try {
+      await this.sagemaker.send(
+        new CreateModelCommand({
+          ModelName: name,
+          PrimaryContainer: {
+            Image: spec.image,
+            ...(spec.modelDataUrl ? { ModelDataUrl: spec.modelDataUrl } : {}),
+            ...(spec.environment ? { Environment: spec.environment } : {}),
+          },
+          ExecutionRoleArn: spec.executionRoleArn,
+          Tags: [{ Key: 'cutover:release', Value: release.id }],
+        }),
+      );
+      return { name, created: true };
+    } catch (err) {
+      if (!isAlreadyThere(err)) throw err;
+      // A name derived from this release can only be this release's (a retry); a given name may be someone else's.
+      return { name, created: name === derivedName };
+    }
+  }
+
+  private greenFrom(release: ReleaseContext, config: EndpointConfig, blueConfig: string | undefined): Green {
+    const variants = config.ProductionVariants ?? [];
+    const green = variants.find((v) => v.InitialVariantWeight === 0) ?? variants[1];
+    const blue = variants.find((v) => v !== green);
+    if (!green?.VariantName || !blue?.VariantName) throw new TargetNotReady(`endpoint config ${config.EndpointConfigName} is not the two-variant config Cutover makes`);
+    const derived = this.target.greenModel.image !== undefined && this.target.greenModel.modelName === undefined;
+    return this.greenDoc(release, {
+      blue: blue.VariantName,
+      green: green.VariantName,
+      createdGreen: derived,
+      blueModel: blue.ModelName,
+      greenModel: green.ModelName,
+      ...(blueConfig ? { blueConfig } : {}),
+      blueInstanceCount: blue.InitialInstanceCount,
+    });
+  }
+
+  private greenDoc(
+    release: ReleaseContext,
+    g: { blue: string; green: string; createdGreen: boolean; blueModel?: string; greenModel?: string; blueConfig?: string; blueInstanceCount?: number },
+  ): Green {
+    const names = sagemakerNamesOf(release);
+    return {
+      ...g,
+      greenConfig: names.config,
+      finalConfig: names.finalConfig,
+      // Not ready until the endpoint is InService on the new config: the readiness loop checks.
+      ready: false,
+      waitSeconds: this.target.readyPollSeconds,
+      readyChecks: 0,
+      readyMaxChecks: Math.max(1, Math.ceil(this.target.readyTimeoutSeconds / this.target.readyPollSeconds)),
+    };
+  }
+
+  private async deleteConfig(name: string): Promise<string> {
+    try {
+      await this.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
+      return `endpoint config ${name}`;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      return `endpoint config ${name} (already gone)`;
+    }
+  }
+
+  private async deleteModel(name: string): Promise<string> {
+    try {
+      await this.sagemaker.send(new DeleteModelCommand({ ModelName: name }));
+      return `model ${name}`;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      return `model ${name} (already gone)`;
+    }
+  }
+
+  private async describe(): Promise<Endpoint> {
+    try {
+      return await this.sagemaker.send(new DescribeEndpointCommand({ EndpointName: this.endpoint }));
+    } catch (err) {
+      if (isMissing(err)) throw new TargetNotReady(`endpoint ${this.endpoint} does not exist: create it with the live model first`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async describeConfig(name: string): Promise<EndpointConfig> {
+    try {
+      return await this.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
+    } catch (err) {
+      if (isMissing(err)) throw new TargetNotReady(`endpoint config ${name} does not exist`, { cause: err });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import '../../sandbox/polyfills';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+} from '@aws-sdk/client-lambda';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { cliClients } from '../../cli/config';
+import type { ReleaseInput } from '../../functions/shared/release-input';
+import type { RehearsalStack } from '../../rehearsal/stack';
+
+/**
+ * Concurrency on one sandbox: many releases started at the same moment.
+ * The targets are tiny fixture functions (fixtures/echo.js answers with its
+ * MODEL_URI at once), not the classifier: what is measured is the
+ * orchestrator, not the model.
+ */
+
+export const FIXTURE_HANDLER = 'test/concurrency/fixtures/echo.handler';
+export const ALIAS = 'live';
+export const fixtureName = (i: number) => `fx-${String(i).padStart(2, '0')}`;
+export const fixtureNames = (n: number) => Array.from({ length: n }, (_, i) => fixtureName(i));
+const modelUri = (fn: string, tag: string) => `s3://fixtures/${fn}/${tag}.json`;
+
+/** n functions, each with v1 published behind `live`. */
+export async function deployFixtures(stack: RehearsalStack, n: number): Promise<void> {
+  const { lambda } = stack.aws;
+  for (const name of fixtureNames(n)) {
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Role: 'arn:aws:iam::000000000000:role/fixture',
+        Handler: FIXTURE_HANDLER,
+        Code: {},
+        Timeout: 10,
+        Environment: { Variables: { MODEL_URI: modelUri(name, 'v1') } },
+      }),
+    );
+    const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: name, Description: 'v1' }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: ALIAS, FunctionVersion: v1.Version! }));
+  }
+}
+
+export function fixtureRelease(fn: string, tag: string): ReleaseInput {
+  return {
+    target: { kind: 'lambda-alias', functionName: fn, alias: ALIAS },
+    artifact: { uri: modelUri(fn, tag), envVar: 'MODEL_URI' },
+    description: `${fn} ${tag}`,
+    smokeTest: { cases: [{ name: 'echo', input: {}, expect: [{ path: 'ok', equals: true }, { path: 'model', equals: modelUri(fn, tag) }] }] },
+    bake: { seconds: 20, pollSeconds: 10, onInconclusive: 'proceed' },
+    retention: { seconds: 20, pollSeconds: 10 },
+    alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 10, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
+    startedBy: 'concurrency',
+  };
+}
+
+export interface ExecutionEnd {
+  name: string;
+  executionArn: string;
+  status: string;
+  error?: string;
+  /** Wall milliseconds from the start of the batch to the end of this execution. */
+  endedMs: number;
+  /** Whether it got past the lock (entered PrepareGreen). */
+  prepared: boolean;
+}
+
+async function startAll(stack: RehearsalStack, sfn: SFNClient, releases: { name: string; input: ReleaseInput }[], timeoutMs: number): Promise<ExecutionEnd[]> {
+  const t0 = Date.now();
+  const started = await Promise.all(
+    releases.map((r) => sfn.send(new StartExecutionCommand({ stateMachineArn: stack.deployed.stateMachineArn, name: r.name, input: JSON.stringify(r.input) }))),
+  );
+  return Promise.all(
+    started.map(async (s, i) => {
+      const executionArn = s.executionArn!;
+      await stack.sandbox.stepfunctions.waitFor(executionArn, timeoutMs);
+      const endedMs = Date.now() - t0;
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      const events = stack.sandbox.stepfunctions.getExecution(executionArn).events;
+      return {
+        name: releases[i]!.name,
+        executionArn,
+        status: d.status ?? 'UNKNOWN',
+        error: d.error,
+        endedMs,
+        prepared: events.some((e) => e.type === 'TaskStateEntered' && e.details?.name === 'PrepareGreen'),
+      };
+    }),
+  );
+}
+
+export interface SameTargetResult {
+  ends: ExecutionEnd[];
+  winner?: ExecutionEnd;
+  losers: ExecutionEnd[];
+  problems: string[];
+}
+
+/** k releases of one target at once: exactly one runs, the others fail fast with ReleaseInProgress (Rejected in the ledger). */
+export async function sameTargetRace(stack: RehearsalStack, fn: string, k: number, runId: string, timeoutMs = 120_000): Promise<SameTargetResult> {
+  const sfn = new SFNClient({ ...stack.sandbox.clientConfig, maxAttempts: 3 });
+  const cli = cliClients(stack.config);
+  try {
+    const releases = Array.from({ length: k }, (_, i) => ({ name: `race-${runId}-${i}`, input: fixtureRelease(fn, `race-${runId}-${i}`) }));
+    const ends = await startAll(stack, sfn, releases, timeoutMs);
+    const problems: string[] = [];
+    const runners = ends.filter((e) => e.prepared);
+    const winner = runners[0];
+    const losers = ends.filter((e) => !e.prepared);
+    if (runners.length !== 1) problems.push(`${runners.length} releases got past the lock: ${runners.map((r) => r.name).join(', ')}`);
+    if (winner && winner.status !== 'SUCCEEDED') problems.push(`the release that ran ended ${winner.status} (${winner.error})`);
+    for (const l of losers) {
+      if (l.status !== 'FAILED' || l.error !== 'ReleaseInProgress') problems.push(`${l.name} ended ${l.status} (${l.error}), not FAILED (ReleaseInProgress)`);
+      if (winner && l.endedMs >= winner.endedMs) problems.push(`${l.name} ended after the release that ran: not fast`);
+    }
+    const items = await cli.ledger.listReleases(`lambda-alias:${fn}:${ALIAS}`, 100);
+    for (const e of ends) {
+      const item = items.find((i) => i.releaseId === e.name);
+      const want = e === winner ? 'Succeeded' : 'Rejected';
+      if (item?.status !== want) problems.push(`ledger: ${e.name} is ${item?.status ?? 'missing'}, expected ${want}`);
+    }
+    if (await cli.ledger.getLock(`lambda-alias:${fn}:${ALIAS}`)) problems.push('the lock is still held');
+    if (winner) problems.push(...(await checkTarget(stack, fn, winner.name, `race-${runId}-${ends.indexOf(winner)}`)));
+    return { ends, winner, losers, problems };
+  } finally {
+    sfn.destroy();
+    cli.destroy();
+  }
+}
+
+export interface ManyTargetsResult {
+  ends: ExecutionEnd[];
+  problems: string[];
+  wallMs: number;
+}
+
+/** One release per target, all at once: each alias ends on its own green, each ledger has its own release, nothing left. */
+export async function manyTargets(stack: RehearsalStack, targets: string[], runId: string, timeoutMs = 240_000): Promise<ManyTargetsResult> {
+  const sfn = new SFNClient({ ...stack.sandbox.clientConfig, maxAttempts: 3 });
+  const cli = cliClients(stack.config);
+  const t0 = Date.now();
+  try {
+    const releases = targets.map((fn) => ({ name: `many-${runId}-${fn}`, input: fixtureRelease(fn, `many-${runId}`) }));
+    const ends = await startAll(stack, sfn, releases, timeoutMs);
+    const problems: string[] = [];
+    for (const [i, e] of ends.entries()) {
+      const fn = targets[i]!;
+      if (e.status !== 'SUCCEEDED') problems.push(`${e.name} ended ${e.status} (${e.error})`);
+      problems.push(...(await checkTarget(stack, fn, e.name, `many-${runId}`)));
+      const items = await cli.ledger.listReleases(`lambda-alias:${fn}:${ALIAS}`, 100);
+      const ours = items.filter((it) => it.releaseId.startsWith(`many-${runId}-`));
+      if (ours.length !== 1 || ours[0]!.releaseId !== e.name) problems.push(`ledger of ${fn}: ${ours.map((o) => o.releaseId).join(', ') || 'no release'}, expected only ${e.name}`);
+      else if (ours[0]!.status !== 'Succeeded') problems.push(`ledger of ${fn}: ${ours[0]!.status}`);
+      if (await cli.ledger.getLock(`lambda-alias:${fn}:${ALIAS}`)) problems.push(`lock of ${fn} still held`);
+    }
+    const alarms = await stack.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `cutover-many-${runId}-` }));
+    if (alarms.MetricAlarms?.length) problems.push(`${alarms.MetricAlarms.length} release alarms left`);
+    return { ends, problems, wallMs: Date.now() - t0 };
+  } finally {
+    sfn.destroy();
+    cli.destroy();
+  }
+}
+
+/** The alias of `fn` serves, at 100 %, the version this release published, which runs this release's artifact. */
+async function checkTarget(stack: RehearsalStack, fn: string, releaseName: string, tag: string): Promise<string[]> {
+  const { lambda } = stack.aws;
+  const problems: string[] = [];
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: ALIAS }));
+  const extra = Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {});
+  if (extra.length) problems.push(`${fn}:${ALIAS} still splits traffic with ${extra.join(', ')}`);
+  const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn }))).Versions ?? [];
+  const ours = versions.filter((v) => v.Description === `cutover ${releaseName}`).map((v) => v.Version);
+  if (ours.length !== 1 || alias.FunctionVersion !== ours[0]) problems.push(`${fn}:${ALIAS} serves ${alias.FunctionVersion}, its release published ${ours.join(', ') || 'nothing'}`);
+  const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn, Qualifier: alias.FunctionVersion }));
+  if (config.Environment?.Variables?.MODEL_URI !== modelUri(fn, tag)) problems.push(`${fn}:${alias.FunctionVersion} runs ${config.Environment?.Variables?.MODEL_URI}, not ${modelUri(fn, tag)}`);
+  const out = await lambda.send(new InvokeCommand({ FunctionName: fn, Qualifier: ALIAS, Payload: new TextEncoder().encode('{}') }));
+  const body = JSON.parse(new TextDecoder().decode(out.Payload)) as { model?: string };
+  if (body.model !== modelUri(fn, tag)) problems.push(`${fn}:${ALIAS} answered with ${body.model}`);
+  return problems;
+}

@@ -1,0 +1,56 @@
+import { FaultHarness } from './harness';
+import { allCases, fastCases, FAULT_KINDS, LIFECYCLE_POINTS, TARGET_KINDS, uncoveredCalls } from './matrix';
+
+/**
+ * The FAST subset of the fault matrix (`npm run faults` runs all of it and
+ * writes bench/FAULTS.md): one sandbox, one case per fault kind and per
+ * point of the lifecycle, each a real release of the example service with
+ * the fault armed at the right Task; after each, the invariants
+ * (test/faults/invariants.ts) must hold.
+ */
+let h: FaultHarness;
+
+beforeAll(async () => {
+  h = await FaultHarness.start();
+}, 120_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('the fault matrix table', () => {
+  it('covers every fault kind and every lifecycle point, and the FAST subset samples each', () => {
+    // Act
+    const all = allCases();
+    const fast = fastCases();
+    // Assess
+    expect(Object.keys(TARGET_KINDS)).toContain('lambda-alias');
+    expect(new Set(all.map((c) => c.row.point))).toEqual(new Set(LIFECYCLE_POINTS));
+    expect(new Set(fast.map((c) => c.kind))).toEqual(new Set(FAULT_KINDS));
+    expect(new Set(fast.map((c) => c.row.point))).toEqual(new Set(LIFECYCLE_POINTS));
+  });
+});
+
+describe('the table against the code', () => {
+  it('lists every AWS operation each Task was seen calling in the four scenarios without faults', async () => {
+    // Act
+    h.observing = true;
+    const baselines = [];
+    for (const scenario of ['success', 'alarm-rollback', 'manual-rollback', 'prepare-crash'] as const) baselines.push(await h.run(undefined, scenario));
+    h.observing = false;
+    // Assess
+    expect(baselines.map((b) => b.violations)).toEqual([[], [], [], []]);
+    expect(baselines.map((b) => b.outcome)).toEqual(['Succeeded', 'RolledBack', 'RolledBack', 'Failed']);
+    expect(uncoveredCalls(h.observed)).toEqual([]);
+  }, 120_000);
+});
+
+describe('FAST fault cases on the sandbox', () => {
+  it.each(fastCases().map((c) => [c.id, c] as const))('%s: the invariants hold', async (_id, c) => {
+    // Act
+    const r = await h.run(c);
+    // Assess
+    expect(r.hits).toBeGreaterThan(0); // the fault did hit the operation
+    expect(r.violations).toEqual([]);
+    expect(r.unexpectedOutcome).toBeUndefined();
+  }, 60_000);
+});

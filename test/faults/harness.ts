@@ -1,0 +1,494 @@
+import '../../sandbox/polyfills';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { GetAliasCommand, ListVersionsByFunctionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { cliClients, type CliClients } from '../../cli/config';
+import { succeeded } from '../../functions/decommission/decommission';
+import { manualRollback } from '../../functions/shared/manual-rollback';
+import type { ReleaseState } from '../../functions/shared/release-state';
+import { partitionKey, type LockItem, type ReleaseItem } from '../../functions/shared/ledger';
+import type { ReleaseInput } from '../../functions/shared/release-input';
+import { routerFor, type RouterClients } from '../../functions/shared/routers';
+import { BUCKET, FUNCTION, ALIAS } from '../../rehearsal/service';
+import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
+import type { Fault } from '../../sandbox/faults';
+import { faultError } from '../../sandbox/protocol';
+import type { InvokeRequest, InvokeResponse } from '../../sandbox/services/lambda';
+import type { FaultCase, FaultKind, Scenario } from './matrix';
+import { judge, type CaseVerdict, type Observed } from './invariants';
+
+/**
+ * One sandbox per process with the orchestrator deployed once, the example
+ * service live behind `ai-handler:production`; each case releases a fresh
+ * version of it (a new artifact URI) with short durations, arms one fault at
+ * one point of the lifecycle, waits for the execution to end, then reads
+ * what is live and judges the invariants (invariants.ts).
+ */
+
+/**
+ * The handlers' per-attempt request timeout in the matrix, and the latency
+ * injected "beyond" it. Production uses 5 s (functions/shared/clients.ts);
+ * 1 s keeps a latency case to a few wall seconds. Faults are wall time.
+ */
+export const MATRIX_REQUEST_TIMEOUT_MS = 1_000;
+export const MATRIX_LATENCY_MS = 1_500;
+/** Simulated seconds per wall second: bake 40 s + retention 40 s take about 0.1 wall seconds of waiting. */
+export const MATRIX_TIME_SCALE = 1_000;
+
+export const USER_ALARM = 'fault-matrix-user-alarm';
+const SMALL_GOLDEN_SET_KEY = 'ai-handler/golden-set-small.jsonl';
+const SMALL_GOLDEN_SET = `s3://${BUCKET}/${SMALL_GOLDEN_SET_KEY}`;
+
+/** How many requests each kind of fault hits. */
+export function faultTimes(kind: FaultKind): number | undefined {
+  switch (kind) {
+    case 'throttle':
+      return 1; // one throttle: the SDK's own retry absorbs it
+    case '5xx':
+      return 3; // three in a row: all of the SDK's attempts, so the handler sees it and the state's Retry runs
+    case 'latency':
+      return 3; // every SDK attempt times out (TimeoutError); each request still lands late, as on AWS
+    case 'access-denied':
+      return undefined; // permanent (until the case ends)
+  }
+}
+
+export interface CaseResult extends CaseVerdict {
+  id: string;
+  caseName: string;
+  executionArn: string;
+  executionStatus: string;
+  executionError?: string;
+  outcome?: string;
+  outcomeError?: string;
+  /** Requests the fault actually hit (0: the operation was not called after the trigger). */
+  hits: number;
+  wallMs: number;
+  cliError?: string;
+}
+
+interface ScopedInvokeFault {
+  functionName: string;
+  kind: FaultKind;
+  remaining: number | null;
+  hits: number;
+}
+
+interface Hook {
+  /** Matches a Task state's invocation (by its function and input). */
+  match: (fn: string, input: Record<string, unknown>) => boolean;
+  /** Runs once, before the matched invocation proceeds. */
+  before?: () => Promise<void>;
+  /** Arms the fault: 'before' the matched Invoke takes its own faults (Task invoke rows), or 'after' (the handler's calls). */
+  arm?: 'before' | 'after';
+  /** Replaces the invocation's answer (PrepareGreen "crashes" after publishing). */
+  crashAfter?: boolean;
+  fired?: boolean;
+}
+
+const TASK_FUNCTIONS: Record<string, string> = {
+  ValidateInput: 'cutover-validate-input',
+  AcquireLock: 'cutover-acquire-lock',
+  PrepareGreen: 'cutover-prepare-green',
+  SmokeTestGreen: 'cutover-smoke-test',
+  ArmAlarms: 'cutover-arm-alarms',
+  ShiftTraffic: 'cutover-shift-traffic',
+  CheckAlarms: 'cutover-check-alarms',
+  RollBackToBlue: 'cutover-roll-back',
+  Decommission: 'cutover-decommission',
+  ReleaseLock: 'cutover-release-lock',
+  RecordOutcome: 'cutover-record-outcome',
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const bareName = (ref: string) => ref.replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, '').split(':')[0];
+
+export class FaultHarness {
+  public stack!: RehearsalStack;
+  private sfn!: SFNClient;
+  private cli!: CliClients;
+  private hooks: Hook[] = [];
+  private scoped: ScopedInvokeFault[] = [];
+  private injected: Fault[] = [];
+  private armFault: (() => void) | undefined;
+  private seq = 0;
+  private lastEndedExecution: string | undefined;
+
+  public static async start(options: { timeScale?: number; extraManagedFunctions?: string[] } = {}): Promise<FaultHarness> {
+    const h = new FaultHarness();
+    await h.init(options.timeScale ?? MATRIX_TIME_SCALE, options.extraManagedFunctions ?? []);
+    return h;
+  }
+
+  private async init(timeScale: number, extraManaged: string[]): Promise<void> {
+    // The orchestrator with the matrix's request timeout (see MATRIX_REQUEST_TIMEOUT_MS).
+    this.stack = await startRehearsalStack({
+      timeScale,
+      environment: {
+        CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION, ...extraManaged]),
+        CUTOVER_AWS_REQUEST_TIMEOUT_MS: String(MATRIX_REQUEST_TIMEOUT_MS),
+      },
+    });
+    try {
+      const { sandbox } = this.stack;
+      this.sfn = new SFNClient({ ...sandbox.clientConfig, maxAttempts: 3 });
+      this.cli = cliClients(this.stack.config);
+      // A small golden set (its schema line and 10 cases): enough to exercise S3 and the gates, fast to run twice.
+      const full = await this.stack.aws.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'ai-handler/golden-set.jsonl' }));
+      const lines = (await full.Body!.transformToString()).split('\n').filter((l) => l.trim());
+      await this.stack.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: SMALL_GOLDEN_SET_KEY, Body: lines.slice(0, 11).join('\n') }));
+      // The user's alarm that a rollback scenario breaches.
+      await this.stack.aws.cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: USER_ALARM,
+          Namespace: 'FaultMatrix',
+          MetricName: 'Breach',
+          Statistic: 'Sum',
+          Period: 10,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      );
+      sandbox.cloudwatch.alarms.evaluateAll();
+      this.wrapInvoke();
+    } catch (err) {
+      await this.stack.stop();
+      throw err;
+    }
+  }
+
+  public async stop(): Promise<void> {
+    this.sfn?.destroy();
+    this.cli?.destroy();
+    await this.stack?.stop();
+  }
+
+  /** Step Functions Tasks and the HTTP API both call LambdaService.invoke: hook it to arm faults at a Task's invocation. */
+  private wrapInvoke(): void {
+    // Every request the sandbox serves passes the fault injector: note who made it.
+    const faults = this.stack.sandbox.faults;
+    const take = faults.take.bind(faults);
+    faults.take = (service, operation) => {
+      this.noteCall(service, operation);
+      return take(service, operation);
+    };
+    const lambda = this.stack.sandbox.lambda;
+    const invoke = lambda.invoke.bind(lambda);
+    // Attribution: a Task's own invocation, the calls made while it runs, the target's calls while it is invoked.
+    const original = async (req: InvokeRequest): Promise<InvokeResponse> => {
+      const fn = bareName(req.functionName);
+      const task = Object.entries(TASK_FUNCTIONS).find(([, f]) => f === fn)?.[0];
+      this.invokeLabel = task ? `${task} (Task invoke)` : this.currentTask;
+      let call: Promise<InvokeResponse>;
+      try {
+        call = invoke(req); // takes its Invoke fault synchronously
+      } finally {
+        this.invokeLabel = undefined;
+      }
+      const previous = this.currentTask;
+      if (task) this.currentTask = task;
+      else this.targetInFlight++;
+      try {
+        return await call;
+      } finally {
+        if (task) this.currentTask = previous;
+        else this.targetInFlight--;
+      }
+    };
+    lambda.invoke = async (req: InvokeRequest): Promise<InvokeResponse> => {
+      const fn = bareName(req.functionName);
+      const scoped = this.scoped.find((s) => s.functionName === fn && (s.remaining === null || s.remaining > 0));
+      if (scoped) {
+        scoped.hits++;
+        if (scoped.remaining !== null) scoped.remaining--;
+        if (scoped.kind === 'latency') await sleep(MATRIX_LATENCY_MS);
+        else throw faultError('lambda', 'Invoke', scoped.kind);
+      }
+      let input: Record<string, unknown> = {};
+      try {
+        input = JSON.parse(Buffer.isBuffer(req.payload) ? req.payload.toString('utf8') : (req.payload ?? '{}')) as Record<string, unknown>;
+      } catch {
+        // not JSON: matches no hook
+      }
+      const hook = this.hooks.find((h) => !h.fired && h.match(fn, input));
+      if (!hook) return original(req);
+      hook.fired = true;
+      if (hook.before) await hook.before();
+      if (hook.arm === 'before') {
+        this.armFault?.();
+        return this.invokeScopedAware(original, req);
+      }
+      const call = original(req); // takes the sandbox's Invoke faults synchronously
+      if (hook.arm === 'after') this.armFault?.();
+      if (!hook.crashAfter) return call;
+      const response = await call;
+      if (response.functionError) return response;
+      return {
+        statusCode: 200,
+        executedVersion: '$LATEST',
+        functionError: 'Unhandled',
+        payload: Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed (injected by the fault matrix after the handler had finished)' })),
+      };
+    };
+  }
+
+  /** A Task invoke armed 'before': a scoped fault on this very function applies to this call. */
+  private async invokeScopedAware(original: (req: InvokeRequest) => Promise<InvokeResponse>, req: InvokeRequest): Promise<InvokeResponse> {
+    const fn = bareName(req.functionName);
+    const scoped = this.scoped.find((s) => s.functionName === fn && (s.remaining === null || s.remaining > 0));
+    if (scoped) {
+      scoped.hits++;
+      if (scoped.remaining !== null) scoped.remaining--;
+      if (scoped.kind === 'latency') await sleep(MATRIX_LATENCY_MS);
+      else throw faultError('lambda', 'Invoke', scoped.kind);
+    }
+    return original(req);
+  }
+
+  private clearFaults(): void {
+    this.stack.sandbox.faults.clear();
+    this.injected = [];
+    this.scoped = [];
+    this.armFault = undefined;
+  }
+
+  private hits(): number {
+    // The injector drops a fault once its `times` are spent: count on the objects it returned.
+    return this.injected.reduce((n, f) => n + f.hits, 0) + this.scoped.reduce((n, s) => n + s.hits, 0);
+  }
+
+  /** The user alarm back to OK: its breach points aged out. */
+  private resetUserAlarm(): void {
+    const { sandbox } = this.stack;
+    sandbox.clock.advance(300_000);
+    sandbox.cloudwatch.alarms.evaluateAll();
+  }
+
+  /** Breach points for the next two simulated minutes, so the alarm reads ALARM whenever the check looks. */
+  private breachUserAlarm(): void {
+    const { sandbox } = this.stack;
+    const now = sandbox.clock.now();
+    for (let t = 0; t <= 120_000; t += 5_000) sandbox.cloudwatch.metrics.putValue({ Namespace: 'FaultMatrix', MetricName: 'Breach', Dimensions: [] }, now + t, 1);
+    sandbox.cloudwatch.alarms.evaluateAll();
+  }
+
+  public async liveVersion(): Promise<{ version: string; split: Record<string, number> }> {
+    const alias = await this.stack.aws.lambda.send(new GetAliasCommand({ FunctionName: FUNCTION, Name: ALIAS }));
+    const split: Record<string, number> = {};
+    let rest = 100;
+    for (const [v, w] of Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {})) {
+      if (w > 0) split[v] = Math.round(w * 10_000) / 100;
+      rest -= split[v] ?? 0;
+    }
+    split[alias.FunctionVersion!] = Math.round(rest * 100) / 100;
+    return { version: alias.FunctionVersion!, split };
+  }
+
+  /** The release input of a case: a fresh artifact (a copy of model v2 under a new key), short durations. */
+  public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false): Promise<ReleaseInput> {
+    const key = `ai-handler/models/fault-${n}.json`;
+    await this.stack.aws.s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/ai-handler/models/v2.json` }));
+    return {
+      target: { kind: 'lambda-alias', functionName: FUNCTION, alias: ALIAS },
+      artifact: { uri: `s3://${BUCKET}/${key}`, envVar: 'MODEL_URI' },
+      description: `fault matrix case ${n} (${scenario})`,
+      smokeTest: { cases: [], goldenSet: { uri: SMALL_GOLDEN_SET, concurrency: 4, maxPassRateDrop: 0.1 } },
+      bake: { seconds: 40, pollSeconds: 10, onInconclusive: 'proceed' },
+      retention: { seconds: 40, pollSeconds: 20 },
+      alarms: { names: [USER_ALARM], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 10, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
+      decommission: { deleteBlueVersion },
+      startedBy: 'fault-matrix',
+    };
+  }
+
+  private taskHook(task: string, phase: 'bake' | 'retention' | undefined, extra: Partial<Hook> = {}): Hook {
+    const fn = TASK_FUNCTIONS[task];
+    if (!fn) throw new Error(`no Task ${task}`);
+    return {
+      match: (name, input) => name === fn && (!phase || (input.progress as { phase?: string } | undefined)?.phase === phase),
+      ...extra,
+    };
+  }
+
+  /** Runs one case (or, with `fault` undefined, the scenario alone: the baseline). */
+  public async run(c: FaultCase | undefined, scenario: Scenario = c?.row.scenario ?? 'success', options: { timeoutMs?: number } = {}): Promise<CaseResult> {
+    const started = Date.now();
+    const n = ++this.seq;
+    const caseName = `fm-${n}-${started.toString(36)}`;
+    this.clearFaults();
+    this.hooks = [];
+    this.resetUserAlarm();
+    const { sandbox } = this.stack;
+    const before = await this.liveVersion();
+    const blue = before.version;
+    const deleteBlueVersion = c?.row.setup === 'delete-blue-version';
+    if (c?.row.setup === 'stale-lock') await this.seedStaleLock();
+    const input = await this.releaseInput(n, scenario, deleteBlueVersion);
+    let cliError: string | undefined;
+
+    // The fault, armed at the row's trigger.
+    if (c) {
+      const times = faultTimes(c.kind);
+      this.armFault = () => {
+        if (c.row.invokeScope) {
+          const fn = c.row.invokeScope === 'target' ? FUNCTION : TASK_FUNCTIONS[(c.row.trigger as { task: string }).task]!;
+          this.scoped.push({ functionName: fn, kind: c.kind, remaining: times ?? null, hits: 0 });
+        } else {
+          this.injected.push(sandbox.faults.inject({ service: c.operation.service, operation: c.operation.operation, kind: c.kind, ...(times ? { times } : {}), ...(c.kind === 'latency' ? { latencyMs: MATRIX_LATENCY_MS } : {}) }));
+        }
+      };
+    }
+    // The scenario's own events.
+    if (scenario === 'alarm-rollback') this.hooks.push(this.taskHook('CheckAlarms', 'bake', { before: async () => this.breachUserAlarm() }));
+    if (scenario === 'prepare-crash') this.hooks.push(this.taskHook('PrepareGreen', undefined, { crashAfter: true }));
+    if (scenario === 'manual-rollback') {
+      this.hooks.push(
+        this.taskHook('CheckAlarms', 'bake', {
+          before: async () => {
+            if (c) this.armFault?.();
+            try {
+              await manualRollback(input.target as never, { by: 'fault-matrix', reason: 'case' }, { ledger: this.cli.ledger, router: (t) => routerFor(t, this.routerClients()) });
+            } catch (err) {
+              cliError = `${(err as Error).name}: ${(err as Error).message}`;
+            }
+            // The CLI's faults last while it runs; the release goes on without them.
+            if (c) {
+              this.lastHits = this.hits();
+              this.stack.sandbox.faults.clear();
+            }
+          },
+        }),
+      );
+    }
+    if (c && 'task' in c.row.trigger) {
+      const t = c.row.trigger;
+      const hook = this.hooks.find((h) => h.match(TASK_FUNCTIONS[t.task]!, { progress: { phase: t.phase } }) && !h.crashAfter);
+      // Same invocation as a scenario hook (e.g. the first bake check): arm there too.
+      if (hook) hook.arm = c.row.invokeScope === 'task' ? 'before' : 'after';
+      else this.hooks.push(this.taskHook(t.task, t.phase, { arm: c.row.invokeScope === 'task' ? 'before' : 'after' }));
+    }
+    this.lastHits = 0;
+
+    const start = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stack.deployed.stateMachineArn, name: caseName, input: JSON.stringify(input) }));
+    const executionArn = start.executionArn!;
+    let status = await sandbox.stepfunctions.waitFor(executionArn, options.timeoutMs ?? 90_000);
+    const ended = status !== 'RUNNING';
+    const hits = Math.max(this.lastHits, this.hits());
+    // Requests delayed by a latency fault still land after their client gave up: let them.
+    if (c?.kind === 'latency') await sleep(MATRIX_LATENCY_MS + 300);
+    this.clearFaults();
+    if (!ended) {
+      await this.sfn.send(new StopExecutionCommand({ executionArn, error: 'FaultMatrix.Timeout', cause: 'the case did not end in time' }));
+      status = await sandbox.stepfunctions.waitFor(executionArn, 5_000);
+    }
+    const described = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const observed = await this.observe(caseName, executionArn, blue);
+    const verdict = judge({
+      completed: this.completed(executionArn),
+      fault: c ? { kind: c.kind, operation: c.operation, row: c.row } : undefined,
+      scenario,
+      blue,
+      deleteBlueVersion,
+      ended,
+      execution: { status: described.status ?? 'UNKNOWN', error: described.error, cause: described.cause },
+      observed,
+      cliError,
+    });
+    await this.cleanUp(caseName, observed, blue);
+    if (ended) this.lastEndedExecution = executionArn;
+    return {
+      id: c?.id ?? `baseline/${scenario}`,
+      caseName,
+      executionArn,
+      executionStatus: described.status ?? 'UNKNOWN',
+      executionError: described.error,
+      outcome: observed.item?.status,
+      outcomeError: observed.item?.outcome?.error,
+      hits,
+      wallMs: Date.now() - started,
+      cliError,
+      ...verdict,
+    };
+  }
+
+  private lastHits = 0;
+
+  /** What each Task was seen calling (service.Operation), when `observing`: checks the matrix table against the code. */
+  public readonly observed = new Map<string, Set<string>>();
+  public observing = false;
+  private currentTask: string | undefined;
+  private invokeLabel: string | undefined;
+  private targetInFlight = 0;
+
+  private noteCall(service: string, operation: string): void {
+    if (!this.observing) return;
+    const who = this.invokeLabel ?? (this.targetInFlight > 0 ? FUNCTION : this.currentTask) ?? '(outside a Task)';
+    if (!this.observed.has(who)) this.observed.set(who, new Set());
+    this.observed.get(who)!.add(`${service}.${operation}`);
+  }
+
+  /** The CLI's clients for the router (only Lambda is used by a Lambda-alias target). */
+  private routerClients(): RouterClients {
+    const unused = (): never => {
+      throw new Error('the fault matrix releases a Lambda alias only');
+    };
+    return { lambda: () => this.cli.lambda, apigateway: unused, sagemaker: unused, sagemakerRuntime: unused };
+  }
+
+  /** Whether Decommission was entered with a completed release (its own `succeeded` rule, on its input). */
+  private completed(executionArn: string): boolean {
+    const events = this.stack.sandbox.stepfunctions.getExecution(executionArn).events;
+    const entered = events.filter((e) => e.type === 'TaskStateEntered' && e.details?.name === 'Decommission');
+    return entered.some((e) => succeeded(JSON.parse(String(e.details?.input ?? 'null')) as ReleaseState));
+  }
+
+  private async seedStaleLock(): Promise<void> {
+    const owner = this.lastEndedExecution ?? `${this.stack.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:never-ran`;
+    const item: LockItem = { pk: partitionKey(`lambda-alias:${FUNCTION}:${ALIAS}`), sk: 'LOCK', ownerExecutionArn: owner, releaseId: 'stale', releaseSk: 'RELEASE#stale', acquiredAt: new Date(0).toISOString() };
+    await this.cli.dynamo.send(new PutCommand({ TableName: this.stack.deployed.tableName, Item: item as unknown as Record<string, unknown> }));
+  }
+
+  private async observe(caseName: string, executionArn: string, blue: string): Promise<Observed> {
+    const live = await this.liveVersion();
+    const key = `lambda-alias:${FUNCTION}:${ALIAS}`;
+    const lock = await this.cli.ledger.getLock(key);
+    const releases = await this.cli.ledger.listReleases(key, 50);
+    const item = releases.find((r) => r.releaseId === caseName) as ReleaseItem | undefined;
+    const alarms = await this.stack.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `cutover-${caseName}-` }));
+    const versions: { version: string; description: string }[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.stack.aws.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: FUNCTION, Marker: marker }));
+      for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') versions.push({ version: v.Version, description: v.Description ?? '' });
+      marker = page.NextMarker;
+    } while (marker);
+    const ours = versions.filter((v) => v.description === `cutover ${caseName}`).map((v) => v.version);
+    return {
+      split: live.split,
+      lock: lock ? { owner: lock.ownerExecutionArn, ours: lock.ownerExecutionArn === executionArn } : undefined,
+      item,
+      alarmsLeft: (alarms.MetricAlarms ?? []).map((a) => a.AlarmName!),
+      greenVersions: ours,
+      greenFromLedger: item?.greenVersion,
+      blueExists: versions.some((v) => v.version === blue),
+    };
+  }
+
+  /** Leaves the sandbox as the next case expects it: no lock, no release alarms, the alias on one version. */
+  private async cleanUp(caseName: string, observed: Observed, blue: string): Promise<void> {
+    if (observed.lock) await this.cli.dynamo.send(new DeleteCommand({ TableName: this.stack.deployed.tableName, Key: { pk: partitionKey(`lambda-alias:${FUNCTION}:${ALIAS}`), sk: 'LOCK' } }));
+    if (observed.alarmsLeft.length) await this.stack.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: observed.alarmsLeft }));
+    const versions = Object.keys(observed.split);
+    if (versions.length !== 1) {
+      const alias = await this.stack.aws.lambda.send(new GetAliasCommand({ FunctionName: FUNCTION, Name: ALIAS }));
+      await this.stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: blue, RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: alias.RevisionId }));
+    }
+    void caseName;
+  }
+}
+
+export type { Observed };

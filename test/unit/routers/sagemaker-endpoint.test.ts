@@ -1,0 +1,445 @@
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { releaseInputSchema, targetKey, type SageMakerEndpointTarget } from '../../../functions/shared/release-input';
+import type { Green, ReleaseContext } from '../../../functions/shared/release-state';
+import { SageMakerEndpointRouter, sagemakerNamesOf, splitOfEndpoint } from '../../../functions/shared/routers/sagemaker-endpoint';
+import { FakeSageMaker } from '../../support/fake-sagemaker';
+
+/**
+ * The SageMaker endpoint router against a stateful fake of one endpoint:
+ * green is a second production variant at weight 0, the switch and the
+ * rollback are weights, one update at a time (TargetBusy otherwise).
+ */
+const sm = new FakeSageMaker();
+const smClient = new SageMakerClient({});
+const runtimeClient = new SageMakerRuntimeClient({});
+const EXISTING = { kind: 'sagemaker-endpoint', endpointName: 'ai-endpoint', greenModel: { modelName: 'ticket-intent-v2' } } as const;
+const SPEC = {
+  kind: 'sagemaker-endpoint',
+  endpointName: 'ai-endpoint',
+  greenModel: { image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/ai-service:2', modelDataUrl: 's3://models/v2.tar.gz', executionRoleArn: 'arn:aws:iam::123456789012:role/sm' },
+  instanceType: 'ml.c5.xlarge',
+  initialInstanceCount: 1,
+} as const;
+
+function release(target: Record<string, unknown> = EXISTING, id = 'rel-1'): ReleaseContext {
+  const spec = releaseInputSchema.parse({ target });
+  return { id, executionArn: `arn:aws:states:eu-west-1:123456789012:execution:cutover-release:${id}`, startedAt: '2026-11-26T09:00:00.000Z', targetKey: targetKey(spec.target), spec };
+}
+const router = (target: Record<string, unknown> = EXISTING, busyWaitMs = 0) =>
+  new SageMakerEndpointRouter(release(target).spec.target as SageMakerEndpointTarget, smClient, runtimeClient, { busyWaitMs, busyPollMs: 1 });
+const ops = () => sm.ops().filter((o) => !o.startsWith('Describe'));
+
+/** Prepared and InService: blue AllTraffic (ticket-intent-v1, 2 instances), green ticket-intent-v2 at weight 0. */
+async function prepared(target: Record<string, unknown> = EXISTING): Promise<Green> {
+  const g = await router(target).prepare(release(target));
+  sm.settle();
+  sm.calls = [];
+  return { ...g, ready: true };
+}
+
+beforeEach(() => {
+  sm.reset();
+  sm.seed();
+  sm.models.set('ticket-intent-v2', { image: 'ecr/ai-service:2' });
+});
+afterAll(() => {
+  smClient.destroy();
+  runtimeClient.destroy();
+});
+
+describe('prepare', () => {
+  it('adds green at weight 0 with an endpoint config named after the release, copying blue, then UpdateEndpoint', async () => {
+    // Act
+    const g = await router().prepare(release());
+
+    // Assess
+    expect(g).toEqual({
+      blue: 'AllTraffic',
+      green: 'ticket-intent-v2',
+      createdGreen: false,
+      blueModel: 'ticket-intent-v1',
+      greenModel: 'ticket-intent-v2',
+      blueConfig: 'ai-endpoint-v1',
+      blueInstanceCount: 2,
+      greenConfig: 'cutover-rel-1',
+      finalConfig: 'cutover-rel-1-live',
+      ready: false,
+      waitSeconds: 30,
+      readyChecks: 0,
+      readyMaxChecks: 60,
+    });
+    expect(sm.configs.get('cutover-rel-1')).toEqual([
+      { VariantName: 'AllTraffic', ModelName: 'ticket-intent-v1', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 1 },
+      { VariantName: 'ticket-intent-v2', ModelName: 'ticket-intent-v2', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 0 },
+    ]);
+    expect(ops()).toEqual(['CreateEndpointConfig', 'UpdateEndpoint']);
+    expect(sm.endpoint.status).toBe('Updating');
+  });
+
+  it('creates the model from a spec (named after the release) with the instance type and count asked for', async () => {
+    // Act
+    const g = await router(SPEC).prepare(release(SPEC));
+
+    // Assess
+    expect(g).toMatchObject({ green: 'cutover-rel-1', greenModel: 'cutover-rel-1', createdGreen: true });
+    expect(sm.calls.find((c) => c.op === 'CreateModel')!.input).toEqual({
+      ModelName: 'cutover-rel-1',
+      PrimaryContainer: { Image: SPEC.greenModel.image, ModelDataUrl: SPEC.greenModel.modelDataUrl },
+      ExecutionRoleArn: SPEC.greenModel.executionRoleArn,
+      Tags: [{ Key: 'cutover:release', Value: 'rel-1' }],
+    });
+    expect(sm.configs.get('cutover-rel-1')![1]).toMatchObject({ VariantName: 'cutover-rel-1', InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 0 });
+  });
+
+  it('is safe to repeat: a retry finds its config on the endpoint (pending or live) and changes nothing', async () => {
+    // Prepare
+    sm.updateDescribes = 3;
+    const first = await router(SPEC).prepare(release(SPEC));
+    sm.calls = [];
+
+    // Act
+    const during = await router(SPEC).prepare(release(SPEC));
+    sm.settle();
+    const after = await router(SPEC).prepare(release(SPEC));
+
+    // Assess
+    expect(during).toEqual(first);
+    expect(after).toEqual({ ...first, blueConfig: undefined });
+    expect(ops()).toEqual([]);
+  });
+
+  it('a model that already exists under the derived name is this release’s (a retry after CreateModel)', async () => {
+    // Prepare
+    sm.models.set('cutover-rel-1', { image: 'x' });
+
+    // Act
+    const g = await router(SPEC).prepare(release(SPEC));
+
+    // Assess
+    expect(g.createdGreen).toBe(true);
+  });
+
+  it('TargetBusy while someone else updates the endpoint (the state machine retries)', async () => {
+    // Prepare
+    sm.busyFor(99);
+
+    // Act / Assess
+    await expect(router().prepare(release())).rejects.toMatchObject({ name: 'TargetBusy' });
+    expect(ops()).toEqual([]);
+  });
+
+  it.each([
+    ['an endpoint with two variants', () => sm.endpoint.variants.push({ ...sm.endpoint.variants[0]!, name: 'other' }), 'TargetNotReady', /2 production variants \(AllTraffic, other\)/],
+    ['a missing endpoint', () => (sm.endpoint.name = 'elsewhere'), 'TargetNotReady', /endpoint ai-endpoint does not exist/],
+    ['a missing model', () => sm.models.delete('ticket-intent-v2'), 'TargetNotReady', /model ticket-intent-v2 does not exist/],
+    ['a Failed endpoint', () => (sm.endpoint.status = 'Failed'), 'TargetNotReady', /is Failed/],
+    ['the model blue serves', () => sm.models.set('ticket-intent-v1', {}), 'NothingToRelease', /already serves model ticket-intent-v1/],
+  ])('refuses %s', async (_what, arrange, name, message) => {
+    // Prepare
+    arrange();
+    const target = name === 'NothingToRelease' ? { ...EXISTING, greenModel: { modelName: 'ticket-intent-v1' } } : EXISTING;
+
+    // Act / Assess
+    await expect(router(target).prepare(release(target))).rejects.toMatchObject({ name, message: expect.stringMatching(message) });
+    expect(ops()).not.toContain('UpdateEndpoint');
+  });
+});
+
+describe('waitState', () => {
+  it('updating while the endpoint updates, ready once InService on the release config', async () => {
+    // Prepare
+    sm.updateDescribes = 2;
+    const g = await router().prepare(release());
+
+    // Act
+    const first = await router().waitState(g);
+    const second = await router().waitState(g);
+
+    // Assess
+    expect(first).toEqual({ state: 'updating', reason: 'endpoint ai-endpoint is Updating' });
+    expect(second).toEqual({ state: 'ready' });
+  });
+
+  it('failed when SageMaker rolled the update back (InService on the old config) or the endpoint is Failed', async () => {
+    // Prepare
+    sm.failNextUpdate = 'the primary container for production variant ticket-intent-v2 did not pass the ping health check';
+    const g = await router().prepare(release());
+
+    // Act
+    const rolledBack = await router().waitState(g);
+    sm.endpoint.status = 'Failed';
+    const failed = await router().waitState(g);
+
+    // Assess
+    expect(rolledBack.state).toBe('failed');
+    expect(rolledBack.reason).toMatch(/InService on ai-endpoint-v1, not cutover-rel-1: the update did not take: the primary container/);
+    expect(failed.state).toBe('failed');
+  });
+});
+
+describe('setGreenPercent / rollback / currentSplit', () => {
+  it('moves weights with UpdateEndpointWeightsAndCapacities and reads them back (DesiredWeight)', async () => {
+    // Prepare
+    const g = await prepared();
+
+    // Act
+    const split = await router().setGreenPercent(g, 10);
+
+    // Assess
+    expect(split).toEqual({ AllTraffic: 90, 'ticket-intent-v2': 10 });
+    expect(sm.calls.find((c) => c.op === 'UpdateEndpointWeightsAndCapacities')!.input.DesiredWeightsAndCapacities).toEqual([
+      { VariantName: 'AllTraffic', DesiredWeight: 90 },
+      { VariantName: 'ticket-intent-v2', DesiredWeight: 10 },
+    ]);
+  });
+
+  it('waits for an Updating endpoint within busyWaitMs, else TargetBusy; repeating the same step changes nothing', async () => {
+    // Prepare
+    const g = await prepared();
+    sm.updateDescribes = 3;
+    await router().setGreenPercent(g, 50); // Updating for 3 reads
+
+    // Act
+    const busy = await router().setGreenPercent(g, 100).catch((e: Error) => e);
+    const same = await router().setGreenPercent(g, 50);
+    const waited = await router(EXISTING, 2_000).setGreenPercent(g, 100);
+
+    // Assess
+    expect((busy as Error).name).toBe('TargetBusy');
+    expect(same).toEqual({ AllTraffic: 50, 'ticket-intent-v2': 50 });
+    expect(waited).toEqual({ 'ticket-intent-v2': 100 });
+    expect(sm.calls.filter((c) => c.op === 'UpdateEndpointWeightsAndCapacities')).toHaveLength(2);
+  });
+
+  it('ConcurrentModification when the endpoint no longer has blue and green', async () => {
+    // Prepare
+    const g = await prepared();
+    sm.endpoint.variants.push({ ...sm.endpoint.variants[0]!, name: 'someone-else' });
+
+    // Act / Assess
+    await expect(router().setGreenPercent(g, 10)).rejects.toMatchObject({ name: 'ConcurrentModification', message: expect.stringContaining('someone-else') });
+  });
+
+  it('rollback: weights back to blue; a rollback already asked for is not asked again, even while Updating', async () => {
+    // Prepare
+    const g = await prepared();
+    await router().setGreenPercent(g, 100);
+    sm.settle();
+    sm.updateDescribes = 5;
+
+    // Act
+    const split = await router().rollback(g);
+    const again = await router().rollback(g);
+
+    // Assess
+    expect(split).toEqual({ AllTraffic: 100 });
+    expect(again).toEqual({ AllTraffic: 100 });
+    expect(sm.calls.filter((c) => c.op === 'UpdateEndpointWeightsAndCapacities')).toHaveLength(2);
+    expect(await router().currentSplit()).toEqual({ 'ticket-intent-v2': 100 }); // not applied yet: CurrentWeight
+  });
+
+  it('rollback with a green that never reached the endpoint changes nothing', async () => {
+    // Prepare
+    sm.failNextUpdate = 'bad image';
+    const g = await router().prepare(release());
+    sm.settle();
+
+    // Act
+    const split = await router().rollback(g);
+
+    // Assess
+    expect(split).toEqual({ AllTraffic: 100 });
+    expect(sm.calls.filter((c) => c.op === 'UpdateEndpointWeightsAndCapacities')).toHaveLength(0);
+  });
+
+  it('splitOfEndpoint reads relative weights as percentages', () => {
+    expect(splitOfEndpoint({ ProductionVariants: [{ VariantName: 'a', CurrentWeight: 1 }, { VariantName: 'b', CurrentWeight: 3 }] } as never)).toEqual({ a: 25, b: 75 });
+    expect(splitOfEndpoint({ ProductionVariants: [{ VariantName: 'a', CurrentWeight: 1, DesiredWeight: 0 }, { VariantName: 'b', CurrentWeight: 0, DesiredWeight: 2 }] } as never, 'desired')).toEqual({ b: 100 });
+  });
+});
+
+describe('standby capacity for blue during retention', () => {
+  const STANDBY = { ...EXISTING, blueStandbyInstanceCount: 1 };
+
+  it('scales blue at weight 0 down to the standby count, once', async () => {
+    // Prepare
+    const g = await prepared(STANDBY);
+    await router(STANDBY).setGreenPercent(g, 100);
+    sm.settle();
+
+    // Act
+    const did = await router(STANDBY).retain(g);
+    sm.settle();
+    const again = await router(STANDBY).retain(g);
+
+    // Assess
+    expect(did).toBe('blue AllTraffic scaled to 1 standby instances');
+    expect(again).toBeUndefined();
+    expect(sm.variant('AllTraffic')).toMatchObject({ currentCount: 1, currentWeight: 0 });
+  });
+
+  it('defers while the endpoint is Updating, never touches a blue with weight, and does nothing without a standby count', async () => {
+    // Prepare
+    const g = await prepared(STANDBY);
+    sm.updateDescribes = 5;
+    await router(STANDBY).setGreenPercent(g, 100);
+
+    // Act
+    const deferred = await router(STANDBY).retain(g);
+    sm.settle();
+    await router(STANDBY).rollback(g);
+    sm.settle();
+    const withWeight = await router(STANDBY).retain(g);
+    const none = await router(EXISTING).retain(g);
+
+    // Assess
+    expect(deferred).toMatch(/deferred: endpoint ai-endpoint is Updating/);
+    expect(withWeight).toBeUndefined();
+    expect(none).toBeUndefined();
+  });
+
+  it('a rollback after standby restores blue’s full count in the same update that moves the weights', async () => {
+    // Prepare
+    const g = await prepared(STANDBY);
+    await router(STANDBY).setGreenPercent(g, 100);
+    sm.settle();
+    await router(STANDBY).retain(g);
+    sm.settle();
+    sm.calls = [];
+
+    // Act
+    await router(STANDBY).rollback(g);
+
+    // Assess
+    expect(sm.calls.find((c) => c.op === 'UpdateEndpointWeightsAndCapacities')!.input.DesiredWeightsAndCapacities).toEqual([
+      { VariantName: 'AllTraffic', DesiredWeight: 100, DesiredInstanceCount: 2 },
+      { VariantName: 'ticket-intent-v2', DesiredWeight: 0 },
+    ]);
+  });
+});
+
+describe('decommission', () => {
+  it('after a release: a config with green only, TargetBusy while the endpoint updates, then the old configs go (blue model kept)', async () => {
+    // Prepare
+    sm.seed({ endpoint: 'ai-endpoint' });
+    sm.models.set('ticket-intent-v2', {});
+    sm.configs.set('cutover-previous-live', sm.configs.get('ai-endpoint-v1')!);
+    sm.endpoint.config = 'cutover-previous-live'; // a previous release's final config
+    const g = await prepared();
+    await router().setGreenPercent(g, 100);
+    sm.settle();
+
+    // Act
+    const first = await router().decommission(g, 'blue', { deleteVersion: false }).catch((e: Error) => e);
+    const configDuring = sm.configs.get('cutover-rel-1-live');
+    const second = await router().decommission(g, 'blue', { deleteVersion: false });
+
+    // Assess
+    expect((first as Error).name).toBe('TargetBusy');
+    expect(configDuring).toEqual([{ VariantName: 'ticket-intent-v2', ModelName: 'ticket-intent-v2', InstanceType: 'ml.m5.large', InitialInstanceCount: 2, InitialVariantWeight: 1 }]);
+    expect(sm.endpoint.variants.map((v) => v.name)).toEqual(['ticket-intent-v2']);
+    expect(second.removed).toEqual(['variant AllTraffic of ai-endpoint', 'endpoint config cutover-rel-1', 'endpoint config cutover-previous-live']);
+    expect(second.kept).toEqual([{ what: 'model ticket-intent-v1', why: 'decommission.deleteBlueVersion is false' }]);
+    expect([...sm.configs.keys()].sort()).toEqual(['ai-endpoint-v1', 'cutover-rel-1-live']);
+  });
+
+  it('after a failure: blue alone again (full count), then the release config and the model this release created are deleted', async () => {
+    // Prepare
+    const g = await prepared(SPEC);
+
+    // Act
+    await router(SPEC).decommission(g, 'green', { deleteVersion: false }).catch(() => undefined);
+    sm.settle();
+    const done = await router(SPEC).decommission(g, 'green', { deleteVersion: false });
+
+    // Assess
+    expect(sm.configs.get('cutover-rel-1-live')).toEqual([expect.objectContaining({ VariantName: 'AllTraffic', InitialInstanceCount: 2, InitialVariantWeight: 1 })]);
+    expect(done.removed).toEqual(['variant cutover-rel-1 of ai-endpoint', 'endpoint config cutover-rel-1', 'model cutover-rel-1']);
+    expect(sm.models.has('cutover-rel-1')).toBe(false);
+    expect(sm.models.has('ticket-intent-v1')).toBe(true);
+  });
+
+  it('never removes a variant that takes traffic', async () => {
+    // Prepare
+    const g = await prepared();
+    await router().setGreenPercent(g, 10);
+    sm.settle();
+
+    // Act
+    const result = await router().decommission(g, 'green', { deleteVersion: false });
+
+    // Assess
+    expect(result).toEqual({ removed: [], kept: [{ what: 'variant ticket-intent-v2 of ai-endpoint', why: 'it still takes 10 % of the traffic' }] });
+    expect(ops()).not.toContain('UpdateEndpoint');
+  });
+
+  it('an update SageMaker rolled back leaves nothing on the endpoint: the config and the created model go directly', async () => {
+    // Prepare
+    sm.failNextUpdate = 'bad image';
+    const g = await router(SPEC).prepare(release(SPEC));
+    sm.settle();
+    sm.calls = [];
+
+    // Act
+    const result = await router(SPEC).decommission(g, 'green', { deleteVersion: false });
+
+    // Assess
+    expect(result.removed).toEqual(['variant cutover-rel-1 of ai-endpoint', 'endpoint config cutover-rel-1', 'model cutover-rel-1']);
+    expect(ops()).not.toContain('UpdateEndpoint');
+  });
+
+  it('discardOrphans removes the config and the derived model a failed PrepareGreen left, unless the endpoint uses them', async () => {
+    // Prepare
+    const names = sagemakerNamesOf(release(SPEC));
+    sm.models.set(names.model, {});
+    sm.configs.set(names.config, sm.configs.get('ai-endpoint-v1')!);
+
+    // Act
+    const removed = await router(SPEC).discardOrphans(release(SPEC));
+    sm.configs.set(names.config, sm.configs.get('ai-endpoint-v1')!);
+    sm.endpoint.config = names.config;
+    const kept = await router(SPEC).discardOrphans(release(SPEC));
+
+    // Assess
+    expect(removed.removed).toEqual(['endpoint config cutover-rel-1', 'model cutover-rel-1']);
+    expect(kept.kept).toEqual([{ what: 'endpoint config cutover-rel-1', why: 'endpoint ai-endpoint uses it: roll it back to its previous config by hand' }]);
+  });
+});
+
+describe('invoke and release alarms', () => {
+  it('invokes one variant with TargetVariant; a ModelError is the model’s answer, not a failed call', async () => {
+    // Prepare
+    const g = await prepared();
+    sm.behaviour = (model) => {
+      if (model === 'ticket-intent-v2') throw new Error('UnsupportedInput');
+      return { label: 'billing' };
+    };
+
+    // Act
+    const blue = await router().invoke(g, 'blue', { text: 'hi' });
+    const green = await router().invoke(g, 'green', { text: 'hi' });
+
+    // Assess
+    expect(blue.output).toEqual({ label: 'billing' });
+    expect(green.error).toBe('ModelError: 500 UnsupportedInput');
+    expect(sm.calls.filter((c) => c.op === 'InvokeEndpoint').map((c) => c.input.TargetVariant)).toEqual(['AllTraffic', 'ticket-intent-v2']);
+  });
+
+  it('alarms per variant: Invocation5XXErrors / Invocations and ModelLatency p95 in microseconds', () => {
+    // Act
+    const alarms = router().releaseAlarms(release(), { blue: 'AllTraffic', green: 'ticket-intent-v2', createdGreen: false }, { prefix: 'cutover-', errorRateThreshold: 0.05, latencyP95Ms: 2_000, periodSeconds: 60 });
+
+    // Assess
+    const dims = [
+      { Name: 'EndpointName', Value: 'ai-endpoint' },
+      { Name: 'VariantName', Value: 'ticket-intent-v2' },
+    ];
+    expect(alarms.map((a) => a.AlarmName)).toEqual(['cutover-rel-1-error-rate', 'cutover-rel-1-p95-latency']);
+    expect(alarms[0]!.Metrics!.slice(0, 2).map((m) => [m.MetricStat!.Metric!.MetricName, m.MetricStat!.Metric!.Dimensions])).toEqual([
+      ['Invocation5XXErrors', dims],
+      ['Invocations', dims],
+    ]);
+    expect(alarms[1]).toMatchObject({ Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', Dimensions: dims, ExtendedStatistic: 'p95', Threshold: 2_000_000 });
+  });
+});
