@@ -139,7 +139,7 @@ function markdown(r: {
     L.push('| release | what | outcome | alias updates | alarm → 100 % on blue | manual rollback | history events / transitions |', '|---|---|---|---|---|---|---|');
     for (const x of t.releases) {
       L.push(
-        `| ${x.name} | ${x.kind} | ${x.outcome}${x.error ? ` (${x.error})` : ''} | ${x.switches} | ${x.alarmToBlueVirtualSeconds !== undefined ? `${x.alarmToBlueVirtualSeconds.toFixed(1)} s simulated (${x.alarmToBlueWallSeconds!.toFixed(2)} s wall)` : ''} | ${x.manualRollbackSeconds !== undefined ? `${x.manualRollbackSeconds.toFixed(2)} s wall` : ''} | ${x.history.events} / ${x.history.transitions} |`,
+        `| ${x.name} | ${x.kind} | ${x.outcome}${x.error ? ` (${x.error})` : ''} | ${x.switches} | ${x.alarmToBlueVirtualSeconds !== undefined ? `${x.alarmToBlueVirtualSeconds.toFixed(1)} s simulated (${x.alarmToBlueWallSeconds!.toFixed(2)} s wall)${x.waitForPollSeconds !== undefined ? `: ${x.waitForPollSeconds.toFixed(1)} s waiting for the next poll, then ${x.checkAndRollbackWallMs!.toFixed(0)} ms wall of CheckAlarms + RollBackToBlue` : ''}` : ''} | ${x.manualRollbackSeconds !== undefined ? `${x.manualRollbackSeconds.toFixed(2)} s wall` : ''} | ${x.history.events} / ${x.history.transitions} |`,
       );
     }
     L.push('');
@@ -202,7 +202,7 @@ function markdown(r: {
   const h = hostileCounts();
   L.push('## Evidence in `npm test`', '');
   L.push(
-    `- Fault matrix (FAST subset, test/faults/fault-matrix.test.ts): ${FAST_CASE_IDS.length} cases, one per fault kind and lifecycle point. Full matrix (\`npm run faults\`, bench/FAULTS.md): ${faultsSummary()}.`,
+    `- Fault matrix (FAST subset, test/faults/fault-matrix.test.ts): ${FAST_CASE_IDS.length} cases covering every fault kind and lifecycle point, plus a check that the table lists every AWS call each Task makes. Full matrix (\`npm run faults\`, bench/FAULTS.md): ${faultsSummary()}. The matrix is data (test/faults/matrix.ts: target kind × Task → the AWS operations it calls, by lifecycle point); today it has the Lambda-alias target's rows only: the SageMaker-endpoint and API Gateway-stage targets are rows to add there, the harness and the invariants stay as they are.`,
     `- Hostile inputs (test/hostile/): ${fmt(h.total)} inputs per run: ${h.fixed} fixed hostile release inputs, ${h.handlerFixed} fixed hostile events over ${h.handlers} Task handlers, and ${fmt(h.properties)} fast-check runs (${PROPERTY_RUNS.anything} arbitrary JSON values, ${PROPERTY_RUNS.mutation} one-field mutations of a valid input, ${HANDLER_PROPERTY_RUNS} per handler schema). Each is rejected as InvalidReleaseInput naming the field, with no AWS call that changes anything.`,
     '- Idempotency (test/unit/idempotency.test.ts): every Task run twice with the same input leaves one end state (no second version, alarm, ledger item or change) and gives the same answer.',
     '- Concurrency (test/concurrency/): 10 releases of one target (one runs, nine ReleaseInProgress) and 8 releases of 8 targets; the 25-target run is above.',
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
   else {
     log('4/5 the demo: npm start (child process)');
     const report = path.join(mkdtempSync(path.join(os.tmpdir(), 'cutover-bench-')), 'report.html');
-    const d = await child(process.execPath, [require.resolve('tsx/cli'), 'rehearsal/main.ts', '--report', report], 900_000);
+    const d = await child('npm', ['start', '--', '--report', report], 900_000);
     const h = /^execution history: (.*)$/m.exec(d.stdout)?.[1] ?? '';
     const history = [...h.matchAll(/(\S+) (\d+) events \/ (\d+) state transitions/g)].map((m) => ({ name: m[1]!, events: Number(m[2]), transitions: Number(m[3]) }));
     demo = { wallMs: d.wallMs, code: d.code, history };
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
   if (flag('--skip-suite')) skipped.push('the test suite');
   else {
     log('5/5 the test suite: npm test (child process)');
-    const s = await child(process.execPath, [require.resolve('jest/bin/jest'), '--ci'], 1_800_000);
+    const s = await child('npm', ['test'], 1_800_000);
     const summary = [/^Test Suites: .*$/m.exec(s.stderr)?.[0], /^Tests: .*$/m.exec(s.stderr)?.[0]].filter(Boolean).join('; ').replace(/\s+/g, ' ');
     suite = { wallMs: s.wallMs, code: s.code, summary };
     log(`    ${(s.wallMs / 1000).toFixed(0)} s: ${summary}`);

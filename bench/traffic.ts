@@ -40,6 +40,9 @@ export interface ReleaseMeasure {
   alarmToBlueVirtualSeconds?: number;
   /** The same, in wall seconds of this run (virtual / timeScale). */
   alarmToBlueWallSeconds?: number;
+  /** Of which: waiting for the next CheckAlarms (virtual s), and CheckAlarms + Choice + RollBackToBlue up to the UpdateAlias (wall ms). */
+  waitForPollSeconds?: number;
+  checkAndRollbackWallMs?: number;
   /** `cutover rollback`: from the call to 100 % on blue (wall). */
   manualRollbackSeconds?: number;
   history: HistoryCount;
@@ -160,11 +163,18 @@ export async function trafficBench(o: { rate: number; timeScale: number; log?: (
       if (p.kind === 'alarm-rollback' && mine.length > 1) mine[mine.length - 1]!.kind = 'rollback';
       // The alarm that breached: its transition to ALARM (virtual time), from the alarm history (the alarm itself is deleted by now).
       let alarmToBlue: number | undefined;
+      let breakdown: { waitForPollSeconds: number; checkAndRollbackWallMs: number } | undefined;
       if (p.kind === 'alarm-rollback') {
         const items = sandbox.cloudwatch.alarms.historyItems({ type: 'StateUpdate' }).filter((h) => h.AlarmName.includes(run.executionArn.split(':').pop()!));
         const alarmAt = items.filter((h) => (JSON.parse(h.HistoryData) as { newState?: { stateValue?: string } }).newState?.stateValue === 'ALARM').map((h) => h.Timestamp)[0];
         const back = mine.find((s) => s.kind === 'rollback');
-        if (alarmAt !== undefined && back) alarmToBlue = (back.virtual - alarmAt) / 1000;
+        if (alarmAt !== undefined && back) {
+          alarmToBlue = (back.virtual - alarmAt) / 1000;
+          // The CheckAlarms that saw it: the last one entered before the rollback's UpdateAlias.
+          const checks = sandbox.stepfunctions.getExecution(run.executionArn).events.filter((e) => e.type === 'TaskStateEntered' && e.details?.name === 'CheckAlarms' && e.timestamp <= back.virtual);
+          const seen = checks[checks.length - 1]?.timestamp;
+          if (seen !== undefined) breakdown = { waitForPollSeconds: Math.max(0, seen - alarmAt) / 1000, checkAndRollbackWallMs: (back.virtual - seen) / o.timeScale };
+        }
       }
       releases.push({
         name: p.name,
@@ -174,7 +184,7 @@ export async function trafficBench(o: { rate: number; timeScale: number; log?: (
         blue: green?.blue,
         green: green?.green,
         switches: mine.length,
-        ...(alarmToBlue !== undefined ? { alarmToBlueVirtualSeconds: alarmToBlue, alarmToBlueWallSeconds: alarmToBlue / o.timeScale } : {}),
+        ...(alarmToBlue !== undefined ? { alarmToBlueVirtualSeconds: alarmToBlue, alarmToBlueWallSeconds: alarmToBlue / o.timeScale, ...breakdown } : {}),
         ...(manualSeconds !== undefined ? { manualRollbackSeconds: manualSeconds } : {}),
         history: await countHistory(cli.sfn, run.executionArn),
       });

@@ -24,6 +24,7 @@ const RESULT_KEY: Record<string, string> = {
   ValidateInput: 'release',
   AcquireLock: 'lock',
   PrepareGreen: 'green',
+  CheckGreenReady: 'green',
   SmokeTestGreen: 'smoke',
   ArmAlarms: 'alarms',
   ShiftTraffic: 'progress',
@@ -42,6 +43,9 @@ function seconds(n: number): string {
   return `${n} s`;
 }
 
+/** `version 7` for a Lambda version, `variant green-model` for a SageMaker production variant. */
+const side = (id: unknown) => `${/^\d+$/.test(String(id)) ? 'version' : 'variant'} ${String(id)}`;
+
 /** A readable summary of one state's result. */
 export function describeResult(state: string, r: Obj | undefined): string {
   if (!r) return '';
@@ -54,7 +58,9 @@ export function describeResult(state: string, r: Obj | undefined): string {
     case 'AcquireLock':
       return r.tookOverFrom ? `lock taken over from ${r.tookOverFrom}` : 'lock taken';
     case 'PrepareGreen':
-      return `green = version ${r.green}${r.createdGreen ? ' (new)' : ''}, blue = version ${r.blue}`;
+      return `green = ${side(r.green)}${r.createdGreen ? ' (new)' : ''}, blue = ${side(r.blue)}${r.ready === false ? `; deploying, checked every ${r.waitSeconds} s (at most ${r.readyMaxChecks} times)` : ''}`;
+    case 'CheckGreenReady':
+      return r.ready ? `green ${side(r.green)} ready after ${r.readyChecks} checks` : `green still deploying (check ${r.readyChecks} of ${r.readyMaxChecks})`;
     case 'SmokeTestGreen':
       return [r.cases ? `${r.passed} smoke cases passed` : '', r.quality?.verdict.summary ?? ''].filter(Boolean).join('; ') || 'no smoke cases and no golden set';
     case 'ArmAlarms':
@@ -66,7 +72,7 @@ export function describeResult(state: string, r: Obj | undefined): string {
       return `${r.verdict}${left}${r.next !== 'Wait' ? ` → ${r.next}` : ''}${r.reason ? `: ${r.reason}` : ''}`;
     }
     case 'RollBackToBlue':
-      return `100 % back on blue = version ${r.restored} (${r.trigger}: ${r.reason})`;
+      return `100 % back on blue = ${side(r.restored)} (${r.trigger}: ${r.reason})`;
     case 'Decommission':
       return `removed ${r.removed.length ? r.removed.join(', ') : 'nothing'}${r.kept.length ? `; kept ${r.kept.map((k: Obj) => `${k.what} (${k.why})`).join(', ')}` : ''}`;
     case 'ReleaseLock':

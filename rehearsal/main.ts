@@ -1,9 +1,10 @@
 import '../sandbox/polyfills';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import path from 'node:path';
 import { table } from '../cli/format';
 import { writeReport } from './report';
 import { rehearse } from './run';
+import { TARGET_KINDS, type TargetKind } from './targets';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -13,13 +14,14 @@ const program = new Command('npm start --')
   .option('--time-scale <n>', 'simulated seconds per wall second in the sandbox', '20')
   .option('--rate <n>', 'requests per second through the alias while releasing', '40')
   .option('--report <file>', 'where to write the HTML report', '.rehearsal/report.html')
+  .addOption(new Option('--target <kind>', 'release through a Lambda alias, a SageMaker endpoint (its variants) or an API Gateway stage (its variable)').choices(TARGET_KINDS).default('lambda'))
   .parse();
 
 async function main(): Promise<void> {
-  const o = program.opts<{ timeScale: string; rate: string; report: string }>();
+  const o = program.opts<{ timeScale: string; rate: string; report: string; target: TargetKind }>();
   const started = Date.now();
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const { results, report, traffic } = await rehearse({ timeScale: Number(o.timeScale), ratePerSecond: Number(o.rate), log: out });
+  const { results, report, traffic } = await rehearse({ timeScale: Number(o.timeScale), ratePerSecond: Number(o.rate), log: out, target: o.target });
   const file = await writeReport(report, path.resolve(o.report));
   out('');
   out(

@@ -18,7 +18,8 @@ export class ReleaseObserver {
   public constructor(
     private readonly clients: { cloudwatch: CloudWatchClient; lambda: LambdaClient },
     private readonly alarmPrefix: string,
-    private readonly target: { functionName: string; alias: string },
+    /** The alias to read, or any check of "100 % on blue" (an endpoint's weights, a stage variable). */
+    private readonly target: { functionName: string; alias: string } | ((blue: string) => Promise<boolean>),
     private readonly intervalMs = 50,
     maxMs = 120_000,
   ) {
@@ -56,8 +57,12 @@ export class ReleaseObserver {
           this.alarmName = firing.AlarmName ?? null;
         }
       } else if (this.blueAt === null && this.blue) {
-        const alias = await this.clients.lambda.send(new GetAliasCommand({ FunctionName: this.target.functionName, Name: this.target.alias }));
-        if (splitOf(alias)[this.blue] === 100) this.blueAt = Date.now();
+        const target = this.target;
+        const onBlue =
+          typeof target === 'function'
+            ? await target(this.blue)
+            : splitOf(await this.clients.lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })))[this.blue] === 100;
+        if (onBlue) this.blueAt = Date.now();
       }
     } catch {
       // An observer's failed read is retried at the next tick.

@@ -8,16 +8,19 @@ import { routerFor } from '../functions/shared/routers';
 import { ReleaseObserver } from './observer';
 import type { ReportData } from './report/types';
 import { SCENARIOS, type Scenario } from './scenarios';
-import { ALIAS, FUNCTION } from './service';
 import { startRehearsalStack } from './stack';
+import type { TargetKind } from './targets';
 import { countHistory, type HistoryCount } from './history';
-import { aliasInvoker, failedAroundSwitches } from './traffic-log';
+import { failedAroundSwitches } from './traffic-log';
 
 export interface RehearsalOptions {
   timeScale: number;
   ratePerSecond: number;
+  /** Written for the Lambda alias (as SCENARIOS); the target's rig gives them its own target. */
   scenarios?: Scenario[];
   log?: (line: string) => void;
+  /** Release the example service through a Lambda alias (default), a SageMaker endpoint or an API Gateway stage. */
+  target?: TargetKind;
 }
 
 export interface ScenarioResult {
@@ -55,15 +58,15 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 export async function rehearse(options: RehearsalOptions): Promise<RehearsalResult> {
   const log = options.log ?? (() => undefined);
   const t0 = Date.now();
-  const stack = await startRehearsalStack({ timeScale: options.timeScale });
+  const stack = await startRehearsalStack({ timeScale: options.timeScale, ...(options.target ? { target: options.target } : {}) });
   const { sandbox, aws, config, blue } = stack;
   let traffic: ReturnType<typeof startTraffic> | undefined;
   let cli: ReturnType<typeof cliClients> | undefined;
   try {
     log(`sandbox on ${sandbox.url} (1 wall second = ${options.timeScale} simulated seconds); orchestrator ${stack.deployed.stateMachineArn}`);
-    log(`${FUNCTION}:${ALIAS} serves version ${blue} (model v1); traffic at ${options.ratePerSecond} requests/s`);
+    log(`${stack.rig.label} serves ${stack.rig.blueText} (model v1); traffic at ${options.ratePerSecond} requests/s`);
     cli = cliClients(config);
-    const recorder = aliasInvoker(aws.lambda, FUNCTION, ALIAS);
+    const recorder = stack.rig.invoker();
     const trafficT0 = Date.now();
     traffic = startTraffic({ invoke: recorder.invoke, ratePerSecond: options.ratePerSecond, maxRequests: 20_000, maxSeconds: 300 });
 
@@ -71,12 +74,12 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const events: ReportData['events'] = [];
     const versions: Record<string, string> = { [blue]: 'v1' };
     const at = () => (Date.now() - t0) / 1000;
-    for (const scenario of options.scenarios ?? SCENARIOS) {
+    for (const scenario of stack.rig.scenarios(options.scenarios ?? SCENARIOS)) {
       log('');
       log(`━━ release ${scenario.name}: ${scenario.story}`);
       const started = Date.now();
       events.push({ t: at(), release: scenario.name, kind: 'started', label: `${scenario.name} started` });
-      const observer = new ReleaseObserver(aws, `cutover-`, { functionName: FUNCTION, alias: ALIAS }).start();
+      const observer = new ReleaseObserver(aws, `cutover-`, stack.rig.isAllOn).start();
       const switches: number[] = [];
       let green: Obj | undefined;
       let quality: ScenarioResult['quality'] = null;
@@ -110,7 +113,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
               switches.push(Date.now());
               manualSeconds = m.elapsedMs / 1000;
               events.push({ t: at(), release: scenario.name, kind: 'manual-rollback', label: `${scenario.name}: manual rollback` });
-              log(`     ${'cutover rollback'.padEnd(15)} 100 % on blue = version ${green?.blue} in ${manualSeconds.toFixed(2)} s; the release ends at its next check`);
+              log(`     ${'cutover rollback'.padEnd(15)} 100 % on blue = ${stack.rig.kind === 'sagemaker' ? 'variant' : 'version'} ${green?.blue} in ${manualSeconds.toFixed(2)} s; the release ends at its next check`);
+            }, (err: Error) => {
+              // Recorded but not moved now (RollbackPending): the release moves traffic itself at its next check.
+              log(`     ${'cutover rollback'.padEnd(15)} ${err.name}: ${err.message}`);
             });
           }
         }
@@ -148,7 +154,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const stats = await traffic.stop();
     traffic = undefined;
     const report: ReportData = {
-      title: `Cutover rehearsal — ${FUNCTION}:${ALIAS}`,
+      title: `Cutover rehearsal — ${stack.rig.label}`,
       generatedAt: new Date().toISOString(),
       timeScale: options.timeScale,
       wallSeconds: (Date.now() - t0) / 1000,
@@ -162,7 +168,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       events,
       releases: results.map((r) => ({
         name: r.scenario.name,
-        artifact: r.scenario.input.artifact?.uri ?? '',
+        artifact: r.scenario.input.artifact?.uri ?? (r.scenario.input.target as { greenModel?: { modelDataUrl?: string } }).greenModel?.modelDataUrl ?? '',
         outcome: r.outcome as ReportData['releases'][number]['outcome'],
         error: r.error,
         cause: r.cause,

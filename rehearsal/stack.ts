@@ -7,12 +7,15 @@ import { deployOrchestrator, type DeployedOrchestrator } from '../sandbox/deploy
 import { startSandbox, type Sandbox } from '../sandbox';
 import { bundleForSandbox } from '../sandbox/bundle';
 import { deployExampleService, FUNCTION } from './service';
+import { deployTarget, type TargetKind, type TargetRig } from './targets';
 
 export interface RehearsalStack {
   sandbox: Sandbox;
   deployed: DeployedOrchestrator;
-  /** Version the alias served at the start (model v1). */
+  /** What served at the start (model v1): the alias's version, or the endpoint's variant. */
   blue: string;
+  /** The target the rehearsal releases through (the Lambda alias unless told). */
+  rig: TargetRig;
   config: CliConfig;
   aws: { lambda: LambdaClient; s3: S3Client; cloudwatch: CloudWatchClient };
   stop(): Promise<void>;
@@ -27,6 +30,8 @@ export async function startRehearsalStack(options: {
   timeScale: number;
   /** Extra environment for the orchestrator's functions (the fault matrix sets a short request timeout); CUTOVER_MANAGED_FUNCTIONS may be overridden. */
   environment?: Record<string, string>;
+  /** The kind of target the example service is released through. @default 'lambda' */
+  target?: TargetKind;
 }): Promise<RehearsalStack> {
   const sandbox = await startSandbox({ timeScale: options.timeScale, quiet: true });
   try {
@@ -41,15 +46,19 @@ export async function startRehearsalStack(options: {
       functionsDir: bundled.functionsDir,
       environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]), ...options.environment },
     });
-    const { blue } = await deployExampleService(aws, bundled.exampleHandler);
+    const { blue: lambdaBlue } = await deployExampleService(aws, bundled.exampleHandler);
+    const rig = await deployTarget(options.target ?? 'lambda', { sandbox, lambda: aws.lambda, lambdaBlue, exampleHandler: bundled.exampleHandler });
+    const blue = rig.blue;
     const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };
     return {
       sandbox,
       deployed,
       blue,
+      rig,
       config,
       aws,
       async stop() {
+        rig.destroy();
         for (const c of Object.values(aws)) c.destroy();
         await sandbox.stop();
       },

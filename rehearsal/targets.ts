@@ -108,7 +108,7 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
           endpointName: ENDPOINT,
           greenModel: { image, modelDataUrl: modelUri(s.artifact), executionRoleArn: MODEL_ROLE, environment },
           blueStandbyInstanceCount: 1,
-          readyPollSeconds: 10,
+          readyPollSeconds: 20,
         };
         return { ...s, input: { ...input, target } };
       }),

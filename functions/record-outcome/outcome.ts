@@ -23,19 +23,21 @@ export function outcomeOf(state: ReleaseState): Outcome {
   const warnings = outcome.warning ? [outcome.warning] : [];
   const d = state.decommissionError as CaughtError | undefined;
   if (d && outcome.status !== 'Succeeded') {
-    const green = state.green ? `green ${state.green.green}${state.green.createdGreen ? ' (created by this release)' : ''}` : `a version this release published (description "cutover ${state.release.id}")`;
+    const green = state.green ? `green ${state.green.green}${state.green.createdGreen ? ' (created by this release)' : ''}` : `what this release created before it failed (named after ${state.release.id})`;
     warnings.push(`decommission failed (${d.Error}: ${causeMessage(d.Cause)}): ${green} and the release alarms may remain`);
   }
   const u = (state as { unlockError?: CaughtError }).unlockError;
   if (u) warnings.push(`releasing the lock failed (${u.Error}: ${causeMessage(u.Cause)}): the next release of ${state.release.targetKey} takes it over, since this execution has ended`);
   if (!warnings.length) return outcome;
   const warning = warnings.join('; ');
-  return { ...outcome, warning, ...(outcome.cause ? { cause: `${outcome.cause} Also: ${warnings.filter((w) => w !== outcome.warning).join('; ') || warning}.` } : {}) };
+  // A failed execution shows only Error and Cause in the console: the cause carries the warning too.
+  return { ...outcome, warning, ...(outcome.cause ? { cause: `${outcome.cause} Also: ${warning}.` } : {}) };
 }
 
 function mainOutcome(state: ReleaseState): Outcome {
   const blue = state.green?.blue;
-  const live = (v: string | undefined) => (v ? ` 100 % of traffic is on version ${v}.` : '');
+  // Lambda versions are numbers; a SageMaker blue is a production variant.
+  const live = (v: string | undefined) => (v ? ` 100 % of traffic is on ${/^\d+$/.test(v) ? 'version' : 'variant'} ${v}.` : '');
   if (state.rollbackError) {
     return {
       status: 'Failed',

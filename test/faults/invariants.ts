@@ -121,8 +121,9 @@ export function judge(input: JudgeInput): CaseVerdict {
     if (!o.item) broken.push({ invariant: 'ledger', detail: 'no release item' });
     else if (!DONE.includes(o.item.status)) broken.push({ invariant: 'ledger', detail: `release item still ${o.item.status}` });
     else if (rollbackFailed) {
-      // The ledger says the rollback failed and a person must check the router: it must not claim a split.
-      if (o.item.greenPercent !== undefined) broken.push({ invariant: 'ledger', detail: `RollbackFailed recorded with greenPercent ${o.item.greenPercent}` });
+      // The ledger says the rollback failed and a person must check the router; the split it last recorded must be what is live.
+      const pct = o.item.greenPercent;
+      if (pct !== undefined && pct !== (live === green ? 100 : 0)) broken.push({ invariant: 'ledger', detail: `RollbackFailed with greenPercent ${pct} but ${live} is live` });
     } else {
       if ((o.item.status === 'Succeeded') !== succeeded) broken.push({ invariant: 'ledger', detail: `ledger ${o.item.status} but the release ${succeeded ? 'completed' : 'did not complete'}` });
       if ((o.item.status === 'Succeeded') !== (execution.status === 'SUCCEEDED')) broken.push({ invariant: 'ledger', detail: `ledger ${o.item.status} but execution ${execution.status}` });
@@ -177,7 +178,8 @@ export function allowedUnderDenial(row: CallerRow, scenario: Scenario, cliError:
   if (scenario === 'prepare-crash') return ['Failed'];
   switch (row.point) {
     case 'before-switch':
-      return ['Failed'];
+      // ShiftTraffic is the switch itself: on any error the state machine rolls back to blue, whether or not traffic moved.
+      return row.caller.startsWith('ShiftTraffic') ? ['Failed', 'RolledBack'] : ['Failed'];
     case 'bake':
       return ['RolledBack', 'Failed'];
     case 'retention':

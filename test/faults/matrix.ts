@@ -201,10 +201,9 @@ export function caseId(targetKind: string, row: CallerRow, operation: Operation,
  */
 export const FAST_CASE_IDS = [
   'lambda-alias/before-switch/PrepareGreen/lambda.PublishVersion/access-denied',
-  'lambda-alias/before-switch/ShiftTraffic/lambda.UpdateAlias/latency',
   'lambda-alias/bake/CheckAlarms/cloudwatch.DescribeAlarms/5xx',
   'lambda-alias/retention/Decommission (blue)/lambda.DeleteFunction/throttle',
-  'lambda-alias/rollback/RollBackToBlue/lambda.UpdateAlias/5xx',
+  'lambda-alias/rollback/RollBackToBlue/lambda.UpdateAlias/latency',
   'lambda-alias/rollback/cutover rollback (CLI)/dynamodb.UpdateItem/access-denied',
 ] as const;
 

@@ -130,7 +130,7 @@ describe('SageMaker endpoint: release paths', () => {
     // Assess
     expect(run.error).toBe('TargetNotReady');
     expect(run.cause).toContain('did not pass the ping health check');
-    expect(run.cause).toContain('No traffic moved. 100 % of traffic is on version AllTraffic.');
+    expect(run.cause).toContain('No traffic moved. 100 % of traffic is on variant AllTraffic.');
     expect([...sm.configs.keys()]).toEqual(['ai-endpoint-v1']);
     expect([...sm.models.keys()]).toEqual(['ticket-intent-v1']);
     expect((await latestRelease()).status).toBe('Failed');
@@ -164,7 +164,7 @@ describe('SageMaker endpoint: release paths', () => {
     // Assess
     expect(run.error).toBe('AlarmRollback');
     expect(run.cause).toContain('alarm during canary at 10 %');
-    expect(run.cause).toContain('100 % of traffic is on version AllTraffic');
+    expect(run.cause).toContain('100 % of traffic is on variant AllTraffic');
     expect(sm.endpoint.variants.map((v) => [v.name, v.currentWeight])).toEqual([['AllTraffic', 1]]);
     expect(sm.models.size).toBe(1);
     expect((await latestRelease()).status).toBe('RolledBack');

@@ -296,10 +296,11 @@ export class SageMakerEndpointRouter implements TrafficRouter {
     const retiringVariant = variants.find((v) => v.VariantName === retiring);
     if (retiringVariant) {
       const weight = splitOfEndpoint(endpoint, 'desired')[retiring] ?? 0;
-      if (weight > 0 || splitOfEndpoint(endpoint)[retiring]) {
+      if (weight > 0) {
         result.kept.push({ what: `variant ${retiring} of ${this.endpoint}`, why: `it still takes ${weight} % of the traffic` });
         return result;
       }
+      // Asked to take nothing, but may still serve until that update ends (a rollback just made): wait for it.
       await this.waitInService(endpoint, 'decommission');
       const liveVariant = variants.find((v) => v.VariantName === live);
       const config = green.greenConfig ? await this.describeConfig(green.greenConfig) : undefined;
@@ -428,17 +429,24 @@ export class SageMakerEndpointRouter implements TrafficRouter {
   /** Weights for `percent` on green (plus capacity changes), unless the endpoint is asked for them already; verified from DesiredWeight. */
   private async apply(green: Green, percent: number, endpoint: Endpoint, capacity: DesiredWeightAndCapacity[]): Promise<Split> {
     const want: Split = percent >= 100 ? { [green.green]: 100 } : percent <= 0 ? { [green.blue]: 100 } : { [green.blue]: 100 - percent, [green.green]: percent };
-    if (!sameSplit(splitOfEndpoint(endpoint, 'desired'), want) || capacity.length > 0) {
-      await this.waitInService(endpoint, percent <= 0 ? 'roll back' : 'shift traffic');
-      const weights: DesiredWeightAndCapacity[] = [
-        { VariantName: green.blue, DesiredWeight: want[green.blue] ?? 0 },
-        { VariantName: green.green, DesiredWeight: want[green.green] ?? 0 },
-      ].map((w) => ({ ...w, ...capacity.find((c) => c.VariantName === w.VariantName) }));
+    const what = percent <= 0 ? 'roll back' : 'shift traffic';
+    const deadline = Date.now() + this.options.busyWaitMs;
+    const weights: DesiredWeightAndCapacity[] = [
+      { VariantName: green.blue, DesiredWeight: want[green.blue] ?? 0 },
+      { VariantName: green.green, DesiredWeight: want[green.green] ?? 0 },
+    ].map((w) => ({ ...w, ...capacity.find((c) => c.VariantName === w.VariantName) }));
+    let current = endpoint;
+    while (!sameSplit(splitOfEndpoint(current, 'desired'), want) || capacity.length > 0) {
+      await this.waitInService(current, what, deadline);
       try {
         await this.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: this.endpoint, DesiredWeightsAndCapacities: weights }));
+        break;
       } catch (err) {
-        if (isInProgress(err)) throw new TargetBusy(`endpoint ${this.endpoint} started another update first; the step will retry`, { cause: err });
-        throw err;
+        if (!isInProgress(err)) throw err;
+        // Another update started between our read and our call (a standby change, a person): wait for it, then ask again.
+        if (Date.now() >= deadline) throw new TargetBusy(`endpoint ${this.endpoint} started another update first; the step will retry`, { cause: err });
+        await sleep(this.options.busyPollMs);
+        current = await this.describe();
       }
     }
     const now = splitOfEndpoint(await this.describe(), 'desired');
@@ -454,9 +462,8 @@ export class SageMakerEndpointRouter implements TrafficRouter {
     return config.ProductionVariants?.find((v) => v.VariantName === green.blue)?.InitialInstanceCount;
   }
 
-  /** An InService endpoint within busyWaitMs, else TargetBusy. */
-  private async waitInService(endpoint: Endpoint, what: string): Promise<void> {
-    const deadline = Date.now() + this.options.busyWaitMs;
+  /** An InService endpoint by `deadline` (default: busyWaitMs from now), else TargetBusy. */
+  private async waitInService(endpoint: Endpoint, what: string, deadline = Date.now() + this.options.busyWaitMs): Promise<void> {
     let status = endpoint.EndpointStatus;
     while (status !== 'InService') {
       if (!UPDATING.has(status ?? '')) throw new TargetNotReady(`cannot ${what}: endpoint ${this.endpoint} is ${status}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}`);
