@@ -29,9 +29,9 @@ const KIND_LABEL: Record<string, string> = {
 function cell(r: CaseResult | undefined): string {
   if (!r) return '';
   const mark = r.violations.length ? '✘' : r.unexpectedOutcome ? '≠' : r.accepted.length ? '◐' : r.hits === 0 ? '·' : '✔';
-  const outcome = r.outcome ?? (r.executionStatus === 'SUCCEEDED' ? 'Succeeded' : `${r.executionStatus}`);
-  const error = r.outcomeError ?? (r.outcome ? undefined : r.executionError);
-  return `${mark} ${outcome}${error ? ` (${error})` : ''}`;
+  // No ended ledger item (the ledger write itself was denied, or ValidateInput refused): what the execution says.
+  if (!r.outcome || r.outcome === 'Running') return `${mark} execution ${r.executionStatus}${r.executionError ? ` (${r.executionError})` : ''}${r.outcome === 'Running' ? ', ledger not written' : ''}`;
+  return `${mark} ${r.outcome}${r.outcomeError ? ` (${r.outcomeError})` : ''}`;
 }
 
 export function faultsMarkdown(results: CaseResult[], cases: FaultCase[], baselines: CaseResult[], wallSeconds: number): string {

@@ -31,15 +31,15 @@ describe('the fault matrix table', () => {
 });
 
 describe('the table against the code', () => {
-  it('lists every AWS operation each Task was seen calling in the four scenarios without faults', async () => {
+  it('lists every AWS operation each Task was seen calling in the scenarios without faults (every Task runs in one of them)', async () => {
     // Act
     h.observing = true;
     const baselines = [];
-    for (const scenario of ['success', 'alarm-rollback', 'manual-rollback', 'prepare-crash'] as const) baselines.push(await h.run(undefined, scenario));
+    for (const scenario of ['success', 'alarm-rollback', 'prepare-crash'] as const) baselines.push(await h.run(undefined, scenario));
     h.observing = false;
     // Assess
-    expect(baselines.map((b) => b.violations)).toEqual([[], [], [], []]);
-    expect(baselines.map((b) => b.outcome)).toEqual(['Succeeded', 'RolledBack', 'RolledBack', 'Failed']);
+    expect(baselines.map((b) => b.violations)).toEqual([[], [], []]);
+    expect(baselines.map((b) => b.outcome)).toEqual(['Succeeded', 'RolledBack', 'Failed']);
     expect(uncoveredCalls(h.observed)).toEqual([]);
   }, 120_000);
 });

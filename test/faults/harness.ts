@@ -41,6 +41,8 @@ export const MATRIX_TIME_SCALE = 1_000;
 export const LATENCY_CASE_BAKE = { seconds: 3_000, pollSeconds: 500 };
 
 export const USER_ALARM = 'fault-matrix-user-alarm';
+/** How long (simulated) the user alarm's breach lasts in a rollback scenario. */
+const BREACH_MS = 600_000;
 const SMALL_GOLDEN_SET_KEY = 'ai-handler/golden-set-small.jsonl';
 const SMALL_GOLDEN_SET = `s3://${BUCKET}/${SMALL_GOLDEN_SET_KEY}`;
 
@@ -267,15 +269,18 @@ export class FaultHarness {
   /** The user alarm back to OK: its breach points aged out. */
   private resetUserAlarm(): void {
     const { sandbox } = this.stack;
-    sandbox.clock.advance(300_000);
+    sandbox.clock.advance(BREACH_MS + 300_000);
     sandbox.cloudwatch.alarms.evaluateAll();
   }
 
-  /** Breach points for the next two simulated minutes, so the alarm reads ALARM whenever the check looks. */
+  /**
+   * Breach points for the next simulated ten minutes, so that the alarm still reads ALARM when the check
+   * looks, however long the check takes to start on a loaded machine (100 ms of wall time is 100 s here).
+   */
   private breachUserAlarm(): void {
     const { sandbox } = this.stack;
     const now = sandbox.clock.now();
-    for (let t = 0; t <= 120_000; t += 5_000) sandbox.cloudwatch.metrics.putValue({ Namespace: 'FaultMatrix', MetricName: 'Breach', Dimensions: [] }, now + t, 1);
+    for (let t = 0; t <= BREACH_MS; t += 5_000) sandbox.cloudwatch.metrics.putValue({ Namespace: 'FaultMatrix', MetricName: 'Breach', Dimensions: [] }, now + t, 1);
     sandbox.cloudwatch.alarms.evaluateAll();
   }
 

@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { modelUri } from '../../rehearsal/service';
+import { BUNDLE_DIR } from '../../sandbox/bundle';
+import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
+import { deployTarget, ENDPOINT, type TargetRig } from '../../rehearsal/targets';
+
+/**
+ * The `cutover` command for the other two target kinds, as a user runs it: a
+ * separate process pointed at the sandbox, the release input in a file (as
+ * pasted in the console), `status`, `history` and `rollback` by target key.
+ * One sandbox holds the example service as a SageMaker endpoint and behind an
+ * API Gateway stage.
+ */
+const BIN = path.join(__dirname, '../../cli/bin.js');
+/** The example service as bundled for the sandbox: the models' image names it. */
+const HANDLER = `${BUNDLE_DIR}/examples/ai-service/handler.handler`;
+let stack: RehearsalStack;
+let stage: TargetRig;
+let dir: string;
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cutover(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, ...stack.sandbox.env, AWS_ENDPOINT_URL: '' };
+    execFile(process.execPath, [BIN, '--endpoint', stack.sandbox.url, ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+const jsonLines = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const inputFile = (name: string, input: unknown) => {
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(input));
+  return file;
+};
+const fast = { bake: { seconds: 20, pollSeconds: 10 }, retention: { seconds: 20, pollSeconds: 10 }, alarms: { periodSeconds: 10 } };
+const sagemakerTarget = (model: string) => ({
+  kind: 'sagemaker-endpoint',
+  endpointName: ENDPOINT,
+  greenModel: { image: `sandbox.local/${HANDLER}:latest`, modelDataUrl: modelUri(model), executionRoleArn: 'arn:aws:iam::000000000000:role/ai-service-model' },
+  readyPollSeconds: 20,
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cutover-cli-targets-'));
+  stack = await startRehearsalStack({ timeScale: 40, target: 'sagemaker' });
+  stage = await deployTarget('apigateway', { sandbox: stack.sandbox, lambda: stack.aws.lambda, lambdaBlue: '1', exampleHandler: HANDLER });
+}, 180_000);
+afterAll(async () => {
+  stage?.destroy();
+  await stack?.stop();
+});
+
+describe('cutover CLI with a SageMaker endpoint and an API Gateway stage', () => {
+  it('release --input (SageMaker): follows the readiness loop to Succeeded; status and history by target key', async () => {
+    // Act
+    const run = await cutover('--json', 'release', '--input', inputFile('sm-v2', { target: sagemakerTarget('v2'), ...fast }), '--poll-ms', '100');
+    const status = await cutover('--json', 'status', `sagemaker-endpoint:${ENDPOINT}`);
+    const history = await cutover('history', `sagemaker-endpoint:${ENDPOINT}`);
+
+    // Assess
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    const lines = jsonLines(run.stdout);
+    expect(lines.filter((l) => l.kind === 'state').map((l) => l.state)).toEqual(expect.arrayContaining(['PrepareGreen', 'CheckGreenReady', 'SmokeTestGreen', 'ShiftTraffic', 'Decommission']));
+    expect(lines[lines.length - 1]).toMatchObject({ kind: 'result', outcome: 'Succeeded' });
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.stdout) as { target: string; split: Record<string, number>; running: unknown; last: { status: string } };
+    expect(s).toMatchObject({ target: `sagemaker-endpoint:${ENDPOINT}`, running: null, last: { status: 'Succeeded' } });
+    expect(Object.entries(s.split)).toEqual([[expect.stringMatching(/^cutover-ai-endpoint-/), 100]]);
+    expect(history.stdout).toContain('ai-service-v1→cutover-ai-endpoint-');
+    expect(history.stdout).toContain('Succeeded');
+  }, 120_000);
+
+  it('rollback by target key (SageMaker): 100 % on blue now, the running release ends RolledBack', async () => {
+    // Prepare: a release with a long bake holds the endpoint.
+    const first = await cutover('--json', 'release', '--input', inputFile('sm-v2-retrained', { target: sagemakerTarget('v2-retrained'), ...fast, bake: { seconds: 3000, pollSeconds: 10 } }), '--no-wait');
+    expect(first.code).toBe(6);
+
+    // Act: until green is prepared there is nothing to roll back.
+    let rollback: CliRun | undefined;
+    for (let i = 0; i < 150; i++) {
+      rollback = await cutover('rollback', `sagemaker-endpoint:${ENDPOINT}`, '--reason', 'test over', '--by', 'jest');
+      if (rollback.code === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    let last: { running: unknown; last: { status: string } | null } | undefined;
+    for (let i = 0; i < 100; i++) {
+      last = JSON.parse((await cutover('--json', 'status', `sagemaker-endpoint:${ENDPOINT}`)).stdout);
+      if (!last?.running) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+
+    // Assess
+    expect(rollback!.code).toBe(0);
+    expect(rollback!.stdout).toMatch(/variant cutover-ai-endpoint-\S+: 100 %/);
+    expect(last).toMatchObject({ running: null, last: { status: 'RolledBack' } });
+  }, 120_000);
+
+  it('release --input (API Gateway stage): Succeeded, and the stage serves the new version', async () => {
+    // Prepare
+    const restApiId = stage.label.split(' ')[1]!.split('/')[0]!;
+    const target = { kind: 'apigateway-stage', restApiId, stageName: 'prod', functionName: 'ai-handler' };
+
+    // Act
+    const run = await cutover('release', '--input', inputFile('stage-v2', { target, artifact: { uri: modelUri('v2') }, strategy: { type: 'canary', steps: [50], stepSeconds: 10 }, ...fast }), '--poll-ms', '100');
+    const status = await cutover('--json', 'status', `apigateway-stage:${restApiId}:prod`);
+
+    // Assess
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/✔ Succeeded/);
+    expect(JSON.parse(status.stdout)).toMatchObject({ target: `apigateway-stage:${restApiId}:prod`, split: { '2': 100 }, last: { status: 'Succeeded' } });
+    expect(await stage.isAllOn('2')).toBe(true);
+  }, 120_000);
+
+  it('names the target kinds it knows when a key is malformed (exit code 2)', async () => {
+    // Act
+    const run = await cutover('status', 'sagemaker-endpoint:bad_name');
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('use sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE');
+  }, 60_000);
+});
