@@ -44,7 +44,12 @@ export async function startRehearsalStack(options: {
     const bundled = await bundleForSandbox(sandbox.repoRoot);
     const deployed = await deployOrchestrator(sandbox, {
       functionsDir: bundled.functionsDir,
-      environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]), ...options.environment },
+      environment: {
+        CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]),
+        // Wall-clock polls of an Updating SageMaker endpoint, about one simulated second apart.
+        CUTOVER_SAGEMAKER_BUSY_POLL_MS: String(Math.max(20, Math.round(1000 / options.timeScale))),
+        ...options.environment,
+      },
     });
     const { blue: lambdaBlue } = await deployExampleService(aws, bundled.exampleHandler);
     const rig = await deployTarget(options.target ?? 'lambda', { sandbox, lambda: aws.lambda, lambdaBlue, exampleHandler: bundled.exampleHandler });

@@ -41,14 +41,19 @@ export interface SageMakerRouterOptions {
 }
 
 /**
- * 15 s of waiting fits inside every Task's timeout (RollBackToBlue's is 30 s);
- * CUTOVER_SAGEMAKER_BUSY_WAIT_MS overrides it (the path tests use 0: the
- * state machine's retries do the waiting).
+ * 15 s of waiting, one DescribeEndpoint a second, fits inside every Task's
+ * timeout (RollBackToBlue's is 30 s). CUTOVER_SAGEMAKER_BUSY_WAIT_MS and
+ * CUTOVER_SAGEMAKER_BUSY_POLL_MS override them: the path tests wait 0 (the
+ * state machine's retries do the waiting), the sandbox rehearsals poll about
+ * once a simulated second.
  */
 export function defaultSageMakerOptions(env: NodeJS.ProcessEnv = process.env): SageMakerRouterOptions {
-  const raw = env.CUTOVER_SAGEMAKER_BUSY_WAIT_MS;
-  const wait = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
-  return { busyWaitMs: Number.isFinite(wait) && wait >= 0 ? wait : 15_000, busyPollMs: 1_000 };
+  const ms = (name: string, fallback: number) => {
+    const raw = env[name];
+    const value = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+    return Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  return { busyWaitMs: ms('CUTOVER_SAGEMAKER_BUSY_WAIT_MS', 15_000), busyPollMs: ms('CUTOVER_SAGEMAKER_BUSY_POLL_MS', 1_000) };
 }
 
 type Endpoint = DescribeEndpointCommandOutput;
