@@ -145,6 +145,8 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
           if (key === lastCheck) continue;
           lastCheck = key;
         }
+        // The readiness loop: its end, and every 10th check while an endpoint update goes on.
+        if (state === 'CheckGreenReady' && result && !result.ready && result.readyChecks % 10 !== 1) continue;
         emit({ at, kind: 'state', state, text: describeResult(state, result), result });
       } else if (e.type === 'LambdaFunctionFailed' || e.type === 'LambdaFunctionTimedOut') {
         const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails;

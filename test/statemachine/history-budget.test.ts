@@ -6,6 +6,7 @@ import { BUDGET, historyBudget } from '../../statemachine/history-budget';
 import { startLedgerTable } from '../support/dynalite';
 import { FakeCloudWatch } from '../support/fake-cloudwatch';
 import { FakeLambda } from '../support/fake-lambda';
+import { FakeSageMaker } from '../support/fake-sagemaker';
 import { runRelease } from '../support/run-release';
 
 /**
@@ -54,6 +55,33 @@ describe('execution history budget', () => {
     // Assess
     expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
     expect(run.historyEvents).toBe(historyBudget(releaseInputSchema.parse(input)).events);
+  }, 60_000);
+
+  it('a SageMaker release adds its readiness polls (counted at their bound) and nothing else but retries', async () => {
+    // Prepare: 4 readiness checks allowed (120 s / 30 s) and the endpoint update ends at the 4th.
+    const sm = new FakeSageMaker();
+    sm.seed();
+    sm.models.set('ticket-intent-v2', {});
+    sm.updateDescribes = 4;
+    process.env.CUTOVER_SAGEMAKER_BUSY_WAIT_MS = '0';
+    const input = {
+      target: { kind: 'sagemaker-endpoint', endpointName: 'ai-endpoint', greenModel: { modelName: 'ticket-intent-v2' }, readyTimeoutSeconds: 120, readyPollSeconds: 30 },
+      retention: { seconds: 600, pollSeconds: 300 },
+    };
+    try {
+      // Act
+      const run = await runRelease(input);
+      // Assess: Decommission waits for its endpoint update through TargetBusy retries, 3 events each.
+      expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+      const spec = releaseInputSchema.parse(input);
+      const budget = historyBudget({ ...spec, readiness: { seconds: 120, pollSeconds: 30 } });
+      expect(run.visited.filter((s) => s === 'CheckGreenReady')).toHaveLength(4);
+      expect(run.historyEvents).toBe(budget.events + 3 * (run.attempts.Decommission! - 1));
+    } finally {
+      delete process.env.CUTOVER_SAGEMAKER_BUSY_WAIT_MS;
+      sm.mock.restore();
+      sm.runtime.restore();
+    }
   }, 60_000);
 
   it('durations that would blow the budget are rejected before anything starts', async () => {
