@@ -1,5 +1,6 @@
 import { build } from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const BUNDLE_DIR = 'node_modules/.cache/cutover-sandbox';
@@ -12,7 +13,7 @@ export const BUNDLE_DIR = 'node_modules/.cache/cutover-sandbox';
  * BUNDLE_DIR, without extension) to a TypeScript entry (relative to repoRoot).
  */
 export async function bundle(repoRoot: string, entries: Record<string, string>): Promise<void> {
-  await build({
+  const out = await build({
     entryPoints: Object.fromEntries(Object.entries(entries).map(([out, entry]) => [out, path.join(repoRoot, entry)])),
     outdir: path.join(repoRoot, BUNDLE_DIR),
     bundle: true,
@@ -23,7 +24,16 @@ export async function bundle(repoRoot: string, entries: Record<string, string>):
     mainFields: ['module', 'main'],
     keepNames: true, // ErrorEquals matches error.name
     logLevel: 'warning',
+    write: false,
   });
+  // Several processes (parallel test files) bundle into the same directory while others load the
+  // bundles: write each file beside its place and rename it there, so a reader sees a whole file.
+  for (const file of out.outputFiles) {
+    mkdirSync(path.dirname(file.path), { recursive: true });
+    const tmp = `${file.path}.${randomUUID()}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
 }
 
 /** The orchestrator's handlers and the example service; returns where the orchestrator's functions are, relative to repoRoot. */

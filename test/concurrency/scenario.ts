@@ -47,13 +47,13 @@ export async function deployFixtures(stack: RehearsalStack, n: number): Promise<
   }
 }
 
-export function fixtureRelease(fn: string, tag: string): ReleaseInput {
+export function fixtureRelease(fn: string, tag: string, bake = { seconds: 20, pollSeconds: 10 }): ReleaseInput {
   return {
     target: { kind: 'lambda-alias', functionName: fn, alias: ALIAS },
     artifact: { uri: modelUri(fn, tag), envVar: 'MODEL_URI' },
     description: `${fn} ${tag}`,
     smokeTest: { cases: [{ name: 'echo', input: {}, expect: [{ path: 'ok', equals: true }, { path: 'model', equals: modelUri(fn, tag) }] }] },
-    bake: { seconds: 20, pollSeconds: 10, onInconclusive: 'proceed' },
+    bake: { ...bake, onInconclusive: 'proceed' },
     retention: { seconds: 20, pollSeconds: 10 },
     alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 10, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
     startedBy: 'concurrency',
@@ -69,6 +69,8 @@ export interface ExecutionEnd {
   endedMs: number;
   /** Whether it got past the lock (entered PrepareGreen). */
   prepared: boolean;
+  /** Virtual ms from taking the lock (AcquireLock exited) to giving it back (ReleaseLock exited), when it took it. */
+  held?: [number, number];
 }
 
 async function startAll(stack: RehearsalStack, sfn: SFNClient, releases: { name: string; input: ReleaseInput }[], timeoutMs: number): Promise<ExecutionEnd[]> {
@@ -83,13 +85,18 @@ async function startAll(stack: RehearsalStack, sfn: SFNClient, releases: { name:
       const endedMs = Date.now() - t0;
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       const events = stack.sandbox.stepfunctions.getExecution(executionArn).events;
+      const prepared = events.some((e) => e.type === 'TaskStateEntered' && e.details?.name === 'PrepareGreen');
+      const exited = (state: string) => events.find((e) => e.type === 'TaskStateExited' && e.details?.name === state)?.timestamp;
+      const from = exited('AcquireLock');
+      const to = exited('ReleaseLock');
       return {
         name: releases[i]!.name,
         executionArn,
         status: d.status ?? 'UNKNOWN',
         error: d.error,
         endedMs,
-        prepared: events.some((e) => e.type === 'TaskStateEntered' && e.details?.name === 'PrepareGreen'),
+        prepared,
+        ...(prepared && from !== undefined ? { held: [from, to ?? Number.POSITIVE_INFINITY] as [number, number] } : {}),
       };
     }),
   );
@@ -102,14 +109,27 @@ export interface SameTargetResult {
   problems: string[];
 }
 
+/**
+ * The winner's bake in a race, simulated seconds: long enough (5 wall seconds at 1,000×) that every other
+ * release reaches AcquireLock while the winner still holds the lock, however slowly a loaded machine runs them.
+ */
+export const RACE_BAKE = { seconds: 5_000, pollSeconds: 1_000 };
+
 /** k releases of one target at once: exactly one runs, the others fail fast with ReleaseInProgress (Rejected in the ledger). */
 export async function sameTargetRace(stack: RehearsalStack, fn: string, k: number, runId: string, timeoutMs = 120_000): Promise<SameTargetResult> {
   const sfn = new SFNClient({ ...stack.sandbox.clientConfig, maxAttempts: 3 });
   const cli = cliClients(stack.config);
   try {
-    const releases = Array.from({ length: k }, (_, i) => ({ name: `race-${runId}-${i}`, input: fixtureRelease(fn, `race-${runId}-${i}`) }));
+    const releases = Array.from({ length: k }, (_, i) => ({ name: `race-${runId}-${i}`, input: fixtureRelease(fn, `race-${runId}-${i}`, RACE_BAKE) }));
     const ends = await startAll(stack, sfn, releases, timeoutMs);
     const problems: string[] = [];
+    // Mutual exclusion, whatever the timing: no two executions held the target's lock at the same time.
+    const holders = ends.filter((e) => e.held);
+    for (const a of holders) {
+      for (const b of holders) {
+        if (a !== b && a.held![0] < b.held![1] && b.held![0] < a.held![1]) problems.push(`${a.name} and ${b.name} held the lock at the same time`);
+      }
+    }
     const runners = ends.filter((e) => e.prepared);
     const winner = runners[0];
     const losers = ends.filter((e) => !e.prepared);
