@@ -20,6 +20,8 @@ export class RollbackPending extends Error {
   public readonly name = 'RollbackPending';
 }
 
+const SETTLE_POLL_MS = 500;
+
 /**
  * A person's rollback: traffic goes back to blue now, through the router
  * (seconds, not the next poll), then the running release is asked to end as
@@ -28,7 +30,14 @@ export class RollbackPending extends Error {
 export async function manualRollback(
   target: Target,
   request: { by: string; reason: string },
-  deps: { ledger: Ledger; router: (target: Target) => TrafficRouter; now?: () => number },
+  deps: {
+    ledger: Ledger;
+    router: (target: Target) => TrafficRouter;
+    now?: () => number;
+    /** How long to wait for blue when the release is moving traffic at the same time (wall ms). @default 30,000 */
+    settleMs?: number;
+    sleep?: (ms: number) => Promise<void>;
+  },
 ): Promise<ManualRollbackResult> {
   const now = deps.now ?? Date.now;
   const started = now();
@@ -49,14 +58,29 @@ export async function manualRollback(
     { targetKey: key, startedAt: release.startedAt, releaseId: release.releaseId },
     { at: new Date(now()).toISOString(), by: request.by, reason: request.reason },
   );
+  const router = deps.router(target);
   let split: Split;
   try {
-    split = await deps.router(target).rollback(green);
+    split = await router.rollback(green);
   } catch (err) {
-    throw new RollbackPending(
-      `the rollback of ${key} is recorded, but moving traffic now failed (${(err as Error).name}: ${(err as Error).message}): the release puts 100 % on blue ${green.blue} at its next check`,
-      { cause: err },
-    );
+    // The release may have seen the request and be rolling back at the same moment (a RevisionId mismatch, an
+    // endpoint Updating): done once the router shows 100 % on blue, whoever moved it.
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const checks = Math.ceil((deps.settleMs ?? 30_000) / SETTLE_POLL_MS);
+    for (let check = 0; ; check++) {
+      const shown = await router.currentSplit(green).catch(() => ({}) as Split);
+      if (shown[green.blue] === 100) {
+        split = shown;
+        break;
+      }
+      if (check >= checks) {
+        throw new RollbackPending(
+          `the rollback of ${key} is recorded, but moving traffic now failed (${(err as Error).name}: ${(err as Error).message}): the release puts 100 % on blue ${green.blue} at its next check`,
+          { cause: err },
+        );
+      }
+      await sleep(SETTLE_POLL_MS);
+    }
   }
   return { release, split, elapsedMs: now() - started };
 }

@@ -3,7 +3,7 @@ import { InvalidReleaseInput } from '../shared/errors';
 import { releaseInputSchema, targetKey, bareFunctionName, type ReleaseSpec } from '../shared/release-input';
 import type { ReleaseContext } from '../shared/release-state';
 import { parseOrThrow } from '../shared/validation';
-import { BUDGET, historyBudget } from '../../statemachine/history-budget';
+import { BUDGET, historyBudget, type Budget } from '../../statemachine/history-budget';
 import type { ValidateInputEvent } from './schema';
 import { checkContent } from './content';
 
@@ -60,10 +60,21 @@ function checkReach(spec: ReleaseSpec, deps: ValidateDeps): void {
   const budget = historyBudget({ ...spec, ...(readiness ? { readiness } : {}) });
   if (budget.events > BUDGET) {
     reject(
-      'retention.pollSeconds',
+      costliestPollField(budget),
       `these durations need about ${budget.events} execution history events (budget ${BUDGET}, hard limit 25,000): poll less often (bake.pollSeconds, retention.pollSeconds${readiness ? ', target.readyPollSeconds' : ''}) or shorten retention.seconds`,
     );
   }
+}
+
+/** The poll interval whose polls cost the most events: the field a user most likely has to change. */
+function costliestPollField(budget: Budget): string {
+  const b = budget.breakdown;
+  const byField: [string, number][] = [
+    ['bake.pollSeconds', (b.canaryPolls ?? 0) + (b.bakePolls ?? 0)],
+    ['retention.pollSeconds', b.retentionPolls ?? 0],
+    ['target.readyPollSeconds', b.readinessPolls ?? 0],
+  ];
+  return byField.reduce((max, entry) => (entry[1] > max[1] ? entry : max))[0];
 }
 
 /** A Lambda function of this account and region, managed by this orchestrator. */

@@ -110,10 +110,12 @@ export interface SameTargetResult {
 }
 
 /**
- * The winner's bake in a race, simulated seconds: long enough (5 wall seconds at 1,000×) that every other
- * release reaches AcquireLock while the winner still holds the lock, however slowly a loaded machine runs them.
+ * The winner's bake in a race, simulated seconds: 10 wall seconds at 1,000×. The sandbox runs one invocation
+ * of a function version at a time, so the other releases' ValidateInput and AcquireLock queue one after
+ * another (about 1 s for ten on an idle 2-core machine, 5 s seen under heavy load); the winner must still hold
+ * the lock when the last of them arrives. The lock intervals are checked for overlap anyway.
  */
-export const RACE_BAKE = { seconds: 5_000, pollSeconds: 1_000 };
+export const RACE_BAKE = { seconds: 10_000, pollSeconds: 2_500 };
 
 /** k releases of one target at once: exactly one runs, the others fail fast with ReleaseInProgress (Rejected in the ledger). */
 export async function sameTargetRace(stack: RehearsalStack, fn: string, k: number, runId: string, timeoutMs = 120_000): Promise<SameTargetResult> {

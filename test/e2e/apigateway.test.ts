@@ -13,7 +13,7 @@ const byName = (name: string) => run.results.find((r) => r.scenario.name === nam
 
 beforeAll(async () => {
   run = await rehearse({ timeScale: 40, ratePerSecond: 40, target: 'apigateway', scenarios: fastScenarios() });
-}, 120_000);
+}, 180_000);
 
 describe('API Gateway stage on the sandbox', () => {
   it('v2 goes through the stage canary to the stage variable and succeeds: the new version answers through the stage', () => {

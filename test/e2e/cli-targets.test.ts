@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { cliClients } from '../../cli/config';
 import { modelUri } from '../../rehearsal/service';
 import { BUNDLE_DIR } from '../../sandbox/bundle';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
@@ -20,6 +22,17 @@ const HANDLER = `${BUNDLE_DIR}/examples/ai-service/handler.handler`;
 let stack: RehearsalStack;
 let stage: TargetRig;
 let dir: string;
+let clients: ReturnType<typeof cliClients>;
+
+/** Polls (in process, bounded) until `read` gives a value. */
+async function waitFor<T>(read: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 interface CliRun {
   code: number;
@@ -52,9 +65,11 @@ const sagemakerTarget = (model: string) => ({
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cutover-cli-targets-'));
   stack = await startRehearsalStack({ timeScale: 40, target: 'sagemaker' });
+  clients = cliClients(stack.config);
   stage = await deployTarget('apigateway', { sandbox: stack.sandbox, lambda: stack.aws.lambda, lambdaBlue: '1', exampleHandler: HANDLER });
 }, 180_000);
 afterAll(async () => {
+  clients?.destroy();
   stage?.destroy();
   await stack?.stop();
 });
@@ -77,32 +92,32 @@ describe('cutover CLI with a SageMaker endpoint and an API Gateway stage', () =>
     expect(Object.entries(s.split)).toEqual([[expect.stringMatching(/^cutover-ai-endpoint-/), 100]]);
     expect(history.stdout).toContain('ai-service-v1→cutover-ai-endpoint-');
     expect(history.stdout).toContain('Succeeded');
-  }, 120_000);
+  }, 180_000);
 
   it('rollback by target key (SageMaker): 100 % on blue now, the running release ends RolledBack', async () => {
-    // Prepare: a release with a long bake holds the endpoint.
+    // Prepare: a release with a long bake holds the endpoint; wait (in process) until it has prepared green.
     const first = await cutover('--json', 'release', '--input', inputFile('sm-v2-retrained', { target: sagemakerTarget('v2-retrained'), ...fast, bake: { seconds: 3000, pollSeconds: 10 } }), '--no-wait');
     expect(first.code).toBe(6);
+    const executionArn = String(jsonLines(first.stdout)[0]!.executionArn);
+    const key = `sagemaker-endpoint:${ENDPOINT}`;
+    const prepared = await waitFor(async () => (await clients.ledger.listReleases(key, 1))[0]?.greenVersion, 90_000);
+    expect(prepared).toBeTruthy();
 
-    // Act: until green is prepared there is nothing to roll back.
-    let rollback: CliRun | undefined;
-    for (let i = 0; i < 150; i++) {
-      rollback = await cutover('rollback', `sagemaker-endpoint:${ENDPOINT}`, '--reason', 'test over', '--by', 'jest');
-      if (rollback.code === 0) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    let last: { running: unknown; last: { status: string } | null } | undefined;
-    for (let i = 0; i < 100; i++) {
-      last = JSON.parse((await cutover('--json', 'status', `sagemaker-endpoint:${ENDPOINT}`)).stdout);
-      if (!last?.running) break;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    // Act: a rollback that finds the endpoint mid-update is recorded (the release finishes it): ask again then.
+    let rollback = await cutover('rollback', key, '--reason', 'test over', '--by', 'jest');
+    for (let i = 0; i < 5 && rollback.code !== 0; i++) rollback = await cutover('rollback', key, '--reason', 'test over', '--by', 'jest');
+    const ended = await waitFor(async () => {
+      const d = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return d.status === 'RUNNING' ? undefined : d.status;
+    }, 90_000);
+    const status = await cutover('--json', 'status', key);
 
     // Assess
-    expect(rollback!.code).toBe(0);
-    expect(rollback!.stdout).toMatch(/variant cutover-ai-endpoint-\S+: 100 %/);
-    expect(last).toMatchObject({ running: null, last: { status: 'RolledBack' } });
-  }, 120_000);
+    expect([rollback.code, rollback.stderr]).toEqual([0, '']);
+    expect(rollback.stdout).toMatch(/variant cutover-ai-endpoint-\S+: 100 %/);
+    expect(ended).toBe('FAILED');
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: null, last: { status: 'RolledBack' } });
+  }, 240_000);
 
   it('release --input (API Gateway stage): Succeeded, and the stage serves the new version', async () => {
     // Prepare
@@ -118,7 +133,7 @@ describe('cutover CLI with a SageMaker endpoint and an API Gateway stage', () =>
     expect(run.stdout).toMatch(/✔ Succeeded/);
     expect(JSON.parse(status.stdout)).toMatchObject({ target: `apigateway-stage:${restApiId}:prod`, split: { '2': 100 }, last: { status: 'Succeeded' } });
     expect(await stage.isAllOn('2')).toBe(true);
-  }, 120_000);
+  }, 180_000);
 
   it('names the target kinds it knows when a key is malformed (exit code 2)', async () => {
     // Act

@@ -13,7 +13,7 @@ const byName = (name: string) => run.results.find((r) => r.scenario.name === nam
 
 beforeAll(async () => {
   run = await rehearse({ timeScale: 40, ratePerSecond: 40, target: 'sagemaker', scenarios: fastScenarios() });
-}, 120_000);
+}, 180_000);
 
 describe('SageMaker endpoint on the sandbox', () => {
   it('v2 is released through its canary step onto a new variant and succeeds; the variant names its model', () => {

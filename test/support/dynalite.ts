@@ -1,6 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
-import { LEDGER_TABLE_KEYS } from '../../functions/shared/ledger';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Ledger, LEDGER_TABLE_KEYS } from '../../functions/shared/ledger';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,4 +27,24 @@ export async function startLedgerTable(tableName = 'cutover-ledger-test') {
     tableName,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * A Ledger over its own in-memory table for the whole test file (jest
+ * beforeAll/afterAll); call `ledger()` inside tests.
+ */
+export function useLedger(tableName: string): { ledger: () => Ledger } {
+  let table: Awaited<ReturnType<typeof startLedgerTable>>;
+  let client: DynamoDBClient;
+  let ledger: Ledger;
+  beforeAll(async () => {
+    table = await startLedgerTable(tableName);
+    client = new DynamoDBClient({ endpoint: table.endpoint });
+    ledger = new Ledger(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), table.tableName);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await table.stop();
+  });
+  return { ledger: () => ledger };
 }

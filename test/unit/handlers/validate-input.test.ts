@@ -145,6 +145,18 @@ describe('validateInput', () => {
     expect(err.message).toMatch(/need about \d+ execution history events \(budget 10000/);
   });
 
+  it('names bake.pollSeconds when the bake polls are what blows the budget', async () => {
+    // Prepare: a 3-hour bake polled every second against the default retention (576 polls).
+    const input = releaseInput({ bake: { seconds: 3 * 3_600, pollSeconds: 1 } });
+
+    // Act
+    const err = await invalidFrom(validateInput({ input, execution }, {}));
+
+    // Assess
+    expect(err.issues[0].field).toBe('bake.pollSeconds');
+    expect(err.message).toContain('poll less often');
+  });
+
   it('rejects a user alarm that does not exist, naming it', async () => {
     // Prepare
     const input = releaseInput({ alarms: { names: ['ai-handler-errors', 'ai-handler-erorrs'] } });

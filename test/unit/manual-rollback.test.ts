@@ -1,0 +1,99 @@
+import { releaseSortKey } from '../../functions/shared/ledger';
+import { manualRollback, NothingToRollBack, RollbackPending } from '../../functions/shared/manual-rollback';
+import type { Target } from '../../functions/shared/release-input';
+import type { Split, TrafficRouter } from '../../functions/shared/routers';
+import { useLedger } from '../support/dynalite';
+
+/**
+ * `cutover rollback` against a real (in-memory) ledger and a scripted router:
+ * the request is recorded before traffic moves, and a move that races the
+ * release's own rollback counts as done once the router shows 100 % on blue.
+ */
+const table = useLedger('manual-rollback-unit');
+const ledger = () => table.ledger();
+
+let n = 0;
+const STARTED = '2026-11-26T09:00:00.000Z';
+const arn = (id: string) => `arn:aws:states:eu-west-1:123456789012:execution:cutover-release:${id}`;
+
+/** A target with a running release r (blue 3, green 4) holding its lock. */
+async function runningRelease(): Promise<{ target: Target; key: string }> {
+  const fn = `fn-${++n}`;
+  const target = { kind: 'lambda-alias', functionName: fn, alias: 'live' } as unknown as Target;
+  const key = `lambda-alias:${fn}:live`;
+  await ledger().acquireLock({ targetKey: key, ownerExecutionArn: arn('r'), releaseId: 'r', releaseSk: releaseSortKey(STARTED, 'r'), acquiredAt: STARTED }, async () => true);
+  await ledger().createRelease({ releaseId: 'r', executionArn: arn('r'), targetKey: key, target, startedAt: STARTED, blueVersion: '3', greenVersion: '4' });
+  return { target, key };
+}
+
+/** A router whose rollback fails with `error`, and whose reads show `splits` one after another (the last repeats). */
+function racingRouter(error: Error, splits: Split[]): { router: TrafficRouter; reads: () => number } {
+  let reads = 0;
+  const router = {
+    rollback: async () => {
+      throw error;
+    },
+    currentSplit: async () => splits[Math.min(reads++, splits.length - 1)]!,
+  } as unknown as TrafficRouter;
+  return { router, reads: () => reads };
+}
+
+const busy = Object.assign(new Error('endpoint is Updating'), { name: 'TargetBusy' });
+const noSleep = async () => undefined;
+
+describe('manualRollback', () => {
+  it('records the request and returns the split the router moved to', async () => {
+    // Prepare
+    const { target, key } = await runningRelease();
+    const router = { rollback: async () => ({ '3': 100 }) } as unknown as TrafficRouter;
+
+    // Act
+    const result = await manualRollback(target, { by: 'alice', reason: 'tone changed' }, { ledger: ledger(), router: () => router });
+
+    // Assess
+    expect(result.split).toEqual({ '3': 100 });
+    expect(result.release.releaseId).toBe('r');
+    expect((await ledger().getRelease(key, STARTED, 'r'))?.manualRollback).toMatchObject({ by: 'alice', reason: 'tone changed' });
+  });
+
+  it('counts a move that lost the race to the release itself as done once blue shows 100 %', async () => {
+    // Prepare: the release is rolling back at the same moment, so the CLI's own move finds the target busy.
+    const { target } = await runningRelease();
+    const { router, reads } = racingRouter(busy, [{ '3': 40, '4': 60 }, { '3': 100 }]);
+
+    // Act
+    const result = await manualRollback(target, { by: 'alice', reason: 'race' }, { ledger: ledger(), router: () => router, sleep: noSleep });
+
+    // Assess
+    expect(result.split).toEqual({ '3': 100 });
+    expect(reads()).toBe(2);
+  });
+
+  it('raises RollbackPending, naming blue and the failure, when blue never shows 100 % within settleMs', async () => {
+    // Prepare
+    const { target, key } = await runningRelease();
+    const { router, reads } = racingRouter(busy, [{ '4': 100 }]);
+
+    // Act
+    const failure = await manualRollback(target, { by: 'alice', reason: 'stuck' }, { ledger: ledger(), router: () => router, sleep: noSleep, settleMs: 2_000 }).catch((e: Error) => e);
+
+    // Assess: one read now and one per 500 ms of settleMs; the request stays recorded for the release to act on.
+    expect(failure).toBeInstanceOf(RollbackPending);
+    expect((failure as Error).message).toMatch(/TargetBusy: endpoint is Updating.*100 % on blue 3 at its next check/);
+    expect(reads()).toBe(5);
+    expect((await ledger().getRelease(key, STARTED, 'r'))?.manualRollback).toMatchObject({ by: 'alice' });
+  });
+
+  it('refuses when no release holds the target, without recording anything', async () => {
+    // Prepare
+    const target = { kind: 'lambda-alias', functionName: `idle-${++n}`, alias: 'live' } as unknown as Target;
+    const router = { rollback: jest.fn() } as unknown as TrafficRouter;
+
+    // Act
+    const failure = await manualRollback(target, { by: 'alice', reason: 'x' }, { ledger: ledger(), router: () => router }).catch((e: Error) => e);
+
+    // Assess
+    expect(failure).toBeInstanceOf(NothingToRollBack);
+    expect((router.rollback as jest.Mock).mock.calls).toHaveLength(0);
+  });
+});
