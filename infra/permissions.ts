@@ -49,8 +49,12 @@ export function ledgerStatements(actions: readonly LedgerAction[], scope: Permis
   return actions.length === 0 ? [] : [statement('Ledger', actions.map((a) => `dynamodb:${a}`), [scope.tableArn])];
 }
 
-/** The statements for one permission kind (none when it has nothing to scope to). */
+/** The statements for one permission kind (none when it has nothing to scope to, e.g. Lambda with no managed function). */
 export function statementsFor(permission: Permission, scope: PermissionScope): iam.PolicyStatement[] {
+  return scopedStatementsFor(permission, scope).filter((s) => s.resources.length > 0);
+}
+
+function scopedStatementsFor(permission: Permission, scope: PermissionScope): iam.PolicyStatement[] {
   const both = [...scope.functionArns, ...scope.functionVersionArns];
   switch (permission) {
     case 'sfn:describe-own-executions':

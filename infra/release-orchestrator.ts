@@ -103,10 +103,12 @@ export interface ManagedStage {
 export interface ReleaseOrchestratorProps {
   /**
    * The Lambda functions this orchestrator may release: functions, or their
-   * names in this stack's account and region. At least one. Releases of any
-   * other function are rejected by ValidateInput, and IAM allows nothing else.
+   * names in this stack's account and region. Releases of any other function
+   * are rejected by ValidateInput, and IAM allows nothing else. At least one,
+   * unless the orchestrator only releases SageMaker endpoints (`managedEndpoints`).
+   * @default - none: no Lambda permission at all (only with `managedEndpoints`)
    */
-  readonly managedFunctions: lambda.IFunction[] | string[];
+  readonly managedFunctions?: lambda.IFunction[] | string[];
   /**
    * SageMaker real-time endpoints this orchestrator may release (names, in
    * this stack's account and region). Cutover may then describe and update
@@ -204,7 +206,7 @@ export class ReleaseOrchestrator extends Construct {
     const stack = Stack.of(this);
     const stateMachineName = props.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME;
     const alarmPrefix = props.alarmPrefix ?? DEFAULT_ALARM_PREFIX;
-    const managed = managedFunctionsOf(stack, props.managedFunctions);
+    const managed = managedFunctionsOf(stack, props.managedFunctions, (props.managedEndpoints ?? []).length > 0 && (props.managedStages ?? []).length === 0);
     validateName('stateMachineName', stateMachineName, /^[A-Za-z0-9_-]{1,80}$/, 'letters, digits, - and _, at most 80');
     validateName('alarmPrefix', alarmPrefix, /^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, ., - and _ (no wildcard), 1 to 200');
     const defaults = normalizeDefaults(props.defaults);
@@ -439,11 +441,15 @@ interface ManagedFunction {
   readonly arn: string;
 }
 
-function managedFunctionsOf(stack: Stack, managed: lambda.IFunction[] | string[] | undefined): ManagedFunction[] {
-  if (!Array.isArray(managed) || managed.length === 0) {
+function managedFunctionsOf(stack: Stack, managed: lambda.IFunction[] | string[] | undefined, endpointsOnly: boolean): ManagedFunction[] {
+  if (managed !== undefined && !Array.isArray(managed)) throw new Error('ReleaseOrchestrator: managedFunctions must be an array of Lambda functions or their names');
+  // An orchestrator of SageMaker endpoints alone needs no function (an API Gateway stage selects a version of one).
+  if ((managed ?? []).length === 0 && endpointsOnly) return [];
+  if (!managed || managed.length === 0) {
     throw new Error(
       'ReleaseOrchestrator: managedFunctions must list at least one Lambda function (a function or its name), ' +
-        "e.g. managedFunctions: ['ai-handler']; Cutover only releases the functions it is given.",
+        "e.g. managedFunctions: ['ai-handler'], unless it only releases SageMaker endpoints (managedEndpoints); " +
+        'Cutover only releases what it is given.',
     );
   }
   const seen = new Map<string, ManagedFunction>();

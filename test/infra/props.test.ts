@@ -4,6 +4,7 @@
  */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CutoverStack, ReleaseOrchestrator, normalizeDefaults } from '../../infra';
 import { ACCOUNT, REGION, allStatements, functionOf, grantsOf, orchestratorStack, roleOf } from './helpers';
@@ -19,6 +20,34 @@ describe('managedFunctions', () => {
     const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Empty');
     // Act
     const act = () => new ReleaseOrchestrator(stack, 'Orchestrator', { managedFunctions: [] });
+    // Assess
+    expect(act).toThrow(/managedFunctions must list at least one Lambda function/);
+  });
+
+  it('may be left out by an orchestrator of SageMaker endpoints only: no Lambda permission at all, and cdk-nag stays clean', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'EndpointsOnly', { env: { account: ACCOUNT, region: REGION } });
+
+    // Act
+    new ReleaseOrchestrator(stack, 'Orchestrator', { managedEndpoints: ['ai-endpoint'] });
+    const template = Template.fromStack(stack);
+    const nag = new AwsSolutionsChecks(app).validateScope(stack);
+
+    // Assess
+    // The state machine invokes its own Task functions; no Task may touch any other function.
+    const lambdaGrants = allStatements(template).filter((s) => !s.role.includes('StateMachineRole') && s.actions.some((a) => a.startsWith('lambda:')));
+    expect(lambdaGrants).toEqual([]);
+    expect(JSON.parse(functionOf(template, 'ValidateInput').Environment.Variables.CUTOVER_MANAGED_FUNCTIONS)).toEqual([]);
+    expect(nag.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+
+  it('is still required with an API Gateway stage (its variable selects a version of a managed function)', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'StagesNoFunctions');
+    // Act
+    const act = () =>
+      new ReleaseOrchestrator(stack, 'Orchestrator', { managedEndpoints: ['ai-endpoint'], managedStages: [{ restApiId: 'a1b2c3d4e5', stageName: 'prod' }] });
     // Assess
     expect(act).toThrow(/managedFunctions must list at least one Lambda function/);
   });

@@ -115,9 +115,9 @@ describe('metric alarms', () => {
 
     // Act
     for (let i = 0; i < 10; i++) await invoke(false);
-    const ok = await eventually(() => alarm('model-error-rate'), (a) => a?.StateValue === 'OK', 8_000);
+    const ok = await eventually(() => alarm('model-error-rate'), (a) => a?.StateValue === 'OK', 20_000);
     for (let i = 0; i < 10; i++) await invoke(true);
-    const alarmed = await eventually(() => alarm('model-error-rate'), (a) => a?.StateValue === 'ALARM', 8_000);
+    const alarmed = await eventually(() => alarm('model-error-rate'), (a) => a?.StateValue === 'ALARM', 20_000);
 
     // Assess
     expect(initial).toMatchObject({ StateValue: 'INSUFFICIENT_DATA', StateReason: 'Unchecked: Initial alarm creation' });
@@ -146,7 +146,7 @@ describe('metric alarms', () => {
 
     // Act
     await c.cloudwatch.send(new PutMetricDataCommand({ Namespace: 'Test/Latency', MetricData: [{ MetricName: 'Latency', Values: Array.from({ length: 20 }, (_, i) => (i + 1) * 100), Unit: 'Milliseconds' }] }));
-    const alarmed = await eventually(() => alarm('latency-p95'), (a) => a?.StateValue === 'ALARM', 8_000);
+    const alarmed = await eventually(() => alarm('latency-p95'), (a) => a?.StateValue === 'ALARM', 20_000);
 
     // Assess
     expect(alarmed).toMatchObject({ StateValue: 'ALARM', ExtendedStatistic: 'p95', TreatMissingData: 'missing' });
@@ -158,12 +158,12 @@ describe('metric alarms', () => {
     await c.cloudwatch.send(
       new PutMetricAlarmCommand({ AlarmName: 'quiet', Namespace: 'Test/None', MetricName: 'Nothing', Statistic: 'Sum', Period: 60, EvaluationPeriods: 2, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' }),
     );
-    await eventually(() => alarm('quiet'), (a) => a?.StateValue === 'OK', 8_000);
+    await eventually(() => alarm('quiet'), (a) => a?.StateValue === 'OK', 20_000);
 
     // Act
     await c.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'quiet', StateValue: 'ALARM', StateReason: 'drill' }));
     const forced = await alarm('quiet');
-    const back = await eventually(() => alarm('quiet'), (a) => a?.StateValue === 'OK', 8_000);
+    const back = await eventually(() => alarm('quiet'), (a) => a?.StateValue === 'OK', 20_000);
     const missing = await rejection(c.cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'OK', StateReason: 'x' })));
     await c.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: ['quiet'] }));
     const listed = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'qui' }));
