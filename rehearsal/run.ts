@@ -11,7 +11,7 @@ import { SCENARIOS, type Scenario } from './scenarios';
 import { startRehearsalStack } from './stack';
 import type { TargetKind } from './targets';
 import { countHistory, type HistoryCount } from './history';
-import { failedAroundSwitches } from './traffic-log';
+import { failedAroundSwitches, type FailedRequest } from './traffic-log';
 
 export interface RehearsalOptions {
   timeScale: number;
@@ -33,6 +33,8 @@ export interface ScenarioResult {
   green?: string;
   switches: number[];
   failedDuringSwitch: number;
+  /** The first few of them, to say why (error and version). */
+  failuresDuringSwitch: FailedRequest[];
   alarmToBlueSeconds: number | null;
   manualRollbackSeconds: number | null;
   startedAt: number;
@@ -132,6 +134,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       const kind = run.outcome === 'Succeeded' ? 'succeeded' : run.end.error === 'QualityGateFailed' ? 'quality-gate' : 'failed';
       events.push({ t: at(), release: scenario.name, kind, label: `${scenario.name}: ${run.outcome}` });
       const badVersion = run.outcome === 'RolledBack' && run.end.error === 'AlarmRollback' ? green?.green : undefined;
+      const nearSwitch = failedAroundSwitches(recorder.failures, switches, badVersion);
       results.push({
         scenario,
         executionArn: run.executionArn,
@@ -141,7 +144,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
         blue: green?.blue,
         green: green?.green,
         switches,
-        failedDuringSwitch: failedAroundSwitches(recorder.failures, switches, badVersion),
+        failedDuringSwitch: nearSwitch.length,
+        failuresDuringSwitch: nearSwitch.slice(0, 5),
         alarmToBlueSeconds: observer.alarmToBlueSeconds(),
         manualRollbackSeconds: manualSeconds,
         startedAt: started,

@@ -38,6 +38,6 @@ export function aliasInvoker(lambda: LambdaClient, functionName: string, alias: 
  * Requests that failed within `windowMs` of a switch, not counting function
  * errors of `badVersion` (a bad green failing is the alarm's business, not the switch's).
  */
-export function failedAroundSwitches(failures: FailedRequest[], switches: number[], badVersion?: string, windowMs = 1000): number {
-  return failures.filter((f) => f.version === undefined || f.version !== badVersion).filter((f) => switches.some((s) => Math.abs(f.at - s) <= windowMs)).length;
+export function failedAroundSwitches(failures: FailedRequest[], switches: number[], badVersion?: string, windowMs = 1000): FailedRequest[] {
+  return failures.filter((f) => f.version === undefined || f.version !== badVersion).filter((f) => switches.some((s) => Math.abs(f.at - s) <= windowMs));
 }

@@ -49,6 +49,8 @@ describe('API Gateway stage on the sandbox', () => {
 
   it('no request fails because of a switch', () => {
     // Assess
+    // The failures themselves, so a red run says which requests failed and how.
+    expect(run.results.map((r) => r.failuresDuringSwitch)).toEqual([[], [], [], []]);
     expect(run.results.map((r) => r.failedDuringSwitch)).toEqual([0, 0, 0, 0]);
     expect(run.traffic.sent).toBeGreaterThan(200);
   });

@@ -54,6 +54,8 @@ describe('rehearsal on the sandbox', () => {
 
   it('no request fails because of a switch; every failure is a bad green answering', () => {
     // Assess
+    // The failures themselves, so a red run says which requests failed and how.
+    expect(run.results.map((r) => r.failuresDuringSwitch)).toEqual([[], [], [], []]);
     expect(run.results.map((r) => r.failedDuringSwitch)).toEqual([0, 0, 0, 0]);
     expect(run.traffic.sent).toBeGreaterThan(200);
   });

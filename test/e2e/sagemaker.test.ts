@@ -52,6 +52,8 @@ describe('SageMaker endpoint on the sandbox', () => {
 
   it('no request fails because of a switch; traffic flowed through the endpoint', () => {
     // Assess
+    // The failures themselves, so a red run says which requests failed and how.
+    expect(run.results.map((r) => r.failuresDuringSwitch)).toEqual([[], [], [], []]);
     expect(run.results.map((r) => r.failedDuringSwitch)).toEqual([0, 0, 0, 0]);
     expect(run.traffic.sent).toBeGreaterThan(200);
     expect(run.report.title).toBe('Cutover rehearsal — endpoint ai-endpoint');
