@@ -88,7 +88,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       let manualSeconds: number | null = null;
       let manual: Promise<void> | undefined;
       const onEvent = (e: ProgressEvent) => {
-        log(`   ${e.kind === 'retry' ? '↻' : e.kind === 'failed' ? '✘' : ' '} ${(e.state ?? e.kind).padEnd(15)} ${e.text}`);
+        // The end is the ✔/✘ line printed below, with the same cause: not twice.
+        if (e.kind !== 'end') log(`   ${e.kind === 'retry' ? '↻' : e.kind === 'failed' ? '✘' : ' '} ${(e.state ?? e.kind).padEnd(15)} ${e.text}`);
         const r = e.result as Obj | undefined;
         if (e.state === 'PrepareGreen' && r) {
           green = r;
