@@ -177,6 +177,7 @@ export class FakeLambda {
       const before = this.versions.length;
       this.versions = this.versions.filter((v) => v.version !== input.Qualifier);
       if (this.versions.length === before) throw this.notFound(`version ${input.Qualifier}`);
+      delete this.permissions[input.Qualifier!]; // a version's resource policy goes with it
       return {};
     });
     m.on(DeleteProvisionedConcurrencyConfigCommand).callsFake((input) => {

@@ -56,11 +56,11 @@ export class FakeSageMaker {
   }
 
   /** The endpoint InService on `model` behind one variant: the live blue. */
-  public seed(options: { endpoint?: string; model?: string; variant?: string; count?: number } = {}): void {
+  public seed(options: { endpoint?: string; model?: string; variant?: string; count?: number; config?: string } = {}): void {
     const model = options.model ?? 'ticket-intent-v1';
     const variant = options.variant ?? 'AllTraffic';
     this.models = new Map([[model, { image: 'ecr/ai-service:1', modelDataUrl: 's3://models/v1.json' }]]);
-    const config = `${options.endpoint ?? 'ai-endpoint'}-v1`;
+    const config = options.config ?? `${options.endpoint ?? 'ai-endpoint'}-v1`;
     this.configs = new Map([[config, [{ VariantName: variant, ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: options.count ?? 2, InitialVariantWeight: 1 }]]]);
     this.endpoint = { name: options.endpoint ?? 'ai-endpoint', status: 'InService', config, variants: this.live(config), failureReason: undefined };
     this.calls = [];
