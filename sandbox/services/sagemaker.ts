@@ -138,6 +138,17 @@ export class SageMakerService {
     this.timings = { ...DEFAULT_SAGEMAKER_TIMINGS, ...o.timings };
   }
 
+  /**
+   * How long the updates started from now on take (virtual seconds); returns the timings before, to put
+   * back. The fault matrix lengthens endpoint updates while it delays requests, so that a late request
+   * lands while the update it repeats still runs, as on AWS (minutes of update, seconds of delay).
+   */
+  public setTimings(timings: Partial<SageMakerTimings>): SageMakerTimings {
+    const before = { ...this.timings };
+    Object.assign(this.timings, timings);
+    return before;
+  }
+
   private arn(kind: string, name: string): string {
     return `arn:aws:sagemaker:${this.o.region}:${this.o.account}:${kind}/${name.toLowerCase()}`;
   }

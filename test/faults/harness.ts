@@ -1,6 +1,5 @@
 import '../../sandbox/polyfills';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { GetAliasCommand, ListVersionsByFunctionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -9,8 +8,8 @@ import { succeeded } from '../../functions/decommission/decommission';
 import { manualRollback } from '../../functions/shared/manual-rollback';
 import type { ReleaseState } from '../../functions/shared/release-state';
 import { partitionKey, type LockItem, type ReleaseItem } from '../../functions/shared/ledger';
-import type { ReleaseInput } from '../../functions/shared/release-input';
-import { routerFor, type RouterClients } from '../../functions/shared/routers';
+import { targetSchema, type ReleaseInput, type Target } from '../../functions/shared/release-input';
+import { routerFor } from '../../functions/shared/routers';
 import { BUCKET, FUNCTION, ALIAS } from '../../rehearsal/service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import type { Fault } from '../../sandbox/faults';
@@ -18,13 +17,16 @@ import { faultError } from '../../sandbox/protocol';
 import type { InvokeRequest, InvokeResponse } from '../../sandbox/services/lambda';
 import type { FaultCase, FaultKind, Scenario } from './matrix';
 import { judge, type CaseVerdict, type Observed } from './invariants';
+import { faultTarget, REHEARSAL_TARGET, rigInput, type FaultTarget } from './targets';
 
 /**
- * One sandbox per process with the orchestrator deployed once, the example
- * service live behind `ai-handler:production`; each case releases a fresh
- * version of it (a new artifact URI) with short durations, arms one fault at
- * one point of the lifecycle, waits for the execution to end, then reads
- * what is live and judges the invariants (invariants.ts).
+ * One sandbox per target kind with the orchestrator deployed once, the example
+ * service live on model v1 behind the rehearsal's target of that kind
+ * (`ai-handler:production`, the `ai-endpoint` SageMaker endpoint, or the
+ * `prod` stage of a REST API: rehearsal/targets.ts); each case releases a
+ * fresh version of it (a new artifact URI) with short durations, arms one
+ * fault at one point of the lifecycle, waits for the execution to end, then
+ * reads what is live and judges the invariants (invariants.ts).
  */
 
 /**
@@ -97,6 +99,7 @@ const TASK_FUNCTIONS: Record<string, string> = {
   ValidateInput: 'cutover-validate-input',
   AcquireLock: 'cutover-acquire-lock',
   PrepareGreen: 'cutover-prepare-green',
+  CheckGreenReady: 'cutover-check-green-ready',
   SmokeTestGreen: 'cutover-smoke-test',
   ArmAlarms: 'cutover-arm-alarms',
   ShiftTraffic: 'cutover-shift-traffic',
@@ -112,6 +115,8 @@ const bareName = (ref: string) => ref.replace(/^arn:[^:]+:lambda:[^:]+:\d+:funct
 
 export class FaultHarness {
   public stack!: RehearsalStack;
+  /** The target kind released, read and restored through the product's router (targets.ts). */
+  public target!: FaultTarget;
   private sfn!: SFNClient;
   private cli!: CliClients;
   private hooks: Hook[] = [];
@@ -121,16 +126,18 @@ export class FaultHarness {
   private seq = 0;
   private lastEndedExecution: string | undefined;
 
-  public static async start(options: { timeScale?: number; extraManagedFunctions?: string[] } = {}): Promise<FaultHarness> {
+  /** A sandbox releasing through one target kind (`kind`, default the Lambda alias): a case of another kind needs another harness. */
+  public static async start(options: { timeScale?: number; extraManagedFunctions?: string[]; kind?: Target['kind'] } = {}): Promise<FaultHarness> {
     const h = new FaultHarness();
-    await h.init(options.timeScale ?? MATRIX_TIME_SCALE, options.extraManagedFunctions ?? []);
+    await h.init(options.timeScale ?? MATRIX_TIME_SCALE, options.extraManagedFunctions ?? [], options.kind ?? 'lambda-alias');
     return h;
   }
 
-  private async init(timeScale: number, extraManaged: string[]): Promise<void> {
+  private async init(timeScale: number, extraManaged: string[], kind: Target['kind']): Promise<void> {
     // The orchestrator with the matrix's request timeout (see MATRIX_REQUEST_TIMEOUT_MS).
     this.stack = await startRehearsalStack({
       timeScale,
+      target: REHEARSAL_TARGET[kind],
       environment: {
         CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION, ...extraManaged]),
         CUTOVER_AWS_REQUEST_TIMEOUT_MS: String(MATRIX_REQUEST_TIMEOUT_MS),
@@ -140,6 +147,10 @@ export class FaultHarness {
       const { sandbox } = this.stack;
       this.sfn = new SFNClient({ ...sandbox.clientConfig, maxAttempts: 3 });
       this.cli = cliClients(this.stack.config);
+      const probe = await this.releaseInput(0, 'success');
+      if (probe.target.kind !== kind) throw new Error(`the rehearsal's ${REHEARSAL_TARGET[kind]} target releases ${probe.target.kind}, not ${kind}`);
+      // Read through the schema, as ValidateInput does: the target with its defaults (the stage's variable).
+      this.target = faultTarget(targetSchema.parse(probe.target), this.cli.routers);
       // A small golden set (its schema line and 10 cases): enough to exercise S3 and the gates, fast to run twice.
       const full = await this.stack.aws.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'ai-handler/golden-set.jsonl' }));
       const lines = (await full.Body!.transformToString()).split('\n').filter((l) => l.trim());
@@ -284,23 +295,22 @@ export class FaultHarness {
     sandbox.cloudwatch.alarms.evaluateAll();
   }
 
+  /** What is live: the version (or variant) with all of the traffic, or the split as JSON. */
   public async liveVersion(): Promise<{ version: string; split: Record<string, number> }> {
-    const alias = await this.stack.aws.lambda.send(new GetAliasCommand({ FunctionName: FUNCTION, Name: ALIAS }));
-    const split: Record<string, number> = {};
-    let rest = 100;
-    for (const [v, w] of Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {})) {
-      if (w > 0) split[v] = Math.round(w * 10_000) / 100;
-      rest -= split[v] ?? 0;
-    }
-    split[alias.FunctionVersion!] = Math.round(rest * 100) / 100;
-    return { version: alias.FunctionVersion!, split };
+    const split = await this.target.split();
+    const all = Object.entries(split).find(([, pct]) => pct === 100);
+    return { version: all?.[0] ?? JSON.stringify(split), split };
   }
 
-  /** The release input of a case: a fresh artifact (a copy of model v2 under a new key), short durations. */
+  /**
+   * The release input of a case: a fresh artifact (a copy of model v2 under a new key), short durations,
+   * released through the harness's target kind (the rehearsal's own mapping of a Lambda-alias input).
+   */
   public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false, bake = { seconds: 40, pollSeconds: 10 }): Promise<ReleaseInput> {
-    const key = `ai-handler/models/fault-${n}.json`;
+    const artifact = `fault-${n}`;
+    const key = `ai-handler/models/${artifact}.json`;
     await this.stack.aws.s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/ai-handler/models/v2.json` }));
-    return {
+    const input: ReleaseInput = {
       target: { kind: 'lambda-alias', functionName: FUNCTION, alias: ALIAS },
       artifact: { uri: `s3://${BUCKET}/${key}`, envVar: 'MODEL_URI' },
       description: `fault matrix case ${n} (${scenario})`,
@@ -312,6 +322,7 @@ export class FaultHarness {
       decommission: { deleteBlueVersion },
       startedBy: 'fault-matrix',
     };
+    return rigInput(this.stack, input, artifact);
   }
 
   private taskHook(task: string, phase: 'bake' | 'retention' | undefined, extra: Partial<Hook> = {}): Hook {
@@ -334,12 +345,14 @@ export class FaultHarness {
     const { sandbox } = this.stack;
     const before = await this.liveVersion();
     const blue = before.version;
-    const deleteBlueVersion = c?.row.setup === 'delete-blue-version';
+    // SageMaker deletes only a blue model Cutover created: asking for more is asking for nothing.
+    const deleteBlueVersion = c?.row.setup === 'delete-blue-version' && this.target.blueDeletable(blue);
     if (c?.row.setup === 'stale-lock') await this.seedStaleLock();
     // A request delayed beyond its timeout still lands, late: on AWS that is during the bake (minutes), never
     // after the release has ended. At 1,000× a 40 s bake lasts 40 ms, so latency cases bake longer (3 wall seconds).
     const bake = c?.kind === 'latency' ? LATENCY_CASE_BAKE : undefined;
-    const input = await this.releaseInput(n, scenario, deleteBlueVersion, bake);
+    const input = await this.releaseInput(n, scenario, c?.row.setup === 'delete-blue-version', bake);
+    const restoreTimings = c && this.slowsEndpointUpdates(c) ? this.slowEndpointUpdates(input) : undefined;
     let cliError: string | undefined;
 
     // The fault, armed at the row's trigger.
@@ -347,7 +360,7 @@ export class FaultHarness {
       const times = faultTimes(c.kind);
       this.armFault = () => {
         if (c.row.invokeScope) {
-          const fn = c.row.invokeScope === 'target' ? FUNCTION : TASK_FUNCTIONS[(c.row.trigger as { task: string }).task]!;
+          const fn = c.row.invokeScope === 'target' ? this.target.invokedFunction! : TASK_FUNCTIONS[(c.row.trigger as { task: string }).task]!;
           this.scoped.push({ functionName: fn, kind: c.kind, remaining: times ?? null, hits: 0 });
         } else {
           this.injected.push(sandbox.faults.inject({ service: c.operation.service, operation: c.operation.operation, kind: c.kind, ...(times ? { times } : {}), ...(c.kind === 'latency' ? { latencyMs: MATRIX_LATENCY_MS } : {}) }));
@@ -363,7 +376,9 @@ export class FaultHarness {
           before: async () => {
             if (c) this.armFault?.();
             try {
-              await manualRollback(input.target as never, { by: 'fault-matrix', reason: 'case' }, { ledger: this.cli.ledger, router: (t) => routerFor(t, this.routerClients()) });
+              // One attempt (settleMs 0): the check this hook holds back is what would roll back if the CLI's move fails.
+              // The target as the CLI has it: read through the schema, with its defaults (an API Gateway stage's variable).
+              await manualRollback(this.target.target, { by: 'fault-matrix', reason: 'case' }, { ledger: this.cli.ledger, router: (t) => routerFor(t, this.cli.routers), settleMs: 0 });
             } catch (err) {
               cliError = `${(err as Error).name}: ${(err as Error).message}`;
             }
@@ -393,6 +408,7 @@ export class FaultHarness {
     // Requests delayed by a latency fault still land after their client gave up: let them.
     if (c?.kind === 'latency') await sleep(MATRIX_LATENCY_MS + 300);
     this.clearFaults();
+    restoreTimings?.();
     if (!ended) {
       await this.sfn.send(new StopExecutionCommand({ executionArn, error: 'FaultMatrix.Timeout', cause: 'the case did not end in time' }));
       status = await sandbox.stepfunctions.waitFor(executionArn, 5_000);
@@ -410,7 +426,7 @@ export class FaultHarness {
       observed,
       cliError,
     });
-    await this.cleanUp(caseName, observed, blue);
+    await this.cleanUp(observed, blue);
     if (ended) this.lastEndedExecution = executionArn;
     return {
       id: c?.id ?? `baseline/${scenario}`,
@@ -429,6 +445,45 @@ export class FaultHarness {
 
   private lastHits = 0;
 
+  /**
+   * PrepareGreen's UpdateEndpoint, delayed beyond its timeout, is sent again by the SDK; on AWS the repeats
+   * land while the update the first one started still runs (an endpoint update takes minutes, a request
+   * cannot be held for longer than its signature lives, 5 minutes, and the SDK's attempts all go within
+   * seconds), so SageMaker rejects them ("Cannot update in-progress endpoint"). At 1,000× the sandbox's
+   * update (60 simulated seconds) ends in 60 ms while the repeats land up to seconds later: a repeat
+   * would then put the config's weights (blue 1, green 0) back after the switch, an ordering AWS cannot
+   * produce. So in that case the update the first landing starts outlasts the repeats; the updates after
+   * them (Decommission's) take the usual time. The other UpdateEndpoint calls (Decommission's) repeat
+   * the config the endpoint is already going to, and need nothing.
+   */
+  private slowsEndpointUpdates(c: FaultCase): boolean {
+    return this.target.kind === 'sagemaker-endpoint' && c.kind === 'latency' && c.row.caller === 'PrepareGreen' && c.operation.operation === 'UpdateEndpoint';
+  }
+
+  /**
+   * Endpoint updates as long as the delayed attempts take to land, until they have landed; a readiness
+   * loop that waits for such an update. Returns a function that puts the timings back (at once).
+   */
+  private slowEndpointUpdates(input: ReleaseInput): () => void {
+    const { sagemaker, clock } = this.stack.sandbox;
+    const times = faultTimes('latency') ?? 1;
+    const lateWallMs = MATRIX_LATENCY_MS * times;
+    if (input.target.kind === 'sagemaker-endpoint') input.target.readyTimeoutSeconds = 7_200;
+    const before = sagemaker.setTimings({ updateSeconds: Math.ceil((lateWallMs / 1000) * clock.timeScale) });
+    let restored = false;
+    const restore = () => {
+      if (!restored) sagemaker.setTimings(before);
+      restored = true;
+    };
+    void (async () => {
+      // The last attempt was sent when the fault took its last hit; it lands MATRIX_LATENCY_MS later.
+      while (!restored && this.hits() < times) await sleep(20);
+      await sleep(MATRIX_LATENCY_MS + 200);
+      restore();
+    })();
+    return restore;
+  }
+
   /** What each Task was seen calling (service.Operation), when `observing`: checks the matrix table against the code. */
   public readonly observed = new Map<string, Set<string>>();
   public observing = false;
@@ -443,14 +498,6 @@ export class FaultHarness {
     this.observed.get(who)!.add(`${service}.${operation}`);
   }
 
-  /** The CLI's clients for the router (only Lambda is used by a Lambda-alias target). */
-  private routerClients(): RouterClients {
-    const unused = (): never => {
-      throw new Error('the fault matrix releases a Lambda alias only');
-    };
-    return { lambda: () => this.cli.lambda, apigateway: unused, sagemaker: unused, sagemakerRuntime: unused };
-  }
-
   /** Whether Decommission was entered with a completed release (its own `succeeded` rule, on its input). */
   private completed(executionArn: string): boolean {
     const events = this.stack.sandbox.stepfunctions.getExecution(executionArn).events;
@@ -460,46 +507,34 @@ export class FaultHarness {
 
   private async seedStaleLock(): Promise<void> {
     const owner = this.lastEndedExecution ?? `${this.stack.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:never-ran`;
-    const item: LockItem = { pk: partitionKey(`lambda-alias:${FUNCTION}:${ALIAS}`), sk: 'LOCK', ownerExecutionArn: owner, releaseId: 'stale', releaseSk: 'RELEASE#stale', acquiredAt: new Date(0).toISOString() };
+    const item: LockItem = { pk: partitionKey(this.target.key), sk: 'LOCK', ownerExecutionArn: owner, releaseId: 'stale', releaseSk: 'RELEASE#stale', acquiredAt: new Date(0).toISOString() };
     await this.cli.dynamo.send(new PutCommand({ TableName: this.stack.deployed.tableName, Item: item as unknown as Record<string, unknown> }));
   }
 
   private async observe(caseName: string, executionArn: string, blue: string): Promise<Observed> {
     const live = await this.liveVersion();
-    const key = `lambda-alias:${FUNCTION}:${ALIAS}`;
+    const key = this.target.key;
     const lock = await this.cli.ledger.getLock(key);
     const releases = await this.cli.ledger.listReleases(key, 50);
     const item = releases.find((r) => r.releaseId === caseName) as ReleaseItem | undefined;
     const alarms = await this.stack.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `cutover-${caseName}-` }));
-    const versions: { version: string; description: string }[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.stack.aws.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: FUNCTION, Marker: marker }));
-      for (const v of page.Versions ?? []) if (v.Version && v.Version !== '$LATEST') versions.push({ version: v.Version, description: v.Description ?? '' });
-      marker = page.NextMarker;
-    } while (marker);
-    const ours = versions.filter((v) => v.description === `cutover ${caseName}`).map((v) => v.version);
+    const left = await this.target.leftovers(caseName, blue);
     return {
       split: live.split,
       lock: lock ? { owner: lock.ownerExecutionArn, ours: lock.ownerExecutionArn === executionArn } : undefined,
       item,
       alarmsLeft: (alarms.MetricAlarms ?? []).map((a) => a.AlarmName!),
-      greenVersions: ours,
+      greenVersions: left.created,
       greenFromLedger: item?.greenVersion,
-      blueExists: versions.some((v) => v.version === blue),
+      blueExists: left.blueExists,
     };
   }
 
-  /** Leaves the sandbox as the next case expects it: no lock, no release alarms, the alias on one version. */
-  private async cleanUp(caseName: string, observed: Observed, blue: string): Promise<void> {
-    if (observed.lock) await this.cli.dynamo.send(new DeleteCommand({ TableName: this.stack.deployed.tableName, Key: { pk: partitionKey(`lambda-alias:${FUNCTION}:${ALIAS}`), sk: 'LOCK' } }));
+  /** Leaves the sandbox as the next case expects it: no lock, no release alarms, one version (variant) alone on the route. */
+  private async cleanUp(observed: Observed, blue: string): Promise<void> {
+    if (observed.lock) await this.cli.dynamo.send(new DeleteCommand({ TableName: this.stack.deployed.tableName, Key: { pk: partitionKey(this.target.key), sk: 'LOCK' } }));
     if (observed.alarmsLeft.length) await this.stack.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: observed.alarmsLeft }));
-    const versions = Object.keys(observed.split);
-    if (versions.length !== 1) {
-      const alias = await this.stack.aws.lambda.send(new GetAliasCommand({ FunctionName: FUNCTION, Name: ALIAS }));
-      await this.stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: blue, RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: alias.RevisionId }));
-    }
-    void caseName;
+    await this.target.restore(blue, observed.split);
   }
 }
 

@@ -27,7 +27,10 @@ export interface Observed {
   lock?: { owner: string; ours: boolean };
   item?: ReleaseItem;
   alarmsLeft: string[];
-  /** Versions whose description marks them as this release's (`cutover <id>`). */
+  /**
+   * What this release created that is still there: Lambda versions whose description marks them as this
+   * release's (`cutover <id>`); the SageMaker model, endpoint configs and variants named after it.
+   */
   greenVersions: string[];
   greenFromLedger?: string;
   blueExists: boolean;
@@ -63,16 +66,43 @@ export interface CaseVerdict {
 
 const DONE = ['Succeeded', 'RolledBack', 'Failed', 'Rejected'];
 
-/** The operations each invariant depends on, as `service.Operation`, and the Tasks whose invocation it needs. */
+/** What reads and moves the route, per target kind (a Lambda alias, a SageMaker endpoint's weights, an API Gateway stage). */
+const ROUTE_OPS = [
+  'lambda.GetAlias',
+  'lambda.UpdateAlias',
+  'sagemaker.DescribeEndpoint',
+  'sagemaker.UpdateEndpointWeightsAndCapacities',
+  'apigateway.GetStage',
+  'apigateway.UpdateStage',
+];
+
+/**
+ * The operations each invariant depends on, as `service.Operation`, and the Tasks whose invocation it needs.
+ * Every target kind's operations are listed together: each names its service, so one kind's never excuses another's.
+ */
 const NEEDS: Record<Invariant, { ops: string[]; tasks: string[] }> = {
   ended: { ops: [], tasks: [] },
-  'one-version': { ops: ['lambda.GetAlias', 'lambda.UpdateAlias'], tasks: ['RollBackToBlue'] },
-  'known-good': { ops: ['lambda.GetAlias', 'lambda.UpdateAlias'], tasks: ['RollBackToBlue'] },
+  'one-version': { ops: ROUTE_OPS, tasks: ['RollBackToBlue'] },
+  'known-good': { ops: ROUTE_OPS, tasks: ['RollBackToBlue'] },
   lock: { ops: ['dynamodb.DeleteItem'], tasks: ['ReleaseLock'] },
   ledger: { ops: ['dynamodb.UpdateItem'], tasks: ['RecordOutcome'] },
   'leftover-alarms': { ops: ['cloudwatch.DescribeAlarms', 'cloudwatch.DeleteAlarms'], tasks: ['Decommission'] },
   'leftover-versions': {
-    ops: ['lambda.ListAliases', 'lambda.ListVersionsByFunction', 'lambda.DeleteFunction', 'lambda.DeleteProvisionedConcurrencyConfig'],
+    ops: [
+      'lambda.ListAliases',
+      'lambda.ListVersionsByFunction',
+      'lambda.DeleteFunction',
+      'lambda.DeleteProvisionedConcurrencyConfig',
+      // The API Gateway stage: a version is retired only once the stage no longer routes to it.
+      'apigateway.GetStage',
+      // The SageMaker endpoint: a variant leaves with an endpoint config of the live variant only, then its config and model go.
+      'sagemaker.DescribeEndpoint',
+      'sagemaker.DescribeEndpointConfig',
+      'sagemaker.CreateEndpointConfig',
+      'sagemaker.UpdateEndpoint',
+      'sagemaker.DeleteEndpointConfig',
+      'sagemaker.DeleteModel',
+    ],
     tasks: ['Decommission'],
   },
 };
@@ -110,7 +140,7 @@ export function judge(input: JudgeInput): CaseVerdict {
   const rollbackFailed = o.item?.outcome?.error === 'RollbackFailed';
 
   if (!input.ended) broken.push({ invariant: 'ended', detail: 'the execution was still running at the case deadline' });
-  if (versions.length !== 1 || versions[0]![1] !== 100) broken.push({ invariant: 'one-version', detail: `alias split ${JSON.stringify(o.split)}` });
+  if (versions.length !== 1 || versions[0]![1] !== 100) broken.push({ invariant: 'one-version', detail: `traffic split ${JSON.stringify(o.split)}` });
   const want = succeeded ? green : input.blue;
   if (!want || live !== want) broken.push({ invariant: 'known-good', detail: `live ${live}, expected ${succeeded ? `green ${green}` : `blue ${input.blue}`}` });
   if (o.lock?.ours) broken.push({ invariant: 'lock', detail: `the lock is still held by this execution` });

@@ -5,7 +5,7 @@
  * one more entry in TARGET_KINDS, not more test code.
  *
  * The operations were read from the code (functions/<task>/<task>.ts, the
- * ledger, the Lambda router, functions/shared/manual-rollback.ts);
+ * ledger, the routers, functions/shared/manual-rollback.ts);
  * test/faults/fault-matrix.test.ts checks the table against what each Task
  * actually sends in the sandbox (`uncoveredCalls`), so it cannot silently go stale.
  */
@@ -17,7 +17,8 @@ export const FAULT_KINDS: readonly FaultKind[] = ['throttle', '5xx', 'latency', 
 export type LifecyclePoint = 'before-switch' | 'bake' | 'retention' | 'rollback';
 export const LIFECYCLE_POINTS: readonly LifecyclePoint[] = ['before-switch', 'bake', 'retention', 'rollback'];
 
-export type Service = 'lambda' | 'cloudwatch' | 'dynamodb' | 'stepfunctions' | 's3';
+/** As the sandbox's fault injector names them (sandbox/faults.ts). */
+export type Service = 'lambda' | 'cloudwatch' | 'dynamodb' | 'stepfunctions' | 's3' | 'sagemaker' | 'sagemaker-runtime' | 'apigateway';
 
 export interface Operation {
   service: Service;
@@ -65,107 +66,181 @@ export interface CallerRow {
 const op = (service: Service, ...operations: string[]): Operation[] => operations.map((operation) => ({ service, operation }));
 const ledgerWrite = op('dynamodb', 'UpdateItem');
 
-/** The Lambda-alias target: every handler and what it calls, by lifecycle point. */
-const lambdaAlias: CallerRow[] = [
-  // ---- before the switch --------------------------------------------------------
-  { caller: 'ValidateInput', point: 'before-switch', scenario: 'success', trigger: { task: 'ValidateInput' }, operations: op('cloudwatch', 'DescribeAlarms'), note: 'checks the user alarms exist' },
-  { caller: 'AcquireLock', point: 'before-switch', scenario: 'success', trigger: { task: 'AcquireLock' }, operations: [...op('dynamodb', 'PutItem'), ...ledgerWrite] },
-  {
-    caller: 'AcquireLock (stale lock)',
-    point: 'before-switch',
-    scenario: 'success',
-    trigger: { task: 'AcquireLock' },
-    setup: 'stale-lock',
-    operations: [...op('dynamodb', 'GetItem'), ...op('stepfunctions', 'DescribeExecution')],
-    note: 'takes over a lock whose owner has ended',
-  },
-  {
-    caller: 'PrepareGreen',
-    point: 'before-switch',
-    scenario: 'success',
-    trigger: { task: 'PrepareGreen' },
-    operations: [...op('lambda', 'GetAlias', 'GetFunctionConfiguration', 'UpdateFunctionConfiguration', 'PublishVersion'), ...ledgerWrite],
-  },
-  { caller: 'SmokeTestGreen', point: 'before-switch', scenario: 'success', trigger: { task: 'SmokeTestGreen' }, operations: [...op('s3', 'GetObject'), ...ledgerWrite] },
-  {
-    caller: 'SmokeTestGreen',
-    point: 'before-switch',
-    scenario: 'success',
-    trigger: { task: 'SmokeTestGreen' },
-    operations: op('lambda', 'Invoke'),
-    invokeScope: 'target',
-    note: 'Invoke of green and blue (golden set), not of the orchestrator',
-  },
-  {
-    caller: 'Decommission (orphan green)',
-    point: 'before-switch',
-    scenario: 'prepare-crash',
-    trigger: { task: 'Decommission' },
-    operations: [...op('lambda', 'ListVersionsByFunction', 'ListAliases', 'DeleteProvisionedConcurrencyConfig', 'DeleteFunction'), ...ledgerWrite],
-    note: 'PrepareGreen published, then its function crashed',
-  },
-  { caller: 'ArmAlarms', point: 'before-switch', scenario: 'success', trigger: { task: 'ArmAlarms' }, operations: [...op('cloudwatch', 'DescribeAlarms', 'PutMetricAlarm'), ...ledgerWrite] },
-  {
-    caller: 'ShiftTraffic',
-    point: 'before-switch',
-    scenario: 'success',
-    trigger: { task: 'ShiftTraffic' },
-    operations: [...op('dynamodb', 'GetItem'), ...op('lambda', 'GetAlias', 'UpdateAlias'), ...ledgerWrite],
-    note: 'reads the ledger first: a manual rollback asked before the switch stops it',
-  },
-  { caller: 'ShiftTraffic (Task invoke)', point: 'before-switch', scenario: 'success', trigger: { task: 'ShiftTraffic' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
-  // ---- bake -----------------------------------------------------------------------
-  { caller: 'CheckAlarms', point: 'bake', scenario: 'success', trigger: { task: 'CheckAlarms', phase: 'bake' }, operations: [...op('cloudwatch', 'DescribeAlarms'), ...op('dynamodb', 'GetItem'), ...ledgerWrite] },
-  { caller: 'CheckAlarms (Task invoke)', point: 'bake', scenario: 'success', trigger: { task: 'CheckAlarms', phase: 'bake' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
-  // ---- retention (and its end: blue retired) -----------------------------------------
-  {
-    caller: 'CheckAlarms',
-    point: 'retention',
-    scenario: 'success',
-    trigger: { task: 'CheckAlarms', phase: 'retention' },
-    operations: [...op('cloudwatch', 'DescribeAlarms'), ...op('dynamodb', 'GetItem'), ...ledgerWrite],
-  },
-  { caller: 'CheckAlarms (Task invoke)', point: 'retention', scenario: 'success', trigger: { task: 'CheckAlarms', phase: 'retention' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
-  {
-    caller: 'Decommission (blue)',
-    point: 'retention',
-    scenario: 'success',
-    trigger: { task: 'Decommission' },
-    setup: 'delete-blue-version',
-    operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...op('lambda', 'ListAliases', 'DeleteProvisionedConcurrencyConfig', 'DeleteFunction'), ...ledgerWrite],
-    note: 'with decommission.deleteBlueVersion, so that blue is deleted',
-  },
-  { caller: 'ReleaseLock', point: 'retention', scenario: 'success', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
-  { caller: 'RecordOutcome', point: 'retention', scenario: 'success', trigger: { task: 'RecordOutcome' }, operations: ledgerWrite },
-  // ---- rollback -------------------------------------------------------------------
-  { caller: 'RollBackToBlue', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RollBackToBlue' }, operations: [...op('lambda', 'GetAlias', 'UpdateAlias'), ...ledgerWrite] },
-  { caller: 'RollBackToBlue (Task invoke)', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RollBackToBlue' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
-  {
-    caller: 'Decommission (green)',
-    point: 'rollback',
-    scenario: 'alarm-rollback',
-    trigger: { task: 'Decommission' },
-    operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...op('lambda', 'ListAliases', 'DeleteProvisionedConcurrencyConfig', 'DeleteFunction'), ...ledgerWrite],
-  },
-  { caller: 'ReleaseLock', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
-  { caller: 'RecordOutcome', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RecordOutcome' }, operations: ledgerWrite },
-  {
-    caller: 'cutover rollback (CLI)',
-    point: 'rollback',
-    scenario: 'manual-rollback',
-    trigger: { cli: 'manual-rollback' },
-    operations: [...op('dynamodb', 'GetItem', 'Query', 'UpdateItem'), ...op('lambda', 'GetAlias', 'UpdateAlias')],
-    note: 'faults last while the CLI runs (its own SDK retries, no request timeout)',
-  },
-];
+/**
+ * What one target kind's router calls (functions/shared/routers/<kind>.ts), per Task. Everything else a
+ * Task calls (the ledger, the lock, the alarms, S3) is the same for every kind: `rowsOf` adds it.
+ */
+interface RouterCalls {
+  /** PrepareGreen: make green ready without moving traffic. */
+  prepare: Operation[];
+  /** CheckGreenReady (targets whose green takes time to deploy: the SageMaker endpoint update). */
+  readiness?: Operation[];
+  /** SmokeTestGreen calling green and blue directly. */
+  smokeInvoke: Pick<CallerRow, 'operations' | 'invokeScope' | 'note'>;
+  /** Decommission of what a crashed PrepareGreen made (discardOrphans). */
+  discardOrphans: Operation[];
+  /** ShiftTraffic's move, RollBackToBlue's and the CLI's (read, then write the route). */
+  route: Operation[];
+  /**
+   * The extra work of the check that enters retention (SageMaker: blue down to its standby count). That
+   * check is the bake's last, so the fault is armed at the first bake check: nothing else calls these
+   * operations before it.
+   */
+  retain?: Operation[];
+  /** Decommission retiring blue (after a release) or green (after a rollback). */
+  decommission: Operation[];
+}
+
+/** Every handler and what it calls for one target kind, by lifecycle point. */
+function rowsOf(r: RouterCalls): CallerRow[] {
+  return [
+    // ---- before the switch --------------------------------------------------------
+    { caller: 'ValidateInput', point: 'before-switch', scenario: 'success', trigger: { task: 'ValidateInput' }, operations: op('cloudwatch', 'DescribeAlarms'), note: 'checks the user alarms exist' },
+    { caller: 'AcquireLock', point: 'before-switch', scenario: 'success', trigger: { task: 'AcquireLock' }, operations: [...op('dynamodb', 'PutItem'), ...ledgerWrite] },
+    {
+      caller: 'AcquireLock (stale lock)',
+      point: 'before-switch',
+      scenario: 'success',
+      trigger: { task: 'AcquireLock' },
+      setup: 'stale-lock',
+      operations: [...op('dynamodb', 'GetItem'), ...op('stepfunctions', 'DescribeExecution')],
+      note: 'takes over a lock whose owner has ended',
+    },
+    { caller: 'PrepareGreen', point: 'before-switch', scenario: 'success', trigger: { task: 'PrepareGreen' }, operations: [...r.prepare, ...ledgerWrite] },
+    ...(r.readiness
+      ? [
+          { caller: 'CheckGreenReady', point: 'before-switch', scenario: 'success', trigger: { task: 'CheckGreenReady' }, operations: [...r.readiness, ...ledgerWrite], note: 'the first poll of the readiness loop' },
+          { caller: 'CheckGreenReady (Task invoke)', point: 'before-switch', scenario: 'success', trigger: { task: 'CheckGreenReady' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
+        ] satisfies CallerRow[]
+      : []),
+    { caller: 'SmokeTestGreen', point: 'before-switch', scenario: 'success', trigger: { task: 'SmokeTestGreen' }, operations: [...op('s3', 'GetObject'), ...ledgerWrite] },
+    { caller: 'SmokeTestGreen', point: 'before-switch', scenario: 'success', trigger: { task: 'SmokeTestGreen' }, ...r.smokeInvoke },
+    {
+      caller: 'Decommission (orphan green)',
+      point: 'before-switch',
+      scenario: 'prepare-crash',
+      trigger: { task: 'Decommission' },
+      operations: [...r.discardOrphans, ...ledgerWrite],
+      note: 'PrepareGreen made green, then its function crashed',
+    },
+    { caller: 'ArmAlarms', point: 'before-switch', scenario: 'success', trigger: { task: 'ArmAlarms' }, operations: [...op('cloudwatch', 'DescribeAlarms', 'PutMetricAlarm'), ...ledgerWrite] },
+    {
+      caller: 'ShiftTraffic',
+      point: 'before-switch',
+      scenario: 'success',
+      trigger: { task: 'ShiftTraffic' },
+      operations: [...op('dynamodb', 'GetItem'), ...r.route, ...ledgerWrite],
+      note: 'reads the ledger first: a manual rollback asked before the switch stops it',
+    },
+    { caller: 'ShiftTraffic (Task invoke)', point: 'before-switch', scenario: 'success', trigger: { task: 'ShiftTraffic' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
+    // ---- bake -----------------------------------------------------------------------
+    { caller: 'CheckAlarms', point: 'bake', scenario: 'success', trigger: { task: 'CheckAlarms', phase: 'bake' }, operations: [...op('cloudwatch', 'DescribeAlarms'), ...op('dynamodb', 'GetItem'), ...ledgerWrite] },
+    { caller: 'CheckAlarms (Task invoke)', point: 'bake', scenario: 'success', trigger: { task: 'CheckAlarms', phase: 'bake' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
+    // ---- retention (and its end: blue retired) -----------------------------------------
+    {
+      caller: 'CheckAlarms',
+      point: 'retention',
+      scenario: 'success',
+      trigger: { task: 'CheckAlarms', phase: 'retention' },
+      operations: [...op('cloudwatch', 'DescribeAlarms'), ...op('dynamodb', 'GetItem'), ...ledgerWrite],
+    },
+    ...(r.retain
+      ? [
+          {
+            caller: 'CheckAlarms (standby)',
+            point: 'retention',
+            scenario: 'success',
+            trigger: { task: 'CheckAlarms', phase: 'bake' },
+            operations: r.retain,
+            note: 'the check that enters retention scales blue down to its standby count',
+          } satisfies CallerRow,
+        ]
+      : []),
+    { caller: 'CheckAlarms (Task invoke)', point: 'retention', scenario: 'success', trigger: { task: 'CheckAlarms', phase: 'retention' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
+    {
+      caller: 'Decommission (blue)',
+      point: 'retention',
+      scenario: 'success',
+      trigger: { task: 'Decommission' },
+      setup: 'delete-blue-version',
+      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...r.decommission, ...ledgerWrite],
+      note: 'with decommission.deleteBlueVersion, so that blue is deleted',
+    },
+    { caller: 'ReleaseLock', point: 'retention', scenario: 'success', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
+    { caller: 'RecordOutcome', point: 'retention', scenario: 'success', trigger: { task: 'RecordOutcome' }, operations: ledgerWrite },
+    // ---- rollback -------------------------------------------------------------------
+    { caller: 'RollBackToBlue', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RollBackToBlue' }, operations: [...r.route, ...ledgerWrite] },
+    { caller: 'RollBackToBlue (Task invoke)', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RollBackToBlue' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
+    {
+      caller: 'Decommission (green)',
+      point: 'rollback',
+      scenario: 'alarm-rollback',
+      trigger: { task: 'Decommission' },
+      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...r.decommission, ...ledgerWrite],
+    },
+    { caller: 'ReleaseLock', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
+    { caller: 'RecordOutcome', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RecordOutcome' }, operations: ledgerWrite },
+    {
+      caller: 'cutover rollback (CLI)',
+      point: 'rollback',
+      scenario: 'manual-rollback',
+      trigger: { cli: 'manual-rollback' },
+      operations: [...op('dynamodb', 'GetItem', 'Query', 'UpdateItem'), ...r.route],
+      note: 'faults last while the CLI runs (its own SDK retries, no request timeout)',
+    },
+  ];
+}
+
+/** Retiring a Lambda version nobody routes to (functions/shared/routers/lambda-versions.ts), after the router's own check of its route. */
+const retireVersion = op('lambda', 'ListAliases', 'DeleteProvisionedConcurrencyConfig', 'DeleteFunction');
+/** Green as a published Lambda version: $LATEST with the artifact, published. */
+const publishVersion = op('lambda', 'GetFunctionConfiguration', 'UpdateFunctionConfiguration', 'PublishVersion');
+/** Invokes of green's and blue's versions (golden set), not of the orchestrator. */
+const invokeVersions: RouterCalls['smokeInvoke'] = { operations: op('lambda', 'Invoke'), invokeScope: 'target', note: 'Invoke of green and blue (golden set), not of the orchestrator' };
+
+/** The Lambda-alias target (functions/shared/routers/lambda-alias.ts). */
+const lambdaAlias = rowsOf({
+  prepare: [...op('lambda', 'GetAlias'), ...publishVersion],
+  smokeInvoke: invokeVersions,
+  discardOrphans: [...op('lambda', 'ListVersionsByFunction'), ...retireVersion],
+  route: op('lambda', 'GetAlias', 'UpdateAlias'),
+  decommission: retireVersion,
+});
 
 /**
- * One entry per target kind. SageMaker endpoints and API Gateway stages are
- * being built (issue #5): their rows go here, with their own operations
- * (CreateEndpointConfig, UpdateEndpointWeightsAndCapacities, UpdateStage, …).
+ * The SageMaker-endpoint target (functions/shared/routers/sagemaker-endpoint.ts): green is a second
+ * variant added by an endpoint config (UpdateEndpoint, then the readiness loop), the switch is weights,
+ * blue keeps one standby instance in retention (the rehearsal's target sets blueStandbyInstanceCount),
+ * decommission is a config with the live variant only, then the old config and model go.
  */
+const sagemakerEndpoint = rowsOf({
+  prepare: op('sagemaker', 'DescribeEndpoint', 'DescribeEndpointConfig', 'CreateModel', 'CreateEndpointConfig', 'UpdateEndpoint'),
+  readiness: op('sagemaker', 'DescribeEndpoint'),
+  smokeInvoke: { operations: op('sagemaker-runtime', 'InvokeEndpoint'), note: 'InvokeEndpoint with TargetVariant green and blue (golden set)' },
+  discardOrphans: op('sagemaker', 'DescribeEndpoint', 'DescribeEndpointConfig', 'CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel'),
+  route: op('sagemaker', 'DescribeEndpoint', 'UpdateEndpointWeightsAndCapacities'),
+  retain: op('sagemaker', 'DescribeEndpoint', 'UpdateEndpointWeightsAndCapacities'),
+  decommission: op('sagemaker', 'DescribeEndpoint', 'DescribeEndpointConfig', 'CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel'),
+});
+
+/**
+ * The API Gateway-stage target (functions/shared/routers/api-gateway-stage.ts): green is a published
+ * Lambda version API Gateway may invoke (AddPermission), the switch is an UpdateStage of the stage
+ * variable, a version is retired once neither the stage nor an alias routes to it.
+ */
+const apigatewayStage = rowsOf({
+  prepare: [...op('apigateway', 'GetStage'), ...publishVersion, ...op('lambda', 'AddPermission')],
+  smokeInvoke: invokeVersions,
+  discardOrphans: [...op('lambda', 'ListVersionsByFunction'), ...op('apigateway', 'GetStage'), ...retireVersion],
+  route: op('apigateway', 'GetStage', 'UpdateStage'),
+  decommission: [...op('apigateway', 'GetStage'), ...retireVersion],
+});
+
+/** One entry per target kind (as release inputs name them); the harness releases each through the rehearsal's target of that kind. */
 export const TARGET_KINDS: Record<string, CallerRow[]> = {
   'lambda-alias': lambdaAlias,
+  'sagemaker-endpoint': sagemakerEndpoint,
+  'apigateway-stage': apigatewayStage,
 };
 
 export interface FaultCase {
@@ -197,7 +272,8 @@ export function caseId(targetKind: string, row: CallerRow, operation: Operation,
 
 /**
  * The FAST subset for `npm test`: every fault kind and every lifecycle point
- * at least once, on the operations that matter most at each point.
+ * at least once, on the operations that matter most at each point; for the
+ * other target kinds, their own router's calls, one per fault kind.
  */
 export const FAST_CASE_IDS = [
   'lambda-alias/before-switch/PrepareGreen/lambda.PublishVersion/access-denied',
@@ -205,11 +281,20 @@ export const FAST_CASE_IDS = [
   'lambda-alias/retention/Decommission (blue)/lambda.DeleteFunction/throttle',
   'lambda-alias/rollback/RollBackToBlue/lambda.UpdateAlias/latency',
   'lambda-alias/rollback/cutover rollback (CLI)/dynamodb.UpdateItem/access-denied',
+  'sagemaker-endpoint/before-switch/PrepareGreen/sagemaker.UpdateEndpoint/5xx',
+  'sagemaker-endpoint/before-switch/Decommission (orphan green)/sagemaker.UpdateEndpoint/latency',
+  'sagemaker-endpoint/retention/CheckAlarms (standby)/sagemaker.UpdateEndpointWeightsAndCapacities/throttle',
+  'sagemaker-endpoint/rollback/RollBackToBlue/sagemaker.UpdateEndpointWeightsAndCapacities/access-denied',
+  'apigateway-stage/before-switch/PrepareGreen/lambda.AddPermission/throttle',
+  'apigateway-stage/before-switch/ShiftTraffic/apigateway.UpdateStage/access-denied',
+  'apigateway-stage/retention/Decommission (blue)/apigateway.GetStage/5xx',
+  'apigateway-stage/rollback/cutover rollback (CLI)/apigateway.UpdateStage/latency',
 ] as const;
 
-export function fastCases(): FaultCase[] {
+/** The FAST cases (of one target kind, or all). */
+export function fastCases(targetKind?: string): FaultCase[] {
   const all = new Map(allCases().map((c) => [c.id, c]));
-  return FAST_CASE_IDS.map((id) => {
+  return FAST_CASE_IDS.filter((id) => !targetKind || id.startsWith(`${targetKind}/`)).map((id) => {
     const c = all.get(id);
     if (!c) throw new Error(`FAST case ${id} is not in the matrix`);
     return c;

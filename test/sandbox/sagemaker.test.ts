@@ -266,6 +266,30 @@ describe('UpdateEndpoint and UpdateEndpointWeightsAndCapacities', () => {
     expect(ended.FailureReason).toMatch(/rolled back/);
   });
 
+  it('setTimings changes how long the updates started from then on take, and returns the timings to put back', async () => {
+    // Prepare
+    await model('timed-1');
+    await model('timed-2');
+    await endpointConfig('timed-one', [['one', 'timed-1', 1]]);
+    await endpointConfig('timed-two', [['two', 'timed-2', 1]]);
+    await sm.send(new CreateEndpointCommand({ EndpointName: 'timed', EndpointConfigName: 'timed-one' }));
+    await inService('timed');
+
+    // Act
+    const before = sandbox.sagemaker.setTimings({ updateSeconds: 1 });
+    const started = sandbox.clock.now();
+    await sm.send(new UpdateEndpointCommand({ EndpointName: 'timed', EndpointConfigName: 'timed-two' }));
+    const ended = await inService('timed');
+    const took = sandbox.clock.now() - started;
+    const restored = sandbox.sagemaker.setTimings(before);
+
+    // Assess
+    expect(ended).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'timed-two' });
+    expect(took).toBeLessThan(30_000); // the 30 virtual seconds this sandbox's updates take otherwise
+    expect(before.updateSeconds).toBe(30);
+    expect(restored.updateSeconds).toBe(1);
+  });
+
   it('records AWS/SageMaker metrics per variant (EndpointName, VariantName), ModelLatency in microseconds', async () => {
     // Act
     const now = sandbox.clock.now();

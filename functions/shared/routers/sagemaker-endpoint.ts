@@ -297,6 +297,14 @@ export class SageMakerEndpointRouter implements TrafficRouter {
       }
       throw err;
     }
+    // An update in flight decides what the endpoint will show (a rollback's weights, or the config with the
+    // live variant alone that an earlier attempt asked for): wait for it, then decide on what it shows. Deciding
+    // on what it showed before would ask for that config again, one more endpoint update each retry that
+    // happens to wait through the end of one.
+    if (UPDATING.has(endpoint.EndpointStatus ?? '')) {
+      await this.waitInService(endpoint, 'decommission');
+      endpoint = await this.describe();
+    }
     const variants = endpoint.ProductionVariants ?? [];
     const retiringVariant = variants.find((v) => v.VariantName === retiring);
     if (retiringVariant) {
@@ -305,7 +313,7 @@ export class SageMakerEndpointRouter implements TrafficRouter {
         result.kept.push({ what: `variant ${retiring} of ${this.endpoint}`, why: `it still takes ${weight} % of the traffic` });
         return result;
       }
-      // Asked to take nothing, but may still serve until that update ends (a rollback just made): wait for it.
+      // Asked to take nothing, and no update in flight (waited for above) unless one started since: then wait again.
       await this.waitInService(endpoint, 'decommission');
       const liveVariant = variants.find((v) => v.VariantName === live);
       const config = green.greenConfig ? await this.describeConfig(green.greenConfig) : undefined;
@@ -369,8 +377,13 @@ export class SageMakerEndpointRouter implements TrafficRouter {
       if (!(err instanceof TargetNotReady)) throw err;
     }
     if (endpoint && (endpoint.EndpointConfigName === names.config || endpoint.PendingDeploymentSummary?.EndpointConfigName === names.config)) {
-      result.kept.push({ what: `endpoint config ${names.config}`, why: `endpoint ${this.endpoint} uses it: roll it back to its previous config by hand` });
-      return result;
+      // PrepareGreen's UpdateEndpoint went through before its answer was lost: green is on the endpoint at
+      // weight 0 (or being added). Left there, it runs instances for nothing and the next release refuses an
+      // endpoint with two variants. Retire it as a failed release's green: once InService, a config with
+      // blue alone (TargetBusy while the endpoint updates, so the state machine retries); on the attempt
+      // that finds blue's config live this branch no longer matches, and the config and the model go below.
+      this.requireInService(endpoint, 'remove the green variant this release added');
+      return this.decommission(this.greenFrom(release, await this.describeConfig(names.config), undefined), 'green', { deleteVersion: false });
     }
     try {
       await this.describeConfig(names.config);

@@ -344,6 +344,24 @@ describe('decommission', () => {
     expect([...sm.configs.keys()].sort()).toEqual(['ai-endpoint-v1', 'cutover-rel-1-live']);
   });
 
+  it('a retry that finds the endpoint still updating to the final config waits for it and goes on, without asking for that config again', async () => {
+    // Prepare: green live; the first attempt asked for the config with green alone and raised TargetBusy.
+    const g = await prepared();
+    await router().setGreenPercent(g, 100);
+    sm.settle();
+    sm.updateDescribes = 3;
+    await router().decommission(g, 'blue', { deleteVersion: false }).catch(() => undefined);
+    sm.calls = [];
+
+    // Act: the retry's first look shows Updating; the update ends while it waits.
+    const retry = await router(EXISTING, 1_000).decommission(g, 'blue', { deleteVersion: false });
+
+    // Assess
+    expect(retry.removed).toEqual(['variant AllTraffic of ai-endpoint', 'endpoint config cutover-rel-1']);
+    expect(ops()).toEqual(['DeleteEndpointConfig']);
+    expect(sm.endpoint).toMatchObject({ status: 'InService', config: 'cutover-rel-1-live' });
+  });
+
   it('after a failure: blue alone again (full count), then the release config and the model this release created are deleted', async () => {
     // Prepare
     const g = await prepared(SPEC);
@@ -389,7 +407,7 @@ describe('decommission', () => {
     expect(ops()).not.toContain('UpdateEndpoint');
   });
 
-  it('discardOrphans removes the config and the derived model a failed PrepareGreen left, unless the endpoint uses them', async () => {
+  it('discardOrphans removes the config and the derived model a failed PrepareGreen left on the side', async () => {
     // Prepare
     const names = sagemakerNamesOf(release(SPEC));
     sm.models.set(names.model, {});
@@ -397,13 +415,36 @@ describe('decommission', () => {
 
     // Act
     const removed = await router(SPEC).discardOrphans(release(SPEC));
-    sm.configs.set(names.config, sm.configs.get('ai-endpoint-v1')!);
-    sm.endpoint.config = names.config;
-    const kept = await router(SPEC).discardOrphans(release(SPEC));
 
     // Assess
     expect(removed.removed).toEqual(['endpoint config cutover-rel-1', 'model cutover-rel-1']);
-    expect(kept.kept).toEqual([{ what: 'endpoint config cutover-rel-1', why: 'endpoint ai-endpoint uses it: roll it back to its previous config by hand' }]);
+    expect(ops()).toEqual(['DeleteEndpointConfig', 'DeleteModel']);
+  });
+
+  it('discardOrphans takes green off the endpoint when PrepareGreen updated it before crashing: blue alone, then the config and the model', async () => {
+    // Prepare: PrepareGreen's UpdateEndpoint went through (pending), its answer was lost.
+    sm.updateDescribes = 3;
+    await router(SPEC).prepare(release(SPEC));
+    sm.calls = [];
+
+    // Act: Decommission's attempts, as the state machine retries TargetBusy.
+    const attempt = async () => router(SPEC).discardOrphans(release(SPEC)).catch((err: Error) => err.name);
+    const whileAdding = await attempt();
+    sm.settle();
+    const onGreenConfig = await attempt();
+    const liveConfigDuringUpdate = sm.endpoint.status === 'Updating' ? sm.calls.find((c) => c.op === 'UpdateEndpoint')?.input.EndpointConfigName : undefined;
+    sm.settle();
+    const done = await attempt();
+
+    // Assess
+    expect(whileAdding).toBe('TargetBusy');
+    expect(onGreenConfig).toBe('TargetBusy');
+    expect(liveConfigDuringUpdate).toBe('cutover-rel-1-live');
+    expect(sm.configs.get('cutover-rel-1-live')).toEqual([expect.objectContaining({ VariantName: 'AllTraffic', ModelName: 'ticket-intent-v1', InitialVariantWeight: 1 })]);
+    expect(done).toEqual({ removed: ['endpoint config cutover-rel-1', 'model cutover-rel-1'], kept: [] });
+    expect(sm.endpoint.variants.map((v) => v.name)).toEqual(['AllTraffic']);
+    expect(sm.split()).toEqual({ AllTraffic: 100 });
+    expect(ops()).toEqual(['CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel']);
   });
 });
 
