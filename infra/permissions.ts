@@ -102,6 +102,8 @@ function targetStatementsFor(permission: Permission, scope: PermissionScope): ia
   const releaseModels = scope.releaseModelsArn ? [scope.releaseModelsArn] : [];
   const readEndpoints = () => statement('ReadManagedEndpoints', ['sagemaker:DescribeEndpoint'], endpoints);
   const readConfigs = () => statement('ReadEndpointConfigs', ['sagemaker:DescribeEndpointConfig'], scope.anyEndpointConfigArn ? [scope.anyEndpointConfigArn] : releaseConfigs);
+  // A retry that finds the endpoint on the release's config reads blue's config name from that config's tags.
+  const readReleaseConfigTags = () => statement('ReadReleaseEndpointConfigTags', ['sagemaker:ListTags'], releaseConfigs);
   // UpdateEndpoint is authorized on the endpoint and on the config it moves to (always one Cutover made).
   const updateEndpoints = () => statement('UpdateManagedEndpoints', ['sagemaker:UpdateEndpoint'], [...endpoints, ...releaseConfigs]);
   switch (permission) {
@@ -114,6 +116,7 @@ function targetStatementsFor(permission: Permission, scope: PermissionScope): ia
         // Tags on create need AddTags too (the release's configs and models carry cutover:release).
         statement('CreateReleaseModels', ['sagemaker:CreateModel', 'sagemaker:AddTags'], releaseModels),
         statement('CreateReleaseEndpointConfigs', ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags'], releaseConfigs),
+        readReleaseConfigTags(),
         updateEndpoints(),
         ...((scope.modelRoleArns ?? []).length === 0
           ? []
@@ -144,6 +147,7 @@ function targetStatementsFor(permission: Permission, scope: PermissionScope): ia
         : [
             readEndpoints(),
             readConfigs(),
+            readReleaseConfigTags(),
             statement('ReplaceReleaseEndpointConfigs', ['sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig'], releaseConfigs),
             updateEndpoints(),
             statement('DeleteReleaseModels', ['sagemaker:DeleteModel'], releaseModels),

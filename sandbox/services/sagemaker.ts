@@ -64,6 +64,16 @@ export interface SageMakerServiceOptions {
 
 type Json = Record<string, unknown>;
 
+/** At most 50 tags, each a Key with a Value (as SageMaker takes them on create). */
+function tagsOf(raw: unknown): { Key: string; Value: string }[] {
+  const list = Array.isArray(raw) ? (raw as Json[]) : [];
+  if (list.length > 50) throw validation('Tags: at most 50 tags per resource.');
+  return list.map((t) => {
+    if (typeof t.Key !== 'string' || t.Key.length === 0 || t.Key.length > 128) throw validation(`Tags: a Key of 1 to 128 characters is required, got ${JSON.stringify(t.Key)}.`);
+    return { Key: t.Key, Value: String(t.Value ?? '') };
+  });
+}
+
 interface ModelRecord {
   name: string;
   arn: string;
@@ -71,6 +81,7 @@ interface ModelRecord {
   modelDataUrl?: string;
   environment: Record<string, string>;
   executionRoleArn?: string;
+  tags: { Key: string; Value: string }[];
   created: number;
 }
 
@@ -88,6 +99,7 @@ interface ConfigRecord {
   arn: string;
   variants: VariantDef[];
   extra: Json;
+  tags: { Key: string; Value: string }[];
   created: number;
 }
 
@@ -195,6 +207,8 @@ export class SageMakerService {
         return this.updateWeights(input);
       case 'DeleteEndpoint':
         return this.deleteEndpoint(input);
+      case 'ListTags':
+        return this.listTags(input.ResourceArn);
       case 'ListEndpoints':
         return { Endpoints: [...this.endpoints.values()].map((e) => ({ EndpointName: e.name, EndpointArn: e.arn, EndpointStatus: e.status, CreationTime: sec(e.created), LastModifiedTime: sec(e.modified) })) };
       default:
@@ -223,6 +237,7 @@ export class SageMakerService {
       ...(container.ModelDataUrl ? { modelDataUrl: String(container.ModelDataUrl) } : {}),
       environment: Object.fromEntries(Object.entries((container.Environment as Json | undefined) ?? {}).map(([k, v]) => [k, String(v)])),
       ...(input.ExecutionRoleArn ? { executionRoleArn: String(input.ExecutionRoleArn) } : {}),
+      tags: tagsOf(input.Tags),
       created: this.o.clock.now(),
     };
     this.models.set(name, model);
@@ -237,6 +252,13 @@ export class SageMakerService {
       ...(m.executionRoleArn ? { ExecutionRoleArn: m.executionRoleArn } : {}),
       CreationTime: sec(m.created),
     };
+  }
+
+  /** Tags given at create time, for models and endpoint configs. */
+  private listTags(arn: unknown): Json {
+    const owner = [...this.models.values(), ...this.configs.values()].find((r) => r.arn === String(arn ?? ''));
+    if (!owner) throw validation(`Could not find resource "${String(arn ?? '')}".`);
+    return { Tags: owner.tags.map((t) => ({ ...t })) };
   }
 
   // ---- endpoint configs ----------------------------------------------------------
@@ -270,7 +292,7 @@ export class SageMakerService {
     if (variants.every((v) => v.InitialVariantWeight === 0)) throw validation('At least one variant must have an InitialVariantWeight greater than 0.');
     const extra: Json = {};
     for (const key of ['DataCaptureConfig', 'KmsKeyId']) if (input[key] !== undefined) extra[key] = input[key];
-    const config: ConfigRecord = { name, arn: this.arn('endpoint-config', name), variants, extra, created: this.o.clock.now() };
+    const config: ConfigRecord = { name, arn: this.arn('endpoint-config', name), variants, extra, tags: tagsOf(input.Tags), created: this.o.clock.now() };
     this.configs.set(name, config);
     return { EndpointConfigArn: config.arn };
   }

@@ -217,7 +217,7 @@ const sagemakerEndpoint = rowsOf({
   prepare: op('sagemaker', 'DescribeEndpoint', 'DescribeEndpointConfig', 'CreateModel', 'CreateEndpointConfig', 'UpdateEndpoint'),
   readiness: op('sagemaker', 'DescribeEndpoint'),
   smokeInvoke: { operations: op('sagemaker-runtime', 'InvokeEndpoint'), note: 'InvokeEndpoint with TargetVariant green and blue (golden set)' },
-  discardOrphans: op('sagemaker', 'DescribeEndpoint', 'DescribeEndpointConfig', 'CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel'),
+  discardOrphans: op('sagemaker', 'DescribeEndpoint', 'DescribeEndpointConfig', 'ListTags', 'CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel'),
   route: op('sagemaker', 'DescribeEndpoint', 'UpdateEndpointWeightsAndCapacities'),
   retain: op('sagemaker', 'DescribeEndpoint', 'UpdateEndpointWeightsAndCapacities'),
   decommission: op('sagemaker', 'DescribeEndpoint', 'DescribeEndpointConfig', 'CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel'),

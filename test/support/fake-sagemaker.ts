@@ -6,6 +6,7 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
+  ListTagsCommand,
   SageMakerClient,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -25,6 +26,8 @@ interface Variant {
   desiredCount: number;
 }
 
+const configArn = (name: string) => `arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/${name.toLowerCase()}`;
+
 /** What a model answers: its output, or throw to make a ModelError. */
 export type ModelBehaviour = (model: string, payload: unknown) => unknown;
 
@@ -41,6 +44,8 @@ export class FakeSageMaker {
   public readonly runtime = mockClient(SageMakerRuntimeClient);
   public models = new Map<string, { image?: string; modelDataUrl?: string }>();
   public configs = new Map<string, ProductionVariant[]>();
+  /** Tags given at create time, by resource ARN. */
+  public tags = new Map<string, { Key?: string; Value?: string }[]>();
   public endpoint = { name: 'ai-endpoint', status: 'InService', config: 'ai-endpoint-v1', variants: [] as Variant[], failureReason: undefined as string | undefined };
   public calls: { op: string; input: Record<string, unknown> }[] = [];
   /** DescribeEndpoint reads an update stays Updating for (the read that ends it shows InService). */
@@ -63,6 +68,7 @@ export class FakeSageMaker {
     const config = options.config ?? `${options.endpoint ?? 'ai-endpoint'}-v1`;
     this.configs = new Map([[config, [{ VariantName: variant, ModelName: model, InstanceType: 'ml.m5.large', InitialInstanceCount: options.count ?? 2, InitialVariantWeight: 1 }]]]);
     this.endpoint = { name: options.endpoint ?? 'ai-endpoint', status: 'InService', config, variants: this.live(config), failureReason: undefined };
+    this.tags = new Map([[configArn(config), []]]);
     this.calls = [];
     this.pending = undefined;
     this.failNextUpdate = undefined;
@@ -171,14 +177,21 @@ export class FakeSageMaker {
       log('DescribeEndpointConfig', input);
       const variants = this.configs.get(input.EndpointConfigName!);
       if (!variants) throw awsError('ValidationException', `Could not find endpoint configuration "${input.EndpointConfigName}".`);
-      return { EndpointConfigName: input.EndpointConfigName, ProductionVariants: variants.map((v) => ({ ...v })) };
+      return { EndpointConfigName: input.EndpointConfigName, EndpointConfigArn: configArn(input.EndpointConfigName!), ProductionVariants: variants.map((v) => ({ ...v })) };
     });
     this.mock.on(CreateEndpointConfigCommand).callsFake((input) => {
       log('CreateEndpointConfig', input);
       if (this.configs.has(input.EndpointConfigName!)) throw awsError('ValidationException', `Cannot create already existing endpoint configuration "${input.EndpointConfigName}".`);
       for (const v of (input.ProductionVariants ?? []) as ProductionVariant[]) if (!this.models.has(v.ModelName!)) throw awsError('ValidationException', `Could not find model "${v.ModelName}".`);
       this.configs.set(input.EndpointConfigName!, ((input.ProductionVariants ?? []) as ProductionVariant[]).map((v) => ({ ...v })));
-      return { EndpointConfigArn: `arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/${input.EndpointConfigName}` };
+      this.tags.set(configArn(input.EndpointConfigName!), (input.Tags ?? []).map((t: { Key?: string; Value?: string }) => ({ ...t })));
+      return { EndpointConfigArn: configArn(input.EndpointConfigName!) };
+    });
+    this.mock.on(ListTagsCommand).callsFake((input) => {
+      log('ListTags', input);
+      const tags = this.tags.get(input.ResourceArn!);
+      if (!tags) throw awsError('ValidationException', `Could not find resource "${input.ResourceArn}".`);
+      return { Tags: tags.map((t) => ({ ...t })) };
     });
     this.mock.on(DeleteEndpointConfigCommand).callsFake((input) => {
       log('DeleteEndpointConfig', input);

@@ -155,10 +155,9 @@ describe('SageMaker endpoint: every Task, run twice with the same input, leaves 
     expect(sm.endpoint.status).toBe('Updating');
   });
 
-  // Known bug, kept visible: functions/shared/routers/sagemaker-endpoint.ts prepare() (lines 119-121) rebuilds green
-  // with blueConfig undefined when the endpoint is already InService on the release's config, so a successful
-  // Decommission (line 347) never deletes blue's cutover-…-live config. Turn `it.failing` into `it` once fixed.
-  it.failing('a PrepareGreen retried after the endpoint update ended answers as the lost run did, blue config included', async () => {
+  // Blue's config name comes back from the tag on the release's config (the endpoint no longer shows it): without
+  // it a successful Decommission would never delete blue's cutover-…-live config.
+  it('a PrepareGreen retried after the endpoint update ended answers as the lost run did, blue config included', async () => {
     // Prepare: blue's config is an earlier release's, which Decommission deletes when this one succeeds.
     sm.seed({ model: 'cutover-idem-0', variant: 'AllTraffic', count: 2, config: 'cutover-idem-0-live' });
     const state = await validated(input());

@@ -7,6 +7,7 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
+  ListTagsCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
   type DescribeEndpointCommandOutput,
@@ -59,6 +60,8 @@ export function defaultSageMakerOptions(env: NodeJS.ProcessEnv = process.env): S
 type Endpoint = DescribeEndpointCommandOutput;
 type EndpointConfig = DescribeEndpointConfigCommandOutput;
 
+/** Tag on a release's endpoint config: the config the endpoint ran before (blue's). */
+const BLUE_CONFIG_TAG = 'cutover:blue-config';
 const UPDATING = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -118,7 +121,7 @@ export class SageMakerEndpointRouter implements TrafficRouter {
     const endpoint = await this.describe();
     // A retry after UpdateEndpoint: rebuild green from the config this release made.
     if (endpoint.EndpointConfigName === names.config || endpoint.PendingDeploymentSummary?.EndpointConfigName === names.config) {
-      return this.greenFrom(release, await this.describeConfig(names.config), endpoint.EndpointConfigName === names.config ? undefined : endpoint.EndpointConfigName);
+      return this.rebuiltGreen(release, endpoint);
     }
     this.requireInService(endpoint, 'prepare green');
     const variants = endpoint.ProductionVariants ?? [];
@@ -155,7 +158,11 @@ export class SageMakerEndpointRouter implements TrafficRouter {
           // What the live config records about the data it sees and how it is encrypted carries over.
           ...(blueConfig.DataCaptureConfig ? { DataCaptureConfig: blueConfig.DataCaptureConfig } : {}),
           ...(blueConfig.KmsKeyId ? { KmsKeyId: blueConfig.KmsKeyId } : {}),
-          Tags: [{ Key: 'cutover:release', Value: release.id }],
+          // Blue's config name, for a retry that finds the endpoint already on this config (Decommission deletes it).
+          Tags: [
+            { Key: 'cutover:release', Value: release.id },
+            { Key: BLUE_CONFIG_TAG, Value: endpoint.EndpointConfigName! },
+          ],
         }),
       );
     } catch (err) {
@@ -344,7 +351,9 @@ export class SageMakerEndpointRouter implements TrafficRouter {
     }
     if (endpoint.EndpointStatus !== 'InService') await this.waitInService(endpoint, 'decommission');
     const inUse = new Set([endpoint.EndpointConfigName, endpoint.PendingDeploymentSummary?.EndpointConfigName].filter(Boolean));
-    const configs = [green.greenConfig, side === 'blue' && green.blueConfig?.startsWith(SAGEMAKER_NAME_PREFIX) ? green.blueConfig : undefined];
+    // Blue's config goes too when Cutover made it (an earlier release's): unused once the live variant runs alone
+    // on this release's final config, after a success as after a rollback.
+    const configs = [green.greenConfig, green.blueConfig?.startsWith(SAGEMAKER_NAME_PREFIX) ? green.blueConfig : undefined];
     for (const name of configs) {
       if (!name || inUse.has(name)) continue;
       result.removed.push(await this.deleteConfig(name));
@@ -383,7 +392,7 @@ export class SageMakerEndpointRouter implements TrafficRouter {
       // blue alone (TargetBusy while the endpoint updates, so the state machine retries); on the attempt
       // that finds blue's config live this branch no longer matches, and the config and the model go below.
       this.requireInService(endpoint, 'remove the green variant this release added');
-      return this.decommission(this.greenFrom(release, await this.describeConfig(names.config), undefined), 'green', { deleteVersion: false });
+      return this.decommission(await this.rebuiltGreen(release, endpoint), 'green', { deleteVersion: false });
     }
     try {
       await this.describeConfig(names.config);
@@ -530,6 +539,29 @@ export class SageMakerEndpointRouter implements TrafficRouter {
       if (!isAlreadyThere(err)) throw err;
       // A name derived from this release can only be this release's (a retry); a given name may be someone else's.
       return { name, created: name === derivedName };
+    }
+  }
+
+  /**
+   * Green as PrepareGreen first answered, from the endpoint that already shows this release's config: blue's
+   * config is the one still live while the update runs, else the one the release's config was tagged with.
+   */
+  private async rebuiltGreen(release: ReleaseContext, endpoint: Endpoint): Promise<Green> {
+    const name = sagemakerNamesOf(release).config;
+    const config = await this.describeConfig(name);
+    if (endpoint.EndpointConfigName !== name) return this.greenFrom(release, config, endpoint.EndpointConfigName);
+    return this.greenFrom(release, config, await this.taggedBlueConfig(config));
+  }
+
+  /** Blue's config name from the release config's tag; none when ListTags is denied (an orchestrator deployed before it was granted): then blue's old config stays, nothing else changes. */
+  private async taggedBlueConfig(config: EndpointConfig): Promise<string | undefined> {
+    if (!config.EndpointConfigArn) return undefined;
+    try {
+      const tags = (await this.sagemaker.send(new ListTagsCommand({ ResourceArn: config.EndpointConfigArn }))).Tags;
+      return tags?.find((t) => t.Key === BLUE_CONFIG_TAG)?.Value;
+    } catch (err) {
+      if (errorName(err) === 'AccessDeniedException') return undefined;
+      throw err;
     }
   }
 

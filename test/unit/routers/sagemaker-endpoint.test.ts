@@ -1,9 +1,10 @@
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { releaseInputSchema, targetKey, type SageMakerEndpointTarget } from '../../../functions/shared/release-input';
 import type { Green, ReleaseContext } from '../../../functions/shared/release-state';
 import { SageMakerEndpointRouter, sagemakerNamesOf, splitOfEndpoint } from '../../../functions/shared/routers/sagemaker-endpoint';
 import { FakeSageMaker } from '../../support/fake-sagemaker';
+import { awsError } from '../../support/fake-lambda';
 
 /**
  * The SageMaker endpoint router against a stateful fake of one endpoint:
@@ -105,8 +106,8 @@ describe('prepare', () => {
 
     // Assess
     expect(during).toEqual(first);
-    expect(after).toEqual({ ...first, blueConfig: undefined });
-    expect(ops()).toEqual([]);
+    expect(after).toEqual(first); // blue's config from the tag on the release's config
+    expect(ops()).toEqual(['ListTags']); // reads only
   });
 
   it('a model that already exists under the derived name is this release’s (a retry after CreateModel)', async () => {
@@ -192,6 +193,19 @@ describe('setGreenPercent / rollback / currentSplit', () => {
       { VariantName: 'AllTraffic', DesiredWeight: 90 },
       { VariantName: 'ticket-intent-v2', DesiredWeight: 10 },
     ]);
+  });
+
+  it("a retry that may not read the release config's tags still answers, without blue's config (kept, not deleted)", async () => {
+    // Prepare: the endpoint is already on the release's config; ListTags is denied (a role from before it was granted).
+    const first = await router(SPEC).prepare(release(SPEC));
+    sm.settle();
+    sm.mock.on(ListTagsCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: sagemaker:ListTags', 400));
+
+    // Act
+    const retried = await router(SPEC).prepare(release(SPEC));
+
+    // Assess
+    expect(retried).toEqual({ ...first, blueConfig: undefined });
   });
 
   it('waits for an Updating endpoint within busyWaitMs, else TargetBusy; repeating the same step changes nothing', async () => {
@@ -378,6 +392,24 @@ describe('decommission', () => {
     expect(sm.models.has('ticket-intent-v1')).toBe(true);
   });
 
+  it("after a failure, also deletes blue's config when an earlier release made it (unused once blue runs alone on this release's)", async () => {
+    // Prepare: blue runs on the -live config an earlier release left; the user's own config is never touched.
+    sm.seed({ config: 'cutover-prev-live' });
+    sm.models.set('ticket-intent-v2', { image: 'ecr/ai-service:2' });
+    const g = await prepared(SPEC);
+
+    // Act
+    await router(SPEC).decommission(g, 'green', { deleteVersion: false }).catch(() => undefined);
+    sm.settle();
+    const done = await router(SPEC).decommission(g, 'green', { deleteVersion: false });
+
+    // Assess
+    expect(g.blueConfig).toBe('cutover-prev-live');
+    expect(sm.endpoint.config).toBe('cutover-rel-1-live');
+    expect(done.removed).toEqual(['variant cutover-rel-1 of ai-endpoint', 'endpoint config cutover-rel-1', 'endpoint config cutover-prev-live', 'model cutover-rel-1']);
+    expect([...sm.configs.keys()]).toEqual(['cutover-rel-1-live']);
+  });
+
   it('never removes a variant that takes traffic', async () => {
     // Prepare
     const g = await prepared();
@@ -444,7 +476,7 @@ describe('decommission', () => {
     expect(done).toEqual({ removed: ['endpoint config cutover-rel-1', 'model cutover-rel-1'], kept: [] });
     expect(sm.endpoint.variants.map((v) => v.name)).toEqual(['AllTraffic']);
     expect(sm.split()).toEqual({ AllTraffic: 100 });
-    expect(ops()).toEqual(['CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel']);
+    expect(ops()).toEqual(['ListTags', 'CreateEndpointConfig', 'UpdateEndpoint', 'DeleteEndpointConfig', 'DeleteModel']);
   });
 });
 
