@@ -92,7 +92,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 function faultsSummary(): string {
   const file = path.join(__dirname, 'FAULTS.md');
   if (!existsSync(file)) return 'not run yet (`npm run faults` writes bench/FAULTS.md)';
-  const m = /\*\*(\d+) cases tried, (\d+) violations\*\*, (\d+) accepted[^,]*, (\d+) unexpected outcomes/.exec(readFileSync(file, 'utf8'));
+  const m = /\*\*(\d+) cases tried, (\d+) violations\*\*, (\d+) accepted(?: \([^)]*\))?, (\d+) unexpected outcomes/.exec(readFileSync(file, 'utf8'));
   return m ? `${m[1]} cases tried, **${m[2]} violations**, ${m[3]} accepted (a permanent AccessDenied on the operation an invariant needs, reported), ${m[4]} unexpected outcomes` : 'see bench/FAULTS.md';
 }
 
@@ -187,7 +187,7 @@ function markdown(r: {
       `| peak RSS of the sandbox process during them | ${c.rssPeakMb.toFixed(0)} MB (${c.rssBaselineMb.toFixed(0)} MB before: ${(c.rssPeakMb - c.rssBaselineMb).toFixed(0)} MB for ${c.targets} releases, i.e. ${((c.rssPeakMb - c.rssBaselineMb) / c.targets).toFixed(1)} MB each) |`,
       `| ${c.racers} releases of one target started together | 1 ran (${c.race.winner ?? 'none'}), ${c.race.losers} rejected with ${c.race.loserErrors.join(', ')}; all rejected ${c.race.losersEndedBeforeWinner ? 'before' : 'NOT before'} the winner ended (slowest rejection ${((100 * c.race.slowestLoserMs) / Math.max(1, c.race.winnerMs)).toFixed(0)} % of the winner's time) |`,
       '',
-      'Each target is a fixture function (test/concurrency/fixtures/echo.js), time scale 1,000; the RSS includes every Lambda worker thread the sandbox runs (one per function version in use, the orchestrator\'s eleven included).',
+      'Each target is a fixture function (test/concurrency/fixtures/echo.js), time scale 1,000; the RSS includes every Lambda worker thread the sandbox runs (one per function version in use, the orchestrator\'s included). The sandbox runs one invocation of a function version at a time, so the racing releases\' ValidateInput and AcquireLock queue one after another (AWS runs them side by side); the winner bakes 10 wall seconds so that all of them arrive while it holds the lock.',
       '',
     );
     if (c.manyProblems.length || c.race.problems.length) L.push(`Problems: ${[...c.manyProblems, ...c.race.problems].join('; ')}`, '');
@@ -202,9 +202,9 @@ function markdown(r: {
   const h = hostileCounts();
   L.push('## Evidence in `npm test`', '');
   L.push(
-    `- Fault matrix (FAST subset, test/faults/fault-matrix.test.ts): ${FAST_CASE_IDS.length} cases covering every fault kind and lifecycle point, plus a check that the table lists every AWS call each Task makes. Full matrix (\`npm run faults\`, bench/FAULTS.md): ${faultsSummary()}. The matrix is data (test/faults/matrix.ts: target kind × Task → the AWS operations it calls, by lifecycle point); today it has the Lambda-alias target's rows only: the SageMaker-endpoint and API Gateway-stage targets are rows to add there, the harness and the invariants stay as they are.`,
+    `- Fault matrix (FAST subset, test/faults/fault-matrix.test.ts): ${FAST_CASE_IDS.length} cases covering every fault kind and lifecycle point, plus a check that the table lists every AWS call each Task makes. Full matrix (\`npm run faults\`, bench/FAULTS.md): ${faultsSummary()}. The matrix is data (test/faults/matrix.ts: target kind × Task → the AWS operations it calls, by lifecycle point), with rows for the three target kinds (Lambda alias, SageMaker endpoint, API Gateway stage).`,
     `- Hostile inputs (test/hostile/): ${fmt(h.total)} inputs per run: ${h.fixed} fixed hostile release inputs, ${h.handlerFixed} fixed hostile events over ${h.handlers} Task handlers, and ${fmt(h.properties)} fast-check runs (${PROPERTY_RUNS.anything} arbitrary JSON values, ${PROPERTY_RUNS.mutation} one-field mutations of a valid input, ${HANDLER_PROPERTY_RUNS} per handler schema). Each is rejected as InvalidReleaseInput naming the field, with no AWS call that changes anything.`,
-    '- Idempotency (test/unit/idempotency.test.ts): every Task run twice with the same input leaves one end state (no second version, alarm, ledger item or change) and gives the same answer.',
+    '- Idempotency (test/unit/idempotency*.test.ts, one per target kind): every Task run twice with the same input leaves one end state (no second version, endpoint config, model, permission, stage update, alarm, ledger item or change) and gives the same answer.',
     '- Concurrency (test/concurrency/): 10 releases of one target (one runs, nine ReleaseInProgress) and 8 releases of 8 targets; the 25-target run is above.',
     '',
   );
