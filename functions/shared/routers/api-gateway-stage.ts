@@ -6,6 +6,7 @@ import { bareFunctionName, type ApiGatewayStageTarget } from '../release-input';
 import type { Green, ReleaseContext } from '../release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
 import { releaseScopedName } from './names';
+import { sameSplit, splitFor } from './split';
 import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TrafficRouter } from './types';
 
 /**
@@ -77,23 +78,11 @@ export class ApiGatewayStageRouter implements TrafficRouter {
   }
 
   public async decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult> {
-    const version = side === 'blue' ? green.blue : green.green;
-    const servedBy = await this.servedBy(version);
-    if (servedBy.length === 0 && side === 'green' && !green.createdGreen) {
-      return { removed: [], kept: [{ what: `${this.fn}:${version}`, why: 'this release did not create it' }] };
-    }
-    const mayDelete = side === 'green' ? green.createdGreen : options.deleteVersion;
-    return this.versions.retire(version, servedBy, mayDelete, side === 'green' ? 'this release did not create it' : 'decommission.deleteBlueVersion is false');
+    return this.versions.retireSide(green, side, await this.servedBy(side === 'blue' ? green.blue : green.green), options);
   }
 
   public async discardOrphans(release: ReleaseContext): Promise<DecommissionResult> {
-    const result: DecommissionResult = { removed: [], kept: [] };
-    for (const version of await this.versions.publishedBy(release)) {
-      const r = await this.decommission({ blue: '', green: version, createdGreen: true }, 'green', { deleteVersion: false });
-      result.removed.push(...r.removed);
-      result.kept.push(...r.kept);
-    }
-    return result;
+    return this.versions.discardOrphans(release, (orphan) => this.decommission(orphan, 'green', { deleteVersion: false }));
   }
 
   public releaseAlarms(release: ReleaseContext, green: Green, t: AlarmThresholds): PutMetricAlarmCommandInput[] {
@@ -107,7 +96,7 @@ export class ApiGatewayStageRouter implements TrafficRouter {
 
   /** The UpdateStage patch for `percent` on green (nothing when the stage is there already), then the stage read back. */
   private async apply(green: Green, percent: number, stage: Stage): Promise<Split> {
-    const want: Split = percent >= 100 ? { [green.green]: 100 } : percent <= 0 ? { [green.blue]: 100 } : { [green.blue]: 100 - percent, [green.green]: percent };
+    const want = splitFor(green, percent);
     // At 0 or 100 % a canary left on the stage (even one at the same version) is removed too.
     const leftoverCanary = (percent <= 0 || percent >= 100) && Boolean(stage.canarySettings);
     if (!sameSplit(splitOfStage(stage, this.target.variable), want) || leftoverCanary) {
@@ -209,7 +198,3 @@ export function stagePatch(stage: Stage, variable: string, green: Green, percent
   ];
 }
 
-function sameSplit(a: Split, b: Split): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => Math.abs((a[k] ?? 0) - (b[k] ?? 0)) < 0.01);
-}

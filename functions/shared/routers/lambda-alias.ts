@@ -4,6 +4,7 @@ import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../e
 import { bareFunctionName } from '../release-input';
 import type { Green, ReleaseContext } from '../release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
+import { sameSplit } from './split';
 import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TrafficRouter } from './types';
 
 type LambdaTarget = { kind: 'lambda-alias'; functionName: string; alias: string };
@@ -27,11 +28,6 @@ export function aliasUpdateFor(green: Green, percent: number): { FunctionVersion
   if (percent >= 100) return { FunctionVersion: green.green, weights: {} };
   if (percent <= 0) return { FunctionVersion: green.blue, weights: {} };
   return { FunctionVersion: green.blue, weights: { [green.green]: percent / 100 } };
-}
-
-function sameSplit(a: Split, b: Split): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => Math.abs((a[k] ?? 0) - (b[k] ?? 0)) < 0.01);
 }
 
 export class LambdaAliasRouter implements TrafficRouter {
@@ -92,25 +88,12 @@ export class LambdaAliasRouter implements TrafficRouter {
   }
 
   public async decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult> {
-    const version = side === 'blue' ? green.blue : green.green;
-    const aliases = await this.versions.aliasesServing(version);
-    const servedBy = aliases.length > 0 ? [`alias ${aliases.join(', ')}`] : [];
-    // A green this release did not create belongs to someone else: leave it exactly as it is.
-    if (servedBy.length === 0 && side === 'green' && !green.createdGreen) {
-      return { removed: [], kept: [{ what: `${this.fn}:${version}`, why: 'this release did not create it' }] };
-    }
-    const mayDelete = side === 'green' ? green.createdGreen : options.deleteVersion;
-    return this.versions.retire(version, servedBy, mayDelete, side === 'green' ? 'this release did not create it' : 'decommission.deleteBlueVersion is false');
+    const aliases = await this.versions.aliasesServing(side === 'blue' ? green.blue : green.green);
+    return this.versions.retireSide(green, side, aliases.length > 0 ? [`alias ${aliases.join(', ')}`] : [], options);
   }
 
   public async discardOrphans(release: ReleaseContext): Promise<DecommissionResult> {
-    const result: DecommissionResult = { removed: [], kept: [] };
-    for (const version of await this.versions.publishedBy(release)) {
-      const r = await this.decommission({ blue: '', green: version, createdGreen: true }, 'green', { deleteVersion: false });
-      result.removed.push(...r.removed);
-      result.kept.push(...r.kept);
-    }
-    return result;
+    return this.versions.discardOrphans(release, (orphan) => this.decommission(orphan, 'green', { deleteVersion: false }));
   }
 
   public releaseAlarms(release: ReleaseContext, green: Green, t: AlarmThresholds): PutMetricAlarmCommandInput[] {

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { ConcurrentModification, NothingToRelease, TargetNotReady } from '../errors';
-import type { ReleaseContext } from '../release-state';
+import type { Green, ReleaseContext } from '../release-state';
+import { releaseAlarmParts } from './release-alarms';
 import type { AlarmThresholds, DecommissionResult, InvokeResult } from './types';
 
 /**
@@ -116,11 +117,34 @@ export class LambdaVersions {
   }
 
   /**
-   * Retire a version nobody routes to: provisioned concurrency dropped, the
-   * version deleted only when `mayDelete` (else kept with `why`). `servedBy`
-   * lists who still routes to it (then it is kept untouched).
+   * Retire one side of a release, given who still routes to it (`servedBy`:
+   * then it is kept untouched). A green this release did not create belongs to
+   * someone else and is left exactly as it is; otherwise provisioned
+   * concurrency is dropped and the version deleted when it may be (green this
+   * release created; blue with `deleteVersion`).
    */
-  public async retire(version: string, servedBy: string[], mayDelete: boolean, why: string): Promise<DecommissionResult> {
+  public async retireSide(green: Green, side: 'blue' | 'green', servedBy: string[], options: { deleteVersion: boolean }): Promise<DecommissionResult> {
+    const version = side === 'blue' ? green.blue : green.green;
+    if (servedBy.length === 0 && side === 'green' && !green.createdGreen) {
+      return { removed: [], kept: [{ what: `${this.fn}:${version}`, why: 'this release did not create it' }] };
+    }
+    const mayDelete = side === 'green' ? green.createdGreen : options.deleteVersion;
+    return this.retire(version, servedBy, mayDelete, side === 'green' ? 'this release did not create it' : 'decommission.deleteBlueVersion is false');
+  }
+
+  /** The versions this release published but never reported (PrepareGreen failed after publishing), each retired as a green it created. */
+  public async discardOrphans(release: ReleaseContext, decommission: (green: Green) => Promise<DecommissionResult>): Promise<DecommissionResult> {
+    const result: DecommissionResult = { removed: [], kept: [] };
+    for (const version of await this.publishedBy(release)) {
+      const r = await decommission({ blue: '', green: version, createdGreen: true });
+      result.removed.push(...r.removed);
+      result.kept.push(...r.kept);
+    }
+    return result;
+  }
+
+  /** Provisioned concurrency dropped, the version deleted only when `mayDelete` (else kept with `why`); kept untouched while something routes to it. */
+  private async retire(version: string, servedBy: string[], mayDelete: boolean, why: string): Promise<DecommissionResult> {
     const result: DecommissionResult = { removed: [], kept: [] };
     if (servedBy.length > 0) {
       result.kept.push({ what: `${this.fn}:${version}`, why: `${servedBy.join(', ')} routes traffic to it` });
@@ -231,21 +255,7 @@ export function lambdaReleaseAlarms(
   dims: { Name: string; Value: string }[],
   t: AlarmThresholds,
 ): PutMetricAlarmCommandInput[] {
-  const name = (suffix: string) => `${t.prefix}${release.id}-${suffix}`;
-  // With `Metrics` (metric math) PutMetricAlarm refuses a top-level Period: each MetricStat carries it.
-  const common = {
-    EvaluationPeriods: 1,
-    DatapointsToAlarm: 1,
-    ComparisonOperator: 'GreaterThanThreshold' as const,
-    // No traffic on green is not a failure of green; the bake's end judges "not proven".
-    TreatMissingData: 'notBreaching',
-    Tags: [{ Key: 'cutover:release', Value: release.id }],
-  };
-  const metric = (id: string, metricName: string, stat: string) => ({
-    Id: id,
-    ReturnData: false,
-    MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: dims }, Period: t.periodSeconds, Stat: stat },
-  });
+  const { name, common, metric } = releaseAlarmParts(release, t, 'AWS/Lambda', dims);
   return [
     {
       ...common,

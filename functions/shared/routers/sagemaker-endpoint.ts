@@ -22,6 +22,8 @@ import { SAGEMAKER_NAME_PREFIX, type SageMakerEndpointTarget } from '../release-
 import type { Green, ReleaseContext } from '../release-state';
 import { errorName } from './lambda-versions';
 import { releaseScopedName } from './names';
+import { releaseAlarmParts } from './release-alarms';
+import { sameSplit, splitFor } from './split';
 import type { AlarmThresholds, DecommissionResult, GreenReadiness, InvokeResult, Split, TrafficRouter } from './types';
 
 /**
@@ -97,11 +99,6 @@ export function splitOfEndpoint(endpoint: Endpoint, which: 'current' | 'desired'
     if (v.VariantName && pct > 0) split[v.VariantName] = pct;
   }
   return split;
-}
-
-function sameSplit(a: Split, b: Split): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => Math.abs((a[k] ?? 0) - (b[k] ?? 0)) < 0.01);
 }
 
 export class SageMakerEndpointRouter implements TrafficRouter {
@@ -413,19 +410,7 @@ export class SageMakerEndpointRouter implements TrafficRouter {
       { Name: 'EndpointName', Value: this.endpoint },
       { Name: 'VariantName', Value: green.green },
     ];
-    const name = (suffix: string) => `${t.prefix}${release.id}-${suffix}`;
-    const common = {
-      EvaluationPeriods: 1,
-      DatapointsToAlarm: 1,
-      ComparisonOperator: 'GreaterThanThreshold' as const,
-      TreatMissingData: 'notBreaching',
-      Tags: [{ Key: 'cutover:release', Value: release.id }],
-    };
-    const metric = (id: string, metricName: string) => ({
-      Id: id,
-      ReturnData: false,
-      MetricStat: { Metric: { Namespace: 'AWS/SageMaker', MetricName: metricName, Dimensions: dims }, Period: t.periodSeconds, Stat: 'Sum' },
-    });
+    const { name, common, metric } = releaseAlarmParts(release, t, 'AWS/SageMaker', dims);
     return [
       {
         ...common,
@@ -455,7 +440,7 @@ export class SageMakerEndpointRouter implements TrafficRouter {
 
   /** Weights for `percent` on green (plus capacity changes), unless the endpoint is asked for them already; verified from DesiredWeight. */
   private async apply(green: Green, percent: number, endpoint: Endpoint, capacity: DesiredWeightAndCapacity[]): Promise<Split> {
-    const want: Split = percent >= 100 ? { [green.green]: 100 } : percent <= 0 ? { [green.blue]: 100 } : { [green.blue]: 100 - percent, [green.green]: percent };
+    const want = splitFor(green, percent);
     const what = percent <= 0 ? 'roll back' : 'shift traffic';
     const deadline = Date.now() + this.options.busyWaitMs;
     const weights: DesiredWeightAndCapacity[] = [
