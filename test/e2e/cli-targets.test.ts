@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { modelUri } from '../../rehearsal/service';
 import { BUNDLE_DIR } from '../../sandbox/bundle';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { deployTarget, ENDPOINT, type TargetRig } from '../../rehearsal/targets';
+import { jsonLines, runCutover } from './cli-run';
 
 /**
  * The `cutover` command for the other two target kinds, as a user runs it: a
@@ -16,7 +16,6 @@ import { deployTarget, ENDPOINT, type TargetRig } from '../../rehearsal/targets'
  * One sandbox holds the example service as a SageMaker endpoint and behind an
  * API Gateway stage.
  */
-const BIN = path.join(__dirname, '../../cli/bin.js');
 /** The example service as bundled for the sandbox: the models' image names it. */
 const HANDLER = `${BUNDLE_DIR}/examples/ai-service/handler.handler`;
 let stack: RehearsalStack;
@@ -34,21 +33,7 @@ async function waitFor<T>(read: () => Promise<T | undefined>, timeoutMs: number)
   }
 }
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cutover(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ...stack.sandbox.env, AWS_ENDPOINT_URL: '' };
-    execFile(process.execPath, [BIN, '--endpoint', stack.sandbox.url, ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-const jsonLines = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const cutover = (...args: string[]) => runCutover(stack.sandbox, ...args);
 const inputFile = (name: string, input: unknown) => {
   const file = path.join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(input));

@@ -1,32 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { modelUri } from '../../rehearsal/service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
+import { jsonLines, runCutover, type CliRun } from './cli-run';
 
 /**
  * The `cutover` command as a user runs it: a separate process pointed at the
  * sandbox with --endpoint, the example service live on v1.
  */
-const BIN = path.join(__dirname, '../../cli/bin.js');
 let stack: RehearsalStack;
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cutover(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, ...stack.sandbox.env, AWS_ENDPOINT_URL: '' };
-    execFile(process.execPath, [BIN, '--endpoint', stack.sandbox.url, ...args], { env, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-const jsonLines = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const cutover = (...args: string[]) => runCutover(stack.sandbox, ...args);
 const fast = ['--bake', '20', '--bake-poll', '10', '--retention', '40', '--retention-poll', '20', '--period', '10', '--poll-ms', '100'];
 
 beforeAll(async () => {

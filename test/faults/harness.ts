@@ -217,13 +217,7 @@ export class FaultHarness {
     };
     lambda.invoke = async (req: InvokeRequest): Promise<InvokeResponse> => {
       const fn = bareName(req.functionName);
-      const scoped = this.scoped.find((s) => s.functionName === fn && (s.remaining === null || s.remaining > 0));
-      if (scoped) {
-        scoped.hits++;
-        if (scoped.remaining !== null) scoped.remaining--;
-        if (scoped.kind === 'latency') await sleep(MATRIX_LATENCY_MS);
-        else throw faultError('lambda', 'Invoke', scoped.kind);
-      }
+      await this.takeScopedFault(fn);
       let input: Record<string, unknown> = {};
       try {
         input = JSON.parse(Buffer.isBuffer(req.payload) ? req.payload.toString('utf8') : (req.payload ?? '{}')) as Record<string, unknown>;
@@ -252,16 +246,19 @@ export class FaultHarness {
     };
   }
 
+  /** A scoped Invoke fault armed for function `fn`, if any, hits this call: a delay, or the fault's error. */
+  private async takeScopedFault(fn: string): Promise<void> {
+    const scoped = this.scoped.find((s) => s.functionName === fn && (s.remaining === null || s.remaining > 0));
+    if (!scoped) return;
+    scoped.hits++;
+    if (scoped.remaining !== null) scoped.remaining--;
+    if (scoped.kind === 'latency') await sleep(MATRIX_LATENCY_MS);
+    else throw faultError('lambda', 'Invoke', scoped.kind);
+  }
+
   /** A Task invoke armed 'before': a scoped fault on this very function applies to this call. */
   private async invokeScopedAware(original: (req: InvokeRequest) => Promise<InvokeResponse>, req: InvokeRequest): Promise<InvokeResponse> {
-    const fn = bareName(req.functionName);
-    const scoped = this.scoped.find((s) => s.functionName === fn && (s.remaining === null || s.remaining > 0));
-    if (scoped) {
-      scoped.hits++;
-      if (scoped.remaining !== null) scoped.remaining--;
-      if (scoped.kind === 'latency') await sleep(MATRIX_LATENCY_MS);
-      else throw faultError('lambda', 'Invoke', scoped.kind);
-    }
+    await this.takeScopedFault(bareName(req.functionName));
     return original(req);
   }
 

@@ -7,6 +7,7 @@ import { InvalidReleaseInput } from '../../functions/shared/errors';
 import * as releaseState from '../../functions/shared/release-state';
 import { releaseInputSchema, targetKey, type ReleaseInput } from '../../functions/shared/release-input';
 import { validateInputEvent } from '../../functions/validate-input/schema';
+import { lambdaContext as baseContext } from '../support/lambda-context';
 
 /**
  * Shared by the hostile-input tests: a tripwire on every AWS SDK v3 client
@@ -59,22 +60,7 @@ export function installTripwire(mode: 'reads-allowed' | 'strict' = 'reads-allowe
   };
 }
 
-export function lambdaContext(folder: string): Context {
-  return {
-    functionName: `cutover-${folder}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:cutover-${folder}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `req-${folder}`,
-    logGroupName: `/aws/lambda/cutover-${folder}`,
-    logStreamName: 'test',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export const lambdaContext = (folder: string): Context => baseContext(folder, `req-${folder}`, { region: REGION, account: ACCOUNT });
 
 /** The orchestrator's environment as the CDK construct sets it. */
 export function orchestratorEnv(): void {

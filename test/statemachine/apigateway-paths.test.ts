@@ -51,18 +51,14 @@ afterAll(async () => {
 
 let blue: string;
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1', permissions: {} });
-  lambda.reset();
+  lambda.startOver();
   lambda.behaviour = (v) => ({ ok: true, version: v.version });
   blue = lambda.seed('unused');
   delete lambda.aliases.unused; // the stage alone routes to the function
   lambda.calls = [];
   apigw.reset();
   apigw.seed(blue);
-  cloudwatch.alarms.clear();
-  cloudwatch.describeCalls = 0;
-  cloudwatch.onDescribe = () => undefined;
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set('ai-handler-errors', 'OK');
 });
 

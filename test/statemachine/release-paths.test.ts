@@ -32,15 +32,10 @@ afterAll(async () => {
 
 let blue: string;
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.behaviour = (v) => ({ ok: true, version: v.version });
-  lambda.reset();
+  lambda.startOver();
   blue = lambda.seed('production');
   lambda.calls = [];
-  cloudwatch.alarms.clear();
-  cloudwatch.describeCalls = 0;
-  cloudwatch.onDescribe = () => undefined;
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set('ai-handler-errors', 'OK');
   sfn.reset();
   sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });

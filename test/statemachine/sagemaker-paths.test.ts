@@ -63,10 +63,7 @@ beforeEach(() => {
   sm.reset();
   sm.seed({ model: 'ticket-intent-v1', variant: 'AllTraffic', count: 2 });
   sm.models.set('ticket-intent-v1', { image: 'ecr/ai-service:1', modelDataUrl: 's3://models/ai-handler/v1.json' });
-  cloudwatch.alarms.clear();
-  cloudwatch.describeCalls = 0;
-  cloudwatch.onDescribe = () => undefined;
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set('ai-handler-errors', 'OK');
 });
 

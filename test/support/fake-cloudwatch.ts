@@ -22,6 +22,14 @@ export class FakeCloudWatch {
     this.wire();
   }
 
+  /** No alarm, no DescribeAlarms seen, no hook, for the next test (then `set` the alarms it needs). */
+  public startOver(): void {
+    this.alarms.clear();
+    this.describeCalls = 0;
+    this.onDescribe = () => undefined;
+    this.reset();
+  }
+
   private wire(): void {
     this.mock.on(DescribeAlarmsCommand).callsFake((input) => {
       this.describeCalls++;

@@ -90,6 +90,13 @@ export class FakeLambda {
     this.wire();
   }
 
+  /** A function with nothing published, no alias, no permission and default behaviour, for the next test (then `seed`). */
+  public startOver(): void {
+    Object.assign(this, { versions: [], aliases: {}, calls: [], code: 'code-v1', permissions: {} });
+    this.behaviour = (v) => ({ ok: true, version: v.version });
+    this.reset();
+  }
+
   private latestSha(): string {
     return createHash('sha256').update(this.code).update(JSON.stringify(this.env)).digest('base64');
   }

@@ -3,6 +3,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { lambdaContext } from './lambda-context';
 
 export const ASL_PATH = path.join(__dirname, '../../statemachine/release.asl.json');
 export const ACCOUNT = '123456789012';
@@ -33,22 +34,7 @@ export function loadDefinition(): { definition: StateMachineDefinition; taskFold
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-function fakeContext(folder: string): Context {
-  return {
-    functionName: `cutover-${folder}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:cutover-${folder}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
-    logGroupName: `/aws/lambda/cutover-${folder}`,
-    logStreamName: 'test',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+const fakeContext = (folder: string): Context => lambdaContext(folder, `req-${Math.random().toString(16).slice(2)}`, { region: REGION, account: ACCOUNT });
 
 export interface EngineEvent {
   type: string;

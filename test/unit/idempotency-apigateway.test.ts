@@ -55,14 +55,12 @@ afterAll(() => {
 beforeEach(async () => {
   // Each test is a new release of the same stage: version 1 of ai-handler behind the stage variable, no canary.
   await freeTarget();
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1', permissions: {} });
-  lambda.reset();
+  lambda.startOver();
   const blue = lambda.seed('unused');
   delete lambda.aliases.unused; // the stage alone routes to the function
   apigw.reset();
   apigw.seed(blue);
-  cloudwatch.alarms.clear();
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set(USER_ALARM, 'OK');
 });
 

@@ -60,8 +60,7 @@ beforeEach(async () => {
   await freeTarget();
   sm.reset();
   sm.seed({ model: 'ticket-intent-v1', variant: 'AllTraffic', count: 2 });
-  cloudwatch.alarms.clear();
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set(USER_ALARM, 'OK');
 });
 

@@ -40,11 +40,9 @@ afterAll(() => {
 beforeEach(async () => {
   // Each test is a new release of the same target.
   await freeTarget();
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.reset();
+  lambda.startOver();
   lambda.seed('production');
-  cloudwatch.alarms.clear();
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set(USER_ALARM, 'OK');
 });
 

@@ -18,8 +18,7 @@ const deleted = () => lambda.calls.filter((c) => c.op === 'DeleteFunction').map(
 
 /** Versions 1..count published, `production` on version 1. */
 function reset(count = 2) {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.reset();
+  lambda.startOver();
   lambda.behaviour = (v) => ({ ok: true, version: v.version });
   lambda.seed('production');
   for (let v = 2; v <= count; v++) lambda.versions.push({ version: String(v), codeSha256: `sha-${v}`, env: {}, description: `cutover r${v}` });

@@ -23,8 +23,7 @@ const stateWith = (alarms: object = {}) => {
 const puts = () => cloudwatch.mock.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input as PutMetricAlarmCommandInput);
 
 beforeEach(() => {
-  cloudwatch.alarms.clear();
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set('ai-handler-errors', 'OK');
 });
 afterAll(() => {

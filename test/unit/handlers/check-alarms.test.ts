@@ -319,8 +319,7 @@ describe('checkAlarms (with CloudWatch and the ledger)', () => {
   }
 
   beforeEach(() => {
-    cloudwatch.alarms.clear();
-    cloudwatch.reset();
+    cloudwatch.startOver();
     cloudwatch.set('user-errors', 'OK');
     cloudwatch.set('release-errors', 'OK');
   });

@@ -42,13 +42,11 @@ function stateWith(extra: Partial<ReleaseState> = {}, overrides: object = {}): R
 const releaseAlarmNames = () => [`cutover-${id}-error-rate`, `cutover-${id}-p95-latency`, `cutover-${id}-output-schema`];
 
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.reset();
+  lambda.startOver();
   lambda.seed('production');
   lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: {}, description: 'cutover' });
   lambda.calls = [];
-  cloudwatch.alarms.clear();
-  cloudwatch.reset();
+  cloudwatch.startOver();
   cloudwatch.set('user-errors', 'OK');
 });
 afterAll(() => {

@@ -25,8 +25,7 @@ const freshRelease = (overrides = {}) => releaseContext(overrides, `prep-${++n}`
 
 let blue: string;
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.reset();
+  lambda.startOver();
   blue = lambda.seed('production', { MODEL_URI: 's3://models/ai-handler/v1.json', LOG_LEVEL: 'info', TABLE: 'answers' });
   lambda.calls = [];
 });

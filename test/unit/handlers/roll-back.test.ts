@@ -33,8 +33,7 @@ let n = 0;
 const stateWith = (extra: object = {}) => ({ release: releaseContext({}, `rb-${++n}`), green: greenOf('1', '2'), ...extra });
 
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.reset();
+  lambda.startOver();
   lambda.seed('production');
   lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: {}, description: 'cutover' });
   // Traffic has moved: green serves everything.

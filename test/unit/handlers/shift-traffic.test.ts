@@ -22,8 +22,7 @@ function stateWith(overrides = {}, extra: { progress?: Progress; alarms?: { name
 }
 
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.reset();
+  lambda.startOver();
   lambda.seed('production');
   lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: {}, description: 'cutover' });
   lambda.calls = [];

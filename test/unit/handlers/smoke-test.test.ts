@@ -40,8 +40,7 @@ const stateWith = (smoke: object) => ({ release: releaseContext({ smokeTest: smo
 const invoked = () => lambda.calls.filter((c) => c.op === 'Invoke').map((c) => c.input.Qualifier);
 
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1' });
-  lambda.reset();
+  lambda.startOver();
   lambda.seed('production');
   // Green: version 2, published, not yet routed to.
   lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: {}, description: 'cutover' });

@@ -4,6 +4,7 @@ import { Ledger } from '../../../functions/shared/ledger';
 import { releaseInputSchema, targetKey, type ReleaseInput } from '../../../functions/shared/release-input';
 import type { Green, ReleaseContext } from '../../../functions/shared/release-state';
 import { startLedgerTable } from '../../support/dynalite';
+import { lambdaContext as baseContext } from '../../support/lambda-context';
 import { releaseInput } from '../../support/release-input';
 
 /**
@@ -34,22 +35,7 @@ export function greenOf(blue = '1', green = '2', createdGreen = true): Green {
 }
 
 /** The Lambda context the runtime passes; the middy handlers log with it. */
-export function lambdaContext(folder: string): Context {
-  return {
-    functionName: `cutover-${folder}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:cutover-${folder}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `req-${folder}`,
-    logGroupName: `/aws/lambda/cutover-${folder}`,
-    logStreamName: 'test',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export const lambdaContext = (folder: string): Context => baseContext(folder, `req-${folder}`, { region: REGION, account: ACCOUNT });
 
 /** The error a promise rejects with (fails the test if it resolves). */
 export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {

@@ -27,8 +27,7 @@ const router = (target: Partial<ApiGatewayStageTarget> = {}) =>
 const green = (createdGreen = true): Green => ({ blue: '1', green: '2', createdGreen });
 
 beforeEach(() => {
-  Object.assign(lambda, { versions: [], aliases: {}, calls: [], code: 'code-v1', permissions: {} });
-  lambda.reset();
+  lambda.startOver();
   lambda.behaviour = (v) => ({ ok: true, version: v.version });
   lambda.seed('live'); // version 1, behind an unrelated alias
   lambda.calls = [];
