@@ -36,6 +36,7 @@ import { ApiGatewayService, isApiGatewayPath } from './services/apigateway';
 import { SageMakerService, type SageMakerTimings } from './services/sagemaker';
 import { handleSageMakerRuntimeHttp, isSageMakerRuntimePath } from './services/sagemaker-runtime';
 import { StepFunctionsService } from './services/stepfunctions';
+import { IamService } from './services/iam';
 
 export { VirtualClock } from './clock';
 export type { FaultKind, FaultSpec, Fault } from './faults';
@@ -75,6 +76,8 @@ export interface Sandbox {
   readonly sagemaker: SageMakerService;
   /** API Gateway REST APIs and their stages' traffic. */
   readonly apigateway: ApiGatewayService;
+  /** Roles and their policies (from the deployed template); see services/iam.ts. */
+  readonly iam: IamService;
   /** Environment variables that point an SDK v3 client (or the CLI) at the sandbox. */
   readonly env: Readonly<Record<string, string>>;
   /** SDK v3 client configuration for the sandbox (S3 needs forcePathStyle). */
@@ -105,6 +108,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const log = options.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   let url = '';
 
+  const iam = new IamService();
   const cloudwatch = new CloudWatchService(clock, region, account);
   const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}) });
   const stepfunctions = new StepFunctionsService({ clock, lambda, region, account });
@@ -248,6 +252,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sns,
     sagemaker,
     apigateway,
+    iam,
     env: {
       AWS_ENDPOINT_URL: url,
       AWS_REGION: region,
