@@ -185,7 +185,7 @@ program
       onReady: (sandbox) => {
         if (!flags.example) return;
         const aws = { lambda: new LambdaClient(sandbox.clientConfig), s3: new S3Client(sandbox.clientConfig) };
-        void deployExampleService(aws, bundled.exampleHandler).then(
+        void deployExampleService({ ...aws, iam: sandbox.iam }, bundled.exampleHandler).then(
           ({ blue }) =>
             out(
               `Example service: ai-handler:production on version ${blue} (model v1). Try:\n` +

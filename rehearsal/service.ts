@@ -2,6 +2,7 @@ import { CreateAliasCommand, CreateFunctionCommand, PublishVersionCommand, type 
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { PolicyDocument } from '../sandbox/services/iam';
 
 /** Where the rehearsal keeps the example service's artifacts and golden set (sandbox S3). */
 export const BUCKET = 'cutover-rehearsal';
@@ -12,6 +13,22 @@ export const modelUri = (name: string) => `s3://${BUCKET}/ai-handler/models/${na
 
 const EXAMPLE = path.join(__dirname, '../examples/ai-service');
 
+/** The example service's Lambda execution role and its SageMaker model execution role. */
+export const HANDLER_ROLE = 'arn:aws:iam::000000000000:role/ai-handler';
+export const MODEL_ROLE = 'arn:aws:iam::000000000000:role/ai-service-model';
+
+/**
+ * What the example service's code needs, as a user's CDK stack would grant it
+ * (`bucket.grantRead(fn, 'ai-handler/models/*')`): load-artifact.ts reads its
+ * model with s3:GetObject; metrics go out as EMF log lines, not API calls.
+ */
+export const EXAMPLE_SERVICE_ROLES: Readonly<Record<string, readonly PolicyDocument[]>> = Object.fromEntries(
+  [HANDLER_ROLE, MODEL_ROLE].map((role) => [
+    role,
+    [{ Version: '2012-10-17', Statement: [{ Sid: 'ReadModels', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/ai-handler/models/*` }] }],
+  ]),
+);
+
 /**
  * Upload the example service's model artifacts and golden set, then deploy it
  * the way a team would before adopting Cutover: v1 published and behind the
@@ -19,9 +36,10 @@ const EXAMPLE = path.join(__dirname, '../examples/ai-service');
  * key: a release that passes every gate, used to show a manual rollback.
  */
 export async function deployExampleService(
-  clients: { s3: S3Client; lambda: LambdaClient },
+  clients: { s3: S3Client; lambda: LambdaClient; iam?: { putRole(arn: string, policies: readonly PolicyDocument[]): unknown } },
   handler = 'examples/ai-service/handler.handler',
 ): Promise<{ blue: string }> {
+  for (const [role, policies] of Object.entries(EXAMPLE_SERVICE_ROLES)) clients.iam?.putRole(role, policies);
   await clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const put = (key: string, body: string) => clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
   for (const v of ['v1', 'v2', 'v3', 'v4']) await put(`ai-handler/models/${v}.json`, readFileSync(path.join(EXAMPLE, 'models', `${v}.json`), 'utf8'));
@@ -31,7 +49,7 @@ export async function deployExampleService(
     new CreateFunctionCommand({
       FunctionName: FUNCTION,
       Runtime: 'nodejs22.x',
-      Role: 'arn:aws:iam::000000000000:role/ai-handler',
+      Role: HANDLER_ROLE,
       Handler: handler,
       Code: {},
       Timeout: 10,

@@ -51,7 +51,7 @@ export async function startRehearsalStack(options: {
         ...options.environment,
       },
     });
-    const { blue: lambdaBlue } = await deployExampleService(aws, bundled.exampleHandler);
+    const { blue: lambdaBlue } = await deployExampleService({ ...aws, iam: sandbox.iam }, bundled.exampleHandler);
     const rig = await deployTarget(options.target ?? 'lambda', { sandbox, lambda: aws.lambda, lambdaBlue, exampleHandler: bundled.exampleHandler });
     const blue = rig.blue;
     const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };

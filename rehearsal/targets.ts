@@ -9,7 +9,7 @@ import { splitOfEndpoint } from '../functions/shared/routers/sagemaker-endpoint'
 import { splitOf } from '../functions/shared/routers/lambda-alias';
 import type { Sandbox } from '../sandbox';
 import type { Scenario } from './scenarios';
-import { ALIAS, FUNCTION, modelUri } from './service';
+import { ALIAS, FUNCTION, MODEL_ROLE, modelUri } from './service';
 import { aliasInvoker, type FailedRequest } from './traffic-log';
 
 /**
@@ -24,7 +24,6 @@ export const TARGET_KINDS: readonly TargetKind[] = ['lambda', 'sagemaker', 'apig
 
 export const ENDPOINT = 'ai-endpoint';
 export const STAGE = 'prod';
-const MODEL_ROLE = 'arn:aws:iam::000000000000:role/ai-service-model';
 
 export interface TargetRig {
   kind: TargetKind;

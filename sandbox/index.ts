@@ -37,6 +37,8 @@ import { SageMakerService, type SageMakerTimings } from './services/sagemaker';
 import { handleSageMakerRuntimeHttp, isSageMakerRuntimePath } from './services/sagemaker-runtime';
 import { StepFunctionsService } from './services/stepfunctions';
 import { IamService } from './services/iam';
+import { accessDenied, IamGuard } from './iam/guard';
+import type { AuthorizedService } from './iam/operations';
 
 export { VirtualClock } from './clock';
 export type { FaultKind, FaultSpec, Fault } from './faults';
@@ -54,6 +56,13 @@ export interface SandboxOptions {
   region?: string;
   /** Virtual seconds SageMaker endpoint changes take (create, update, weights, scale-up). */
   sagemaker?: Partial<SageMakerTimings>;
+  /**
+   * Enforce IAM (default true): functions get their execution role's session
+   * credentials and every request signed with them is authorized against the
+   * role's policies (sandbox/iam/); the state machine's role must allow invoking
+   * each Task's function. The operator key `sandbox` is never checked.
+   */
+  iam?: boolean;
 }
 
 export interface Sandbox {
@@ -109,14 +118,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let url = '';
 
   const iam = new IamService();
+  const guard = options.iam === false ? undefined : new IamGuard({ iam, region, account });
+  const sessionCredentials = guard ? { credentials: (roleArn: string, sessionName: string) => iam.sessions.issue(roleArn, sessionName) } : {};
   const cloudwatch = new CloudWatchService(clock, region, account);
-  const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}) });
-  const stepfunctions = new StepFunctionsService({ clock, lambda, region, account });
+  const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...sessionCredentials });
+  const authorizeInvoke = async (roleArn: string, executionName: string, functionName: string, qualifier: string | undefined): Promise<void> => {
+    const session = iam.sessions.session(iam.sessions.issue(roleArn, executionName).accessKeyId);
+    const denial = session && guard ? await guard.authorize(session, 'lambda', 'Invoke', { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }) : undefined;
+    if (denial) throw accessDenied('lambda', denial.message);
+  };
+  const stepfunctions = new StepFunctionsService({ clock, lambda, region, account, ...(guard ? { authorizeInvoke } : {}) });
   const dynamodb = new DynamoDbService(faults);
   const sns = new SnsService({ region, account, clock });
   const eventbridge = new EventBridgeService({ region, account, clock, lambda, sns, ...(log ? { log } : {}) });
   const s3 = new S3Service(faults, { account, putServiceEvent: (...a) => eventbridge.putServiceEvent(...a) });
-  const sagemaker = new SageMakerService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...(options.sagemaker ? { timings: options.sagemaker } : {}) });
+  const sagemaker = new SageMakerService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...(options.sagemaker ? { timings: options.sagemaker } : {}), ...sessionCredentials });
   const apigateway = new ApiGatewayService({ clock, lambda, faults, region, account, ...(log ? { log } : {}) });
 
   /** Step Functions and CloudWatch: JSON in, JSON out, errors as `__type`. */
@@ -179,26 +195,55 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sendJson(res, 404, { message: `No sandbox route ${route}` });
   }
 
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestUrl = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (requestUrl.pathname.startsWith('/_sandbox/')) return control(req, res, requestUrl);
+  /** Which service a request is for (undefined: an X-Amz-Target the sandbox does not serve). */
+  function serviceOf(req: IncomingMessage, requestUrl: URL): AuthorizedService | undefined {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
-      const dot = target.indexOf('.');
-      if (target.startsWith('AWSEvents.')) return eventbridge.handle(req, res, target.slice(dot + 1));
-      if (target.startsWith('SageMaker.')) return sagemaker.handleHttp(req, res, target.slice(dot + 1));
-      const service = JSON_TARGETS[target.slice(0, dot)];
-      const operation = target.slice(dot + 1);
-      if (service === 'dynamodb') return dynamodb.handle(req, res, operation);
-      if (service === 'stepfunctions' || service === 'cloudwatch') return jsonService(service, operation, req, res);
-      req.resume();
-      return writeAwsJsonError(res, new ServiceError('UnknownOperationException', `The sandbox does not emulate ${target}`, 400));
+      if (target.startsWith('AWSEvents.')) return 'eventbridge';
+      if (target.startsWith('SageMaker.')) return 'sagemaker';
+      return JSON_TARGETS[target.slice(0, target.indexOf('.'))];
     }
-    if (isLambdaPath(requestUrl.pathname)) return handleLambdaHttp(lambda, faults, req, res, requestUrl);
-    if (isSageMakerRuntimePath(requestUrl.pathname)) return handleSageMakerRuntimeHttp(sagemaker, faults, req, res, requestUrl);
-    if (isApiGatewayPath(requestUrl.pathname)) return apigateway.handleHttp(req, res, requestUrl);
-    if (isSnsRequest(req, requestUrl)) return sns.handle(req, res);
-    return s3.handle(req, res, requestUrl);
+    if (isLambdaPath(requestUrl.pathname)) return 'lambda';
+    if (isSageMakerRuntimePath(requestUrl.pathname)) return 'sagemaker-runtime';
+    if (isApiGatewayPath(requestUrl.pathname)) return 'apigateway';
+    if (isSnsRequest(req, requestUrl)) return 'sns';
+    return 's3';
+  }
+
+  async function onRequest(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestUrl = new URL(incoming.url ?? '/', 'http://127.0.0.1');
+    if (requestUrl.pathname.startsWith('/_sandbox/')) return control(incoming, res, requestUrl);
+    const service = serviceOf(incoming, requestUrl);
+    if (!service) {
+      incoming.resume();
+      return writeAwsJsonError(res, new ServiceError('UnknownOperationException', `The sandbox does not emulate ${String(incoming.headers['x-amz-target'])}`, 400));
+    }
+    // IAM first, as AWS authorizes a request before the service acts on it.
+    const req = guard ? await guard.admit(incoming, res, requestUrl, service) : incoming;
+    if (!req) return;
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.slice(target.indexOf('.') + 1);
+    switch (service) {
+      case 'eventbridge':
+        return eventbridge.handle(req, res, operation);
+      case 'sagemaker':
+        return sagemaker.handleHttp(req, res, operation);
+      case 'dynamodb':
+        return dynamodb.handle(req, res, operation);
+      case 'stepfunctions':
+      case 'cloudwatch':
+        return jsonService(service, operation, req, res);
+      case 'lambda':
+        return handleLambdaHttp(lambda, faults, req, res, requestUrl);
+      case 'sagemaker-runtime':
+        return handleSageMakerRuntimeHttp(sagemaker, faults, req, res, requestUrl);
+      case 'apigateway':
+        return apigateway.handleHttp(req, res, requestUrl);
+      case 'sns':
+        return sns.handle(req, res);
+      case 's3':
+        return s3.handle(req, res, requestUrl);
+    }
   }
 
   const server: Server = createServer((req, res) => {

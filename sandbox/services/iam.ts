@@ -10,6 +10,7 @@
  *    attached to it;
  *  - the enforcement (sandbox/iam/) reads `role(roleArn)` when it authorizes.
  */
+import { SessionRegistry } from '../iam/identity';
 
 /** An IAM policy document as CloudFormation carries it (intrinsics already resolved). */
 export interface PolicyDocument {
@@ -36,12 +37,17 @@ export interface RoleRecord {
 
 export class IamService {
   private readonly roles = new Map<string, RoleRecord>();
+  /** Temporary credentials of role sessions (a function's execution role, the state machine's role). */
+  public readonly sessions = new SessionRegistry();
+  /** Changes whenever a role's policies do (the authorizer's cache follows it). */
+  public version = 0;
 
   /** Creates or replaces a role and the identity policies in force for it. */
   public putRole(arn: string, policies: readonly PolicyDocument[]): RoleRecord {
     const name = arn.slice(arn.lastIndexOf('/') + 1);
     const record: RoleRecord = { arn, name, policies: [...policies] };
     this.roles.set(arn, record);
+    this.version++;
     return record;
   }
 

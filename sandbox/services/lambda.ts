@@ -26,6 +26,7 @@ import { faultError, ServiceError } from '../protocol';
 import { ExecutionEnvironment, resolveHandler, type InvocationOutcome } from '../runtime/environment';
 import type { LambdaErrorPayload } from '../runtime/messages';
 import type { CloudWatchService } from './cloudwatch';
+import type { SessionCredentials } from '../iam/identity';
 
 export interface LambdaServiceOptions {
   clock: VirtualClock;
@@ -38,6 +39,11 @@ export interface LambdaServiceOptions {
   endpointUrl: () => string;
   /** Where handler output (other than EMF) goes; undefined: dropped. */
   log?: (line: string) => void;
+  /**
+   * The temporary credentials of a function's execution role session (IAM on);
+   * undefined: the unchecked operator key `sandbox`.
+   */
+  credentials?: (roleArn: string, functionName: string) => SessionCredentials;
 }
 
 interface VersionRecord {
@@ -658,6 +664,8 @@ export class LambdaService {
     const key = `${fn.name}:${v.Version}`;
     let env = this.environments.get(key);
     if (!env) {
+      // "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN – The access keys obtained from the function's execution role."
+      const credentials = this.o.credentials?.(v.Role, fn.name);
       env = new ExecutionEnvironment(
         {
           functionName: fn.name,
@@ -665,11 +673,13 @@ export class LambdaService {
           handler: v.Handler,
           timeoutSeconds: v.Timeout,
           env: {
-            // What the Lambda runtime provides (dummy credentials: the sandbox checks no signature).
+            // What the Lambda runtime provides: the execution role's session (the sandbox reads the
+            // access key id of each signed request and checks no signature).
             AWS_REGION: this.o.region,
             AWS_DEFAULT_REGION: this.o.region,
-            AWS_ACCESS_KEY_ID: 'sandbox',
-            AWS_SECRET_ACCESS_KEY: 'sandbox',
+            AWS_ACCESS_KEY_ID: credentials?.accessKeyId ?? 'sandbox',
+            AWS_SECRET_ACCESS_KEY: credentials?.secretAccessKey ?? 'sandbox',
+            ...(credentials ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
             AWS_LAMBDA_FUNCTION_NAME: fn.name,
             AWS_LAMBDA_FUNCTION_VERSION: v.Version,
             AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(v.MemorySize),

@@ -35,6 +35,7 @@ import type { VirtualClock } from '../clock';
 import type { FaultInjector } from '../faults';
 import { faultError, parseJsonBody, readBody, sendJson, ServiceError, writeAwsJsonError } from '../protocol';
 import { ExecutionEnvironment, resolveHandler } from '../runtime/environment';
+import type { SessionCredentials } from '../iam/identity';
 import type { CloudWatchService } from './cloudwatch';
 
 export interface SageMakerTimings {
@@ -60,6 +61,8 @@ export interface SageMakerServiceOptions {
   endpointUrl: () => string;
   log?: (line: string) => void;
   timings?: Partial<SageMakerTimings>;
+  /** The model container's credentials: its ExecutionRoleArn's session (IAM on); undefined: the operator key. */
+  credentials?: (roleArn: string, sessionName: string) => SessionCredentials;
 }
 
 type Json = Record<string, unknown>;
@@ -486,6 +489,8 @@ export class SageMakerService {
     const key = `${endpoint}/${variant}/${model.name}`;
     let env = this.environments.get(key);
     if (!env) {
+      // SageMaker hosting "assumes the role" given as ExecutionRoleArn for the container (session "SageMaker").
+      const credentials = model.executionRoleArn ? this.o.credentials?.(model.executionRoleArn, 'SageMaker') : undefined;
       env = new ExecutionEnvironment(
         {
           functionName: `${endpoint}-${variant}`,
@@ -495,8 +500,9 @@ export class SageMakerService {
           env: {
             AWS_REGION: this.o.region,
             AWS_DEFAULT_REGION: this.o.region,
-            AWS_ACCESS_KEY_ID: 'sandbox',
-            AWS_SECRET_ACCESS_KEY: 'sandbox',
+            AWS_ACCESS_KEY_ID: credentials?.accessKeyId ?? 'sandbox',
+            AWS_SECRET_ACCESS_KEY: credentials?.secretAccessKey ?? 'sandbox',
+            ...(credentials ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
             AWS_ENDPOINT_URL: this.o.endpointUrl(),
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
             SAGEMAKER_ENDPOINT_NAME: endpoint,

@@ -36,6 +36,13 @@ export interface ExecutionDeps {
   lambda: LambdaService;
   clock: VirtualClock;
   region: string;
+  /**
+   * IAM: the state machine's role invokes each Task's function ("Step Functions
+   * … assumes the execution role" to call integrated services); a denial is a
+   * Lambda AccessDeniedException ServiceError, which the Task reports as
+   * Lambda.AWSLambdaException, as Step Functions does.
+   */
+  authorizeInvoke?: (roleArn: string, executionName: string, functionName: string, qualifier: string | undefined) => Promise<void>;
 }
 
 /** Step Functions' hard limit; an execution reaching it fails. */
@@ -70,6 +77,7 @@ export class Execution {
   private stopRequest?: { error?: string; cause?: string };
   private readonly retries = new Map<string, RetryBook>();
   private lastEntered?: string;
+  private readonly roleArn: string;
   private readonly context: Record<string, unknown>;
 
   public constructor(
@@ -88,6 +96,7 @@ export class Execution {
       Execution: { Id: arn, Name: name, RoleArn: roleArn, StartTime: startTime, RedriveCount: 0 },
       StateMachine: { Id: stateMachineArn, Name: stateMachineName },
     };
+    this.roleArn = roleArn;
     this.done = this.run(roleArn);
   }
 
@@ -312,6 +321,7 @@ export class Execution {
     };
     let timer: NodeJS.Timeout | undefined;
     try {
+      await this.deps.authorizeInvoke?.(this.roleArn, this.name, functionRef, qualifier);
       const call = this.deps.lambda.invoke({ functionName: functionRef, ...(qualifier ? { qualifier } : {}), payload: JSON.stringify(payload) });
       const timedOut = new Promise<never>((_, reject) => {
         if (timeout) timer = setTimeout(() => reject(namedError('States.Timeout', 'Task timed out.')), timeout * 1000);
@@ -344,6 +354,11 @@ export class Execution {
       else this.push('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', { output, outputDetails: { truncated: false } });
       return result;
     } catch (err) {
+      if (err instanceof ServiceError && err.code === 'AccessDeniedException') {
+        // "error": "Lambda.AWSLambdaException", "cause": "User: … is not authorized to perform: lambda:InvokeFunction on resource: …
+        // (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; …)" — Step Functions' report of a denied invoke.
+        throw failed('Lambda.AWSLambdaException', `${err.message} (Service: AWSLambda; Status Code: ${err.status}; Error Code: ${err.code}; Request ID: ${randomUUID()}; Proxy: null)`);
+      }
       if (err instanceof ServiceError) throw failed(`Lambda.${err.code}`, `${err.message} (Service: Lambda, Status Code: ${err.status})`);
       if (err instanceof Error && err.name === 'States.Timeout') {
         if (invoke) this.push('TaskTimedOut', 'taskTimedOutEventDetails', { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' });

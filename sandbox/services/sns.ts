@@ -52,6 +52,21 @@ const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const PROTOCOLS = new Set(['http', 'https', 'email', 'email-json', 'sms', 'sqs', 'application', 'lambda', 'firehose']);
 const MAX_MESSAGE_BYTES = 262_144;
 
+function sendSnsXml(res: ServerResponse, status: number, body: string): void {
+  const xml = `<?xml version="1.0"?>\n${body}`;
+  res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId() });
+  res.end(xml);
+}
+
+/** An error in the query protocol's XML shape: `<ErrorResponse><Error><Type/><Code/><Message/></Error>…`. */
+export function writeSnsError(res: ServerResponse, e: ServiceError): void {
+  sendSnsXml(
+    res,
+    e.status,
+    `<ErrorResponse xmlns="${NAMESPACE}"><Error>${el('Type', e.status >= 500 ? 'Receiver' : 'Sender')}${el('Code', e.code)}${el('Message', e.message)}</Error>${el('RequestId', requestId())}</ErrorResponse>`,
+  );
+}
+
 const xmlEscape = (text: string) => text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 const el = (name: string, value: string | undefined) => (value === undefined ? '' : `<${name}>${xmlEscape(value)}</${name}>`);
 
@@ -125,19 +140,12 @@ export class SnsService {
       const result = this.run(action, params);
       this.send(res, 200, `<${action}Response xmlns="${NAMESPACE}">${result === null ? '' : `<${action}Result>${result}</${action}Result>`}<ResponseMetadata>${el('RequestId', requestId())}</ResponseMetadata></${action}Response>`);
     } catch (err) {
-      const e = err instanceof ServiceError ? err : new ServiceError('InternalError', (err as Error).message, 500);
-      this.send(
-        res,
-        e.status,
-        `<ErrorResponse xmlns="${NAMESPACE}"><Error>${el('Type', e.status >= 500 ? 'Receiver' : 'Sender')}${el('Code', e.code)}${el('Message', e.message)}</Error>${el('RequestId', requestId())}</ErrorResponse>`,
-      );
+      writeSnsError(res, err instanceof ServiceError ? err : new ServiceError('InternalError', (err as Error).message, 500));
     }
   }
 
   private send(res: ServerResponse, status: number, body: string): void {
-    const xml = `<?xml version="1.0"?>\n${body}`;
-    res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId() });
-    res.end(xml);
+    sendSnsXml(res, status, body);
   }
 
   /** `Name.entry.N.key/value` (query-protocol maps) as an object. */

@@ -13,7 +13,7 @@ import type { VirtualClock } from '../clock';
 import { ServiceError } from '../protocol';
 import { prepareDefinition, type PreparedDefinition } from './asl';
 import type { LambdaService } from './lambda';
-import { Execution, type ExecutionStatus, type HistoryEvent } from './sfn-execution';
+import { Execution, type ExecutionDeps, type ExecutionStatus, type HistoryEvent } from './sfn-execution';
 
 type Input = Record<string, unknown>;
 
@@ -32,6 +32,8 @@ export interface StepFunctionsOptions {
   lambda: LambdaService;
   region: string;
   account: string;
+  /** IAM on: checks that the execution's role may invoke a Task's function (throws the Lambda ServiceError when not). */
+  authorizeInvoke?: ExecutionDeps['authorizeInvoke'];
 }
 
 const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
@@ -181,7 +183,7 @@ export class StepFunctionsService {
       }
       throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`, 400);
     }
-    const execution = new Execution(arn, name, m.arn, text, m.prepared, { lambda: this.o.lambda, clock: this.o.clock, region: this.o.region }, m.roleArn, m.name);
+    const execution = new Execution(arn, name, m.arn, text, m.prepared, { lambda: this.o.lambda, clock: this.o.clock, region: this.o.region, ...(this.o.authorizeInvoke ? { authorizeInvoke: this.o.authorizeInvoke } : {}) }, m.roleArn, m.name);
     this.executions.set(arn, execution);
     const list = this.byMachine.get(m.arn) ?? [];
     list.push(execution);
