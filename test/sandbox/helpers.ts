@@ -9,8 +9,16 @@ import type { Sandbox } from '../../sandbox';
 export const ROLE = 'arn:aws:iam::000000000000:role/sandbox-test';
 export const FIXTURES = 'test/sandbox/fixtures';
 
+/**
+ * The contract tests' own execution roles may do anything: these files test the
+ * services, test/sandbox/iam.test.ts tests IAM (enforced by default).
+ */
+export const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Action: '*', Resource: '*' }] };
+export const ALL_ALLOWED_ROLES = [ROLE, 'arn:aws:iam::000000000000:role/sagemaker-test'];
+
 /** One client per service; `maxAttempts: 1` so an injected fault is seen, not retried away. */
 export function clientsFor(sandbox: Sandbox) {
+  for (const role of ALL_ALLOWED_ROLES) sandbox.iam.putRole(role, [ALLOW_ALL]);
   const config = { ...sandbox.clientConfig, maxAttempts: 1 };
   const clients = {
     lambda: new LambdaClient(config),
