@@ -61,6 +61,7 @@ export interface SandboxOptions {
    * credentials and every request signed with them is authorized against the
    * role's policies (sandbox/iam/); the state machine's role must allow invoking
    * each Task's function. The operator key `sandbox` is never checked.
+   * Default: on, unless CUTOVER_SANDBOX_IAM=off.
    */
   iam?: boolean;
 }
@@ -118,7 +119,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let url = '';
 
   const iam = new IamService();
-  const guard = options.iam === false ? undefined : new IamGuard({ iam, region, account });
+  const guard = (options.iam ?? process.env.CUTOVER_SANDBOX_IAM !== 'off') ? new IamGuard({ iam, region, account }) : undefined;
   const sessionCredentials = guard ? { credentials: (roleArn: string, sessionName: string) => iam.sessions.issue(roleArn, sessionName) } : {};
   const cloudwatch = new CloudWatchService(clock, region, account);
   const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...sessionCredentials });

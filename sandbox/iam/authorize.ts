@@ -12,7 +12,7 @@
  * Decisions are cached per role, action, resource and context until a role's
  * policies change: the evaluator runs on every request otherwise.
  */
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { IamService } from '../services/iam';
 import type { Session } from './identity';
 import type { RequiredPermission } from './operations';
@@ -63,8 +63,7 @@ export class IamAuthorizer {
   /** One evaluation, uncached (the per-request cost without the cache). */
   public async evaluate(session: Session, permission: RequiredPermission): Promise<Decision> {
     const role = this.iam.role(session.roleArn);
-    const result = await runSimulation(
-      {
+    const simulation: Simulation = {
         identityPolicies: (role?.policies ?? []).map((policy, i) => ({ name: `policy${i}`, policy: policy as never })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
@@ -78,9 +77,13 @@ export class IamAuthorizer {
             ...(permission.context ?? {}),
           },
         },
-      },
-      {},
-    );
+      };
+    const result = await runSimulation(simulation, {});
+    if (result.resultType === 'error' && (result.errors as { message?: string }).message === 'multiple.resource.types') {
+      // One ARN, two resource types of the action (Lambda's `function:NAME:1` is a version and an alias
+      // pattern alike): the same evaluation core, without the resource-type validation.
+      return runUnsafeSimulation(simulation, {});
+    }
     if (result.resultType === 'error') {
       // The operations table built a request the authorization data rejects: a sandbox bug, say so loudly.
       throw new Error(`IAM simulation of ${permission.action} on ${permission.resource} failed: ${JSON.stringify(result.errors)}`);

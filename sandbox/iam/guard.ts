@@ -193,6 +193,7 @@ export class IamGuard {
     if (described) {
       const denial = await this.authorize(session, service, described.operation, described.input);
       if (denial) {
+        if (process.env.CUTOVER_SANDBOX_IAM_LOG) process.stderr.write(`[sandbox iam] ${service}.${described.operation} denied: ${denial.message}\n`);
         writeServiceError(res, service, accessDenied(service, denial.message));
         return undefined;
       }

@@ -15,6 +15,7 @@ import { ModelArtifactTrigger, ReleaseNotifications } from '../../infra';
 import { BUCKET, GOLDEN_SET_URI } from '../../rehearsal/service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { BUNDLE_DIR } from '../../sandbox/bundle';
+import type { PolicyDocument } from '../../sandbox/services/iam';
 
 /**
  * The EventBridge trigger and the notifications end to end on the sandbox,
@@ -98,6 +99,15 @@ beforeAll(async () => {
 
   // "Deploy" it to the sandbox: the topic, the function (its code is the bundled handler), the rules.
   const ids: Record<string, string> = {};
+  // The template's roles, with their policies: the sandbox enforces IAM on what the function calls.
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type === 'AWS::IAM::Role') ids[id] = `arn:aws:iam::${sandbox.account}:role/${id}`;
+    if (r.Type === 'AWS::Logs::LogGroup') ids[id] = `arn:aws:logs:${sandbox.region}:${sandbox.account}:log-group:${id}`;
+  }
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    for (const role of r.Properties.Roles as unknown[]) sandbox.iam.putRole(resolve(role, ids, sandbox) as string, [resolve(r.Properties.PolicyDocument, ids, sandbox) as PolicyDocument]);
+  }
   for (const [id, r] of Object.entries(template.Resources)) {
     if (r.Type === 'AWS::SNS::Topic') ids[id] = topicArn = (await sns.send(new CreateTopicCommand({ Name: 'cutover-notifications' }))).TopicArn!;
     if (r.Type === 'AWS::Lambda::Function') {
@@ -106,7 +116,7 @@ beforeAll(async () => {
         new CreateFunctionCommand({
           FunctionName: FN,
           Runtime: 'nodejs22.x',
-          Role: 'arn:aws:iam::000000000000:role/start-release',
+          Role: resolve(r.Properties.Role, ids, sandbox) as string,
           Handler: `${BUNDLE_DIR}/functions/start-release/handler.handler`,
           Code: {},
           Timeout: 30,

@@ -17,7 +17,7 @@
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand, CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { CreateAliasCommand, GetAliasCommand, InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, DeleteProvisionedConcurrencyConfigCommand, GetAliasCommand, GetProvisionedConcurrencyConfigCommand, InvokeCommand, LambdaClient, PublishVersionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -105,6 +105,21 @@ describe('Lambda (restJson1)', () => {
     expect(unqualifiedDenied.name).toBe('AccessDeniedException');
     a.destroy();
     b.destroy();
+  });
+
+  it('authorizes provisioned concurrency on the version or alias ARN (the reference lists "function alias" and "function version" for it)', async () => {
+    // Prepare
+    const { credentials, principal } = roleWith([{ Effect: 'Allow', Action: 'lambda:GetProvisionedConcurrencyConfig', Resource: `${fnArn('echo')}:*` }]);
+    const lambda = new LambdaClient(config(credentials));
+
+    // Act
+    const none = await rejection(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: '1' })));
+    const denied = await rejection(lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'echo', Qualifier: '1' })));
+
+    // Assess: allowed through IAM, then the service's own answer (no config for version 1).
+    expect(none.name).toBe('ProvisionedConcurrencyConfigNotFoundException');
+    expect(denied.message).toBe(notAllowed(principal, 'lambda:DeleteProvisionedConcurrencyConfig', `${fnArn('echo')}:1`));
+    lambda.destroy();
   });
 
   it('answers a key the sandbox never issued with UnrecognizedClientException, and never checks the operator key', async () => {
