@@ -24,7 +24,9 @@ import path from 'node:path';
 import './polyfills';
 import { VirtualClock } from './clock';
 import { FaultInjector, FaultValidationError, type FaultSpec, type ServiceName } from './faults';
-import { faultError, parseJsonBody, readBody, sendJson, ServiceError, writeAwsJsonError } from './protocol';
+import { decodeBody, faultError, parseJsonBody, readBody, readRawBody, sendJson, ServiceError, setBufferedBody, writeAwsJsonError } from './protocol';
+import { runGates, writeServiceError, type RequestGate } from './gate';
+import { destination, normalize, replayRequest } from './normalize';
 import { CloudWatchService } from './services/cloudwatch';
 import { DynamoDbService } from './services/dynamodb';
 import { LambdaService } from './services/lambda';
@@ -39,6 +41,7 @@ import { StepFunctionsService } from './services/stepfunctions';
 import { IamService } from './services/iam';
 
 export { VirtualClock } from './clock';
+export type { AwsRequest, RequestGate } from './gate';
 export type { FaultKind, FaultSpec, Fault } from './faults';
 
 export interface SandboxOptions {
@@ -54,6 +57,8 @@ export interface SandboxOptions {
   region?: string;
   /** Virtual seconds SageMaker endpoint changes take (create, update, weights, scale-up). */
   sagemaker?: Partial<SageMakerTimings>;
+  /** Check every request against AWS's API models (sandbox/models/), refusing as AWS refuses (default true). */
+  validateRequests?: boolean;
 }
 
 export interface Sandbox {
@@ -78,6 +83,13 @@ export interface Sandbox {
   readonly apigateway: ApiGatewayService;
   /** Roles and their policies (from the deployed template); see services/iam.ts. */
   readonly iam: IamService;
+  /**
+   * The gates every AWS API request passes, in order, before its service sees
+   * it (see gate.ts). Push, unshift or splice to add one; `useGate` appends.
+   */
+  readonly gates: RequestGate[];
+  /** Appends a gate; the returned function removes it. */
+  useGate(gate: RequestGate): () => void;
   /** Environment variables that point an SDK v3 client (or the CLI) at the sandbox. */
   readonly env: Readonly<Record<string, string>>;
   /** SDK v3 client configuration for the sandbox (S3 needs forcePathStyle). */
@@ -179,9 +191,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sendJson(res, 404, { message: `No sandbox route ${route}` });
   }
 
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestUrl = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (requestUrl.pathname.startsWith('/_sandbox/')) return control(req, res, requestUrl);
+  const gates: RequestGate[] = [];
+
+  /**
+   * Builds the request's AwsRequest once and runs the gates. The body is read
+   * here (S3's is left streaming: its members are in the URI and headers) and
+   * the services get a replay of the request they read as before.
+   * Answers false when a gate refused (the refusal is written).
+   */
+  async function passGates(req: IncomingMessage, res: ServerResponse, url: URL): Promise<IncomingMessage | undefined> {
+    const dest = destination(req, url);
+    if (!dest) return req;
+    try {
+      let body: Buffer | undefined;
+      let forward = req;
+      if (dest.service !== 's3') {
+        const raw = await readRawBody(req);
+        body = decodeBody(req, raw);
+        forward = replayRequest(req, raw);
+        setBufferedBody(forward, body);
+      }
+      await runGates(gates, normalize(dest, forward, url, body));
+      return forward;
+    } catch (err) {
+      if (!(err instanceof ServiceError)) log?.(`[sandbox] gate failed for ${dest.service}: ${(err as Error).stack ?? String(err)}`);
+      if (dest.service === 's3') req.resume();
+      writeServiceError(res, dest, err);
+      return undefined;
+    }
+  }
+
+  async function onRequest(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestUrl = new URL(incoming.url ?? '/', 'http://127.0.0.1');
+    if (requestUrl.pathname.startsWith('/_sandbox/')) return control(incoming, res, requestUrl);
+    const req = gates.length ? await passGates(incoming, res, requestUrl) : incoming;
+    if (!req) return;
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
       const dot = target.indexOf('.');
@@ -253,6 +297,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sagemaker,
     apigateway,
     iam,
+    gates,
+    useGate(gate: RequestGate) {
+      gates.push(gate);
+      return () => {
+        const at = gates.indexOf(gate);
+        if (at >= 0) gates.splice(at, 1);
+      };
+    },
     env: {
       AWS_ENDPOINT_URL: url,
       AWS_REGION: region,

@@ -133,6 +133,16 @@ function referenced(shape: Json): string[] {
   return refs;
 }
 
+/** Required members carried in headers or the query string (`header:x-amz-copy-source`): they tell same-URI operations apart. */
+function located(model: Json, shapeName: string | undefined): string[] {
+  const shape = shapeName ? (model.shapes[shapeName] as Json) : undefined;
+  if (!shape?.members) return [];
+  return ((shape.required ?? []) as string[])
+    .map((name) => shape.members[name] as Json)
+    .filter((m) => m.location === 'header' || m.location === 'querystring')
+    .map((m) => `${m.location}:${m.locationName}`);
+}
+
 function packageVersion(pkg: string): string {
   try {
     return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }).trim();
@@ -186,10 +196,21 @@ function main(): void {
       queue.push(...referenced(shape));
     }
     const sorted = Object.fromEntries(Object.keys(shapes).sort().map((k) => [k, shapes[k]]));
+    // REST services name an operation by method and URI: keep every operation's binding (no shapes)
+    // so that a request for an operation Cutover does not call is still named (IAM needs the name).
+    const rest = ['rest-json', 'rest-xml'].includes(model.metadata.protocol as string);
+    const routes = rest
+      ? Object.fromEntries(Object.keys(model.operations as Json).filter((op) => !operations[op]).sort().map((op) => {
+          const o = (model.operations as Json)[op] as Json;
+          const requires = located(model, o.input?.shape as string | undefined);
+          return [op, { http: `${o.http.method} ${o.http.requestUri}`, ...(requires.length ? { requires } : {}) }];
+        }))
+      : undefined;
     const out = {
       source: { ...source, file: path.relative('/', file).replace(/^/, '/') },
       metadata: pick(model.metadata as Json, ['apiVersion', 'protocol', 'protocols', 'jsonVersion', 'targetPrefix', 'serviceId', 'signingName', 'endpointPrefix', 'xmlNamespace', 'awsQueryCompatible', 'uid']),
       operations,
+      ...(routes ? { routes } : {}),
       shapes: sorted,
     };
     fs.writeFileSync(path.join(OUT, `${service}.json`), `${JSON.stringify(out, null, 1)}\n`);

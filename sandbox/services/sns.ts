@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VirtualClock } from '../clock';
-import { readBody, requestId, ServiceError } from '../protocol';
+import { readBody, requestId, ServiceError, writeQueryError } from '../protocol';
 
 export interface SnsMessage {
   messageId: string;
@@ -126,11 +126,7 @@ export class SnsService {
       this.send(res, 200, `<${action}Response xmlns="${NAMESPACE}">${result === null ? '' : `<${action}Result>${result}</${action}Result>`}<ResponseMetadata>${el('RequestId', requestId())}</ResponseMetadata></${action}Response>`);
     } catch (err) {
       const e = err instanceof ServiceError ? err : new ServiceError('InternalError', (err as Error).message, 500);
-      this.send(
-        res,
-        e.status,
-        `<ErrorResponse xmlns="${NAMESPACE}"><Error>${el('Type', e.status >= 500 ? 'Receiver' : 'Sender')}${el('Code', e.code)}${el('Message', e.message)}</Error>${el('RequestId', requestId())}</ErrorResponse>`,
-      );
+      writeQueryError(res, e, NAMESPACE);
     }
   }
 
