@@ -27,6 +27,7 @@ import { FaultInjector, FaultValidationError, type FaultSpec, type ServiceName }
 import { decodeBody, faultError, parseJsonBody, readBody, readRawBody, sendJson, ServiceError, setBufferedBody, writeAwsJsonError } from './protocol';
 import { runGates, writeServiceError, type RequestGate } from './gate';
 import { destination, normalize, replayRequest } from './normalize';
+import { validationGate, type ValidationGate } from './models/validate';
 import { CloudWatchService } from './services/cloudwatch';
 import { DynamoDbService } from './services/dynamodb';
 import { LambdaService } from './services/lambda';
@@ -88,6 +89,8 @@ export interface Sandbox {
    * it (see gate.ts). Push, unshift or splice to add one; `useGate` appends.
    */
   readonly gates: RequestGate[];
+  /** The model validation gate (first in `gates`) unless `validateRequests: false`; `reports` lists what it let through and reported. */
+  readonly validation: ValidationGate | undefined;
   /** Appends a gate; the returned function removes it. */
   useGate(gate: RequestGate): () => void;
   /** Environment variables that point an SDK v3 client (or the CLI) at the sandbox. */
@@ -192,6 +195,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const gates: RequestGate[] = [];
+  const validation = options.validateRequests === false ? undefined : validationGate(log);
+  if (validation) gates.push(validation);
 
   /**
    * Builds the request's AwsRequest once and runs the gates. The body is read
@@ -298,6 +303,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     apigateway,
     iam,
     gates,
+    validation,
     useGate(gate: RequestGate) {
       gates.push(gate);
       return () => {
