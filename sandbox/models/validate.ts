@@ -37,8 +37,9 @@ const REFUSAL: Record<ModelledService, { code: string; queryCode?: string } | un
   dynamodb: { code: 'ValidationException' },
   stepfunctions: { code: 'ValidationException' },
   eventbridge: { code: 'ValidationException' },
-  // CloudWatch (query protocol, JSON query-compatible): the common error ValidationError.
-  cloudwatch: { code: 'ValidationError', queryCode: 'ValidationError' },
+  // CloudWatch: the query code is the common error ValidationError; CloudWatch's current model (the
+  // installed @aws-sdk/client-cloudwatch) names it ValidationException with awsQueryError ValidationError, 400.
+  cloudwatch: { code: 'ValidationException', queryCode: 'ValidationError' },
   // SNS's model: InvalidParameter, "a request parameter does not comply with the associated constraints".
   sns: { code: 'InvalidParameter' },
   s3: undefined,
@@ -67,10 +68,12 @@ export function compilePattern(pattern: string): RegExp | null {
     source = source.slice(4);
     flags += 'i';
   }
-  // Java-only syntax with a JavaScript equivalent: \A \z \Z anchors, possessive quantifiers.
-  source = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$').replace(/([*+?}])\+/g, '$1');
+  // Java-only syntax with a JavaScript equivalent: \A \z \Z anchors, possessive quantifiers, POSIX classes.
+  source = javaPosixClasses(source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$').replace(/(?<!\\)([*+?}])\+/g, '$1'));
   let re: RegExp | null = null;
-  for (const f of [flags, flags.replace('u', '')]) {
+  // Without the u flag `\p{L}` would silently mean "p{L}": only patterns without \p may drop it
+  // (`[a-z0-9-.]` is an error with u, a plain class without).
+  for (const f of source.includes('\\p{') ? [flags] : [flags, flags.replace('u', '')]) {
     try {
       re = new RegExp(`^(?:${source})$`, f);
       break;
@@ -80,6 +83,37 @@ export function compilePattern(pattern: string): RegExp | null {
   }
   compiled.set(pattern, re);
   return re;
+}
+
+/** Java's POSIX character classes (US-ASCII only, as java.util.regex defines them). */
+const POSIX: Record<string, string> = {
+  Lower: 'a-z', Upper: 'A-Z', ASCII: '\\x00-\\x7F', Alpha: 'a-zA-Z', Digit: '0-9', Alnum: 'a-zA-Z0-9',
+  Punct: '!-\\/:-@\\[-`{-~', Graph: '!-~', Print: ' -~', Blank: ' \\t', Cntrl: '\\x00-\\x1F\\x7F', XDigit: '0-9a-fA-F', Space: ' \\t\\n\\x0B\\f\\r',
+};
+
+function javaPosixClasses(source: string): string {
+  if (!source.includes('\\p{')) return source;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i += 1) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      const m = /^\\p\{(\w+)\}/.exec(source.slice(i));
+      const ascii = m ? POSIX[m[1] as string] : undefined;
+      if (m && ascii) {
+        out += inClass ? ascii : `[${ascii}]`;
+        i += m[0].length - 1;
+        continue;
+      }
+      out += source.slice(i, i + 2);
+      i += 1;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    out += c;
+  }
+  return out;
 }
 
 function show(value: unknown): string {
