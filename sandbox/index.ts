@@ -24,7 +24,10 @@ import path from 'node:path';
 import './polyfills';
 import { VirtualClock } from './clock';
 import { FaultInjector, FaultValidationError, type FaultSpec, type ServiceName } from './faults';
-import { faultError, parseJsonBody, readBody, sendJson, ServiceError, writeAwsJsonError } from './protocol';
+import { decodeBody, faultError, parseJsonBody, readBody, readRawBody, sendJson, ServiceError, setBufferedBody, writeAwsJsonError } from './protocol';
+import { runGates, writeServiceError, type RequestGate } from './gate';
+import { destination, normalize, replayRequest } from './normalize';
+import { validationGate, type ValidationGate } from './models/validate';
 import { CloudWatchService } from './services/cloudwatch';
 import { DynamoDbService } from './services/dynamodb';
 import { LambdaService } from './services/lambda';
@@ -37,10 +40,10 @@ import { SageMakerService, type SageMakerTimings } from './services/sagemaker';
 import { handleSageMakerRuntimeHttp, isSageMakerRuntimePath } from './services/sagemaker-runtime';
 import { StepFunctionsService } from './services/stepfunctions';
 import { IamService } from './services/iam';
-import { accessDenied, IamGuard } from './iam/guard';
-import type { AuthorizedService } from './iam/operations';
+import { accessDenied, iamGate, IamGuard } from './iam/guard';
 
 export { VirtualClock } from './clock';
+export type { AwsRequest, RequestGate } from './gate';
 export type { FaultKind, FaultSpec, Fault } from './faults';
 
 export interface SandboxOptions {
@@ -56,6 +59,8 @@ export interface SandboxOptions {
   region?: string;
   /** Virtual seconds SageMaker endpoint changes take (create, update, weights, scale-up). */
   sagemaker?: Partial<SageMakerTimings>;
+  /** Check every request against AWS's API models (sandbox/models/), refusing as AWS refuses (default true). */
+  validateRequests?: boolean;
   /**
    * Enforce IAM (default true): functions get their execution role's session
    * credentials and every request signed with them is authorized against the
@@ -88,6 +93,15 @@ export interface Sandbox {
   readonly apigateway: ApiGatewayService;
   /** Roles and their policies (from the deployed template); see services/iam.ts. */
   readonly iam: IamService;
+  /**
+   * The gates every AWS API request passes, in order, before its service sees
+   * it (see gate.ts). Push, unshift or splice to add one; `useGate` appends.
+   */
+  readonly gates: RequestGate[];
+  /** The model validation gate (first in `gates`) unless `validateRequests: false`; `reports` lists what it let through and reported. */
+  readonly validation: ValidationGate | undefined;
+  /** Appends a gate; the returned function removes it. */
+  useGate(gate: RequestGate): () => void;
   /** Environment variables that point an SDK v3 client (or the CLI) at the sandbox. */
   readonly env: Readonly<Record<string, string>>;
   /** SDK v3 client configuration for the sandbox (S3 needs forcePathStyle). */
@@ -196,55 +210,62 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sendJson(res, 404, { message: `No sandbox route ${route}` });
   }
 
-  /** Which service a request is for (undefined: an X-Amz-Target the sandbox does not serve). */
-  function serviceOf(req: IncomingMessage, requestUrl: URL): AuthorizedService | undefined {
-    const target = req.headers['x-amz-target'];
-    if (typeof target === 'string') {
-      if (target.startsWith('AWSEvents.')) return 'eventbridge';
-      if (target.startsWith('SageMaker.')) return 'sagemaker';
-      return JSON_TARGETS[target.slice(0, target.indexOf('.'))];
+  const gates: RequestGate[] = [];
+  // IAM first: a key the sandbox never issued is refused before anything else is looked at.
+  if (guard) gates.push(iamGate(guard));
+  const validation = options.validateRequests === false ? undefined : validationGate(log);
+  if (validation) gates.push(validation);
+
+  /**
+   * Builds the request's AwsRequest once and runs the gates. The body is read
+   * here (S3's is left streaming: its members are in the URI and headers) and
+   * the services get a replay of the request they read as before.
+   * Answers false when a gate refused (the refusal is written).
+   */
+  async function passGates(req: IncomingMessage, res: ServerResponse, url: URL): Promise<IncomingMessage | undefined> {
+    const dest = destination(req, url);
+    if (!dest) return req;
+    try {
+      let body: Buffer | undefined;
+      let forward = req;
+      if (dest.service !== 's3') {
+        const raw = await readRawBody(req);
+        body = decodeBody(req, raw);
+        forward = replayRequest(req, raw);
+        setBufferedBody(forward, body);
+      }
+      await runGates(gates, normalize(dest, forward, url, body));
+      return forward;
+    } catch (err) {
+      if (!(err instanceof ServiceError)) log?.(`[sandbox] gate failed for ${dest.service}: ${(err as Error).stack ?? String(err)}`);
+      if (dest.service === 's3') req.resume();
+      writeServiceError(res, dest, err);
+      return undefined;
     }
-    if (isLambdaPath(requestUrl.pathname)) return 'lambda';
-    if (isSageMakerRuntimePath(requestUrl.pathname)) return 'sagemaker-runtime';
-    if (isApiGatewayPath(requestUrl.pathname)) return 'apigateway';
-    if (isSnsRequest(req, requestUrl)) return 'sns';
-    return 's3';
   }
 
   async function onRequest(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestUrl = new URL(incoming.url ?? '/', 'http://127.0.0.1');
     if (requestUrl.pathname.startsWith('/_sandbox/')) return control(incoming, res, requestUrl);
-    const service = serviceOf(incoming, requestUrl);
-    if (!service) {
-      incoming.resume();
-      return writeAwsJsonError(res, new ServiceError('UnknownOperationException', `The sandbox does not emulate ${String(incoming.headers['x-amz-target'])}`, 400));
-    }
-    // IAM first, as AWS authorizes a request before the service acts on it.
-    const req = guard ? await guard.admit(incoming, res, requestUrl, service) : incoming;
+    const req = gates.length ? await passGates(incoming, res, requestUrl) : incoming;
     if (!req) return;
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.slice(target.indexOf('.') + 1);
-    switch (service) {
-      case 'eventbridge':
-        return eventbridge.handle(req, res, operation);
-      case 'sagemaker':
-        return sagemaker.handleHttp(req, res, operation);
-      case 'dynamodb':
-        return dynamodb.handle(req, res, operation);
-      case 'stepfunctions':
-      case 'cloudwatch':
-        return jsonService(service, operation, req, res);
-      case 'lambda':
-        return handleLambdaHttp(lambda, faults, req, res, requestUrl);
-      case 'sagemaker-runtime':
-        return handleSageMakerRuntimeHttp(sagemaker, faults, req, res, requestUrl);
-      case 'apigateway':
-        return apigateway.handleHttp(req, res, requestUrl);
-      case 'sns':
-        return sns.handle(req, res);
-      case 's3':
-        return s3.handle(req, res, requestUrl);
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      const dot = target.indexOf('.');
+      if (target.startsWith('AWSEvents.')) return eventbridge.handle(req, res, target.slice(dot + 1));
+      if (target.startsWith('SageMaker.')) return sagemaker.handleHttp(req, res, target.slice(dot + 1));
+      const service = JSON_TARGETS[target.slice(0, dot)];
+      const operation = target.slice(dot + 1);
+      if (service === 'dynamodb') return dynamodb.handle(req, res, operation);
+      if (service === 'stepfunctions' || service === 'cloudwatch') return jsonService(service, operation, req, res);
+      req.resume();
+      return writeAwsJsonError(res, new ServiceError('UnknownOperationException', `The sandbox does not emulate ${target}`, 400));
     }
+    if (isLambdaPath(requestUrl.pathname)) return handleLambdaHttp(lambda, faults, req, res, requestUrl);
+    if (isSageMakerRuntimePath(requestUrl.pathname)) return handleSageMakerRuntimeHttp(sagemaker, faults, req, res, requestUrl);
+    if (isApiGatewayPath(requestUrl.pathname)) return apigateway.handleHttp(req, res, requestUrl);
+    if (isSnsRequest(req, requestUrl)) return sns.handle(req, res);
+    return s3.handle(req, res, requestUrl);
   }
 
   const server: Server = createServer((req, res) => {
@@ -299,6 +320,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     sagemaker,
     apigateway,
     iam,
+    gates,
+    validation,
+    useGate(gate: RequestGate) {
+      gates.push(gate);
+      return () => {
+        const at = gates.indexOf(gate);
+        if (at >= 0) gates.splice(at, 1);
+      };
+    },
     env: {
       AWS_ENDPOINT_URL: url,
       AWS_REGION: region,

@@ -33,8 +33,16 @@ export class ServiceError extends Error {
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
-/** Reads the whole request body (gunzipping it: CloudWatch PutMetricData compresses large bodies). */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Bodies the sandbox has already read (and decoded) once, for the request object the services get. */
+const bufferedBodies = new WeakMap<IncomingMessage, Buffer>();
+
+/** Hands a service a request whose body was read before: readBody answers it without streaming. */
+export function setBufferedBody(req: IncomingMessage, body: Buffer): void {
+  bufferedBodies.set(req, body);
+}
+
+/** Reads the request body as it came (no decoding). */
+export async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -43,9 +51,20 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
     if (size > MAX_BODY_BYTES) throw new ServiceError('RequestEntityTooLargeException', 'Request body too large', 413);
     chunks.push(buf);
   }
-  const body = Buffer.concat(chunks);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** A raw body gunzipped when its Content-Encoding says so (CloudWatch PutMetricData compresses large bodies). */
+export function decodeBody(req: IncomingMessage, raw: Buffer): Buffer {
   const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
-  return encoding.includes('gzip') ? gunzipSync(body) : body;
+  return encoding.includes('gzip') ? gunzipSync(raw) : raw;
+}
+
+/** Reads the whole request body, gunzipped (or the body the sandbox read before, see setBufferedBody). */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const buffered = bufferedBodies.get(req);
+  if (buffered) return buffered;
+  return decodeBody(req, await readRawBody(req));
 }
 
 /** Parses a JSON request body; an empty body is `{}` (the SDK sends `{}` for empty inputs anyway). */
@@ -110,6 +129,17 @@ export function writeRestJsonError(res: ServerResponse, err: ServiceError): void
 
 function xmlEscape(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+}
+
+/** AWS query protocol (SNS; CloudWatch as the AWS CLI calls it): `<ErrorResponse><Error><Type><Code><Message>`. */
+export function writeQueryError(res: ServerResponse, err: ServiceError, xmlns: string): void {
+  const id = requestId();
+  const xml =
+    '<?xml version="1.0"?>\n' +
+    `<ErrorResponse xmlns="${xmlEscape(xmlns)}"><Error><Type>${err.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${xmlEscape(err.queryCode ?? err.code)}</Code>` +
+    `<Message>${xmlEscape(err.message)}</Message></Error><RequestId>${id}</RequestId></ErrorResponse>`;
+  res.writeHead(err.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': id, ...err.headers });
+  res.end(xml);
 }
 
 export function writeS3Error(res: ServerResponse, err: ServiceError): void {

@@ -13,7 +13,6 @@
  * Lambda names the session after the function.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 
 /** The access key of tests, the CLI and the operator: an administrator, never checked. */
 export const ADMIN_ACCESS_KEY_ID = 'sandbox';
@@ -66,22 +65,4 @@ export class SessionRegistry {
   public session(accessKeyId: string): Session | undefined {
     return this.byKey.get(accessKeyId);
   }
-}
-
-const CREDENTIAL = /Credential=([^/,\s]+)\//;
-
-/**
- * The access key id a request was signed with: `Authorization: AWS4-HMAC-SHA256
- * Credential=<AKID>/<date>/<region>/<service>/aws4_request, …`, or a presigned
- * URL's `X-Amz-Credential`. Undefined for an unsigned request.
- */
-export function accessKeyIdOf(headers: IncomingMessage['headers'], url?: URL): string | undefined {
-  const auth = headers.authorization;
-  if (typeof auth === 'string') {
-    const m = CREDENTIAL.exec(auth);
-    if (m) return m[1];
-  }
-  const presigned = url?.searchParams.get('X-Amz-Credential');
-  if (presigned) return presigned.split('/')[0];
-  return undefined;
 }

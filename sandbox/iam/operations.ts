@@ -354,17 +354,3 @@ export function requiredPermissions(service: AuthorizedService, operation: strin
   if (!mapper) throw new Error(`No IAM mapping for service ${service}`);
   return mapper(operation, input, w);
 }
-
-/** An API Gateway management request (method and path) as its operation and URI members, from the same route table. */
-export function apiGatewayRequest(method: string, pathname: string): { operation: string; input: Record<string, unknown> } | undefined {
-  const path = pathname.replace(/\/+$/, '');
-  for (const [operation, route] of Object.entries(APIGATEWAY_ROUTES)) {
-    const [m, template] = route.split(' ') as [string, string];
-    if (m !== method) continue;
-    const names: string[] = [];
-    const pattern = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), '([^/]+)'))}$`);
-    const match = pattern.exec(path);
-    if (match) return { operation, input: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1] as string)])) };
-  }
-  return undefined;
-}

@@ -86,27 +86,6 @@ function route(lambda: LambdaService, method: string, segments: string[], query:
   return undefined;
 }
 
-/**
- * The operation a Lambda request is and its URI members under their model names
- * (for IAM). The routes' `run` closures are never called here, so no service is needed.
- */
-export function lambdaRequest(method: string, url: URL): { operation: string; input: Record<string, unknown> } | undefined {
-  const segments = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
-  const r = route(undefined as unknown as LambdaService, method, segments, url.searchParams);
-  if (!r) return undefined;
-  const [, , fn, sub, name] = segments;
-  const qualifier = url.searchParams.get('Qualifier');
-  return {
-    operation: r.operation,
-    input: {
-      ...(fn ? { FunctionName: fn } : {}),
-      ...(qualifier ? { Qualifier: qualifier } : {}),
-      ...(sub === 'aliases' && name ? { Name: name } : {}),
-      ...(sub === 'policy' && name ? { StatementId: name } : {}),
-    },
-  };
-}
-
 export async function handleLambdaHttp(lambda: LambdaService, faults: FaultInjector, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   try {
     const segments = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VirtualClock } from '../clock';
-import { readBody, requestId, ServiceError } from '../protocol';
+import { readBody, requestId, ServiceError, writeQueryError } from '../protocol';
 
 export interface SnsMessage {
   messageId: string;
@@ -51,21 +51,6 @@ const NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const PROTOCOLS = new Set(['http', 'https', 'email', 'email-json', 'sms', 'sqs', 'application', 'lambda', 'firehose']);
 const MAX_MESSAGE_BYTES = 262_144;
-
-function sendSnsXml(res: ServerResponse, status: number, body: string): void {
-  const xml = `<?xml version="1.0"?>\n${body}`;
-  res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId() });
-  res.end(xml);
-}
-
-/** An error in the query protocol's XML shape: `<ErrorResponse><Error><Type/><Code/><Message/></Error>…`. */
-export function writeSnsError(res: ServerResponse, e: ServiceError): void {
-  sendSnsXml(
-    res,
-    e.status,
-    `<ErrorResponse xmlns="${NAMESPACE}"><Error>${el('Type', e.status >= 500 ? 'Receiver' : 'Sender')}${el('Code', e.code)}${el('Message', e.message)}</Error>${el('RequestId', requestId())}</ErrorResponse>`,
-  );
-}
 
 const xmlEscape = (text: string) => text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 const el = (name: string, value: string | undefined) => (value === undefined ? '' : `<${name}>${xmlEscape(value)}</${name}>`);
@@ -140,12 +125,15 @@ export class SnsService {
       const result = this.run(action, params);
       this.send(res, 200, `<${action}Response xmlns="${NAMESPACE}">${result === null ? '' : `<${action}Result>${result}</${action}Result>`}<ResponseMetadata>${el('RequestId', requestId())}</ResponseMetadata></${action}Response>`);
     } catch (err) {
-      writeSnsError(res, err instanceof ServiceError ? err : new ServiceError('InternalError', (err as Error).message, 500));
+      const e = err instanceof ServiceError ? err : new ServiceError('InternalError', (err as Error).message, 500);
+      writeQueryError(res, e, NAMESPACE);
     }
   }
 
   private send(res: ServerResponse, status: number, body: string): void {
-    sendSnsXml(res, status, body);
+    const xml = `<?xml version="1.0"?>\n${body}`;
+    res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId() });
+    res.end(xml);
   }
 
   /** `Name.entry.N.key/value` (query-protocol maps) as an object. */

@@ -152,7 +152,12 @@ describe('aliases', () => {
 
     // Assess
     expect(twoExtra.name).toBe('InvalidParameterValueException');
-    expect(tooHeavy.name).toBe('InvalidParameterValueException');
+    // AWS's model (botocore lambda/2015-03-31, sandbox/models/lambda.json): Weight is a double with
+    // "min": 0, "max": 1, so a weight of 1.5 fails model validation before Lambda looks at it.
+    expect(tooHeavy.name).toBe('ValidationException');
+    expect(tooHeavy.message).toBe(
+      "1 validation error detected: Value '{2=1.5}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0]",
+    );
     expect(missingGet.name).toBe('ResourceNotFoundException');
   });
 

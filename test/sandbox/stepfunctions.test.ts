@@ -179,7 +179,11 @@ describe('executions', () => {
     // Assess
     expect(sameAgain.executionArn).toBe(first.executionArn);
     expect(otherInput.name).toBe('ExecutionAlreadyExists');
-    expect(tooLong.name).toBe('InvalidName');
+    // AWS's model (botocore stepfunctions/2016-11-23, sandbox/models/stepfunctions.json): Name is a
+    // string with "min": 1, "max": 80, so 81 characters fail model validation (ValidationException)
+    // before Step Functions' own name rules (InvalidName) are applied.
+    expect(tooLong.name).toBe('ValidationException');
+    expect(tooLong.message).toMatch(/^1 validation error detected: Value 'x{81}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80$/);
     expect(badChar.name).toBe('InvalidName');
     expect(afterStop.name).toBe('ExecutionAlreadyExists');
     expect(running.executions).toEqual([]);
