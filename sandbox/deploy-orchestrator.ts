@@ -68,12 +68,17 @@ export interface DeployedOrchestrator {
   readonly functions: Readonly<Record<string, string>>;
 }
 
-const ROLE = 'arn:aws:iam::000000000000:role/cutover-sandbox';
+/** The state machine's role. */
+export const ORCHESTRATOR_ROLE = 'arn:aws:iam::000000000000:role/cutover-sandbox';
+const ROLE = ORCHESTRATOR_ROLE;
+/** Each Task function's own execution role, as the CDK app gives each one (`cutover-sandbox-<folder>`). */
+export const taskRole = (folder: string): string => `${ORCHESTRATOR_ROLE}-${folder}`;
 
 /**
- * TEMPORARY BRIDGE (issue #10): this hand-written deployer gives every function
- * and the state machine one role, registered here with an explicit allow-all
- * policy so that IAM enforcement is on without the template's roles. The
+ * TEMPORARY BRIDGE (issue #10): this hand-written deployer gives the state
+ * machine and each function a role of its own, registered here with an explicit
+ * allow-all policy (unless already registered) so that IAM enforcement is on
+ * without the template's roles. The
  * synthesized deployment (branch h/synth) replaces this with the template's own
  * roles and their policies; delete this with the hand-written task list.
  */
@@ -150,12 +155,13 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
 
     const functions: Record<string, string> = {};
     for (const folder of folders) {
+      if (!sandbox.iam.role(taskRole(folder))) sandbox.iam.putRole(taskRole(folder), [ALLOW_ALL]);
       const name = `${prefix}${folder}`;
       // AWS_REGION and credentials are provided by the (sandbox) Lambda runtime, as on AWS, where they are reserved keys.
       const settings = {
         Handler: `${functionsDir}/${folder}/handler.handler`,
         Runtime: 'nodejs22.x' as const,
-        Role: ROLE,
+        Role: taskRole(folder),
         Timeout: options.timeoutSeconds ?? 60,
         MemorySize: 512,
         Environment: {
