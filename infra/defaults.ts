@@ -167,7 +167,8 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'ShiftTrafficFunctionArn',
     folder: 'shift-traffic',
     description: 'Cutover: move alias traffic to green',
-    ledger: ['UpdateItem'],
+    // GetItem: it reads the release (a manual rollback requested meanwhile) before it moves traffic.
+    ledger: ['GetItem', 'UpdateItem'],
     permissions: ['lambda:shift', 'events:put-release-events', 'sagemaker:shift', 'apigateway:update-stage'],
   },
   {
