@@ -220,3 +220,10 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     permissions: ['events:put-release-events'],
   },
 ];
+
+/**
+ * The functions that start releases from events (not Task states): the ids of
+ * their constructs, `<trigger>/<construct>/<function>` in the construct tree,
+ * and the folder under functions/ holding their handler.ts.
+ */
+export const TRIGGER_FUNCTION = { construct: 'StartRelease', function: 'Function', folder: 'start-release' } as const;
