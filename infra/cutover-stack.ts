@@ -33,6 +33,8 @@ export class CutoverStack extends Stack {
       // `-c managedEndpoints=ai-endpoint`, `-c managedStages=a1b2c3d4e5/prod`
       managedEndpoints: props.orchestrator?.managedEndpoints ?? listContext(this, 'managedEndpoints'),
       managedStages: props.orchestrator?.managedStages ?? listContext(this, 'managedStages')?.map(parseStage),
+      // `-c sagemakerExecutionRoleArns=arn:aws:iam::123456789012:role/model-role`: the roles releases may pass to SageMaker.
+      sagemakerExecutionRoleArns: props.orchestrator?.sagemakerExecutionRoleArns ?? listContext(this, 'sagemakerExecutionRoleArns'),
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.orchestrator.stateMachine.stateMachineArn });
     new CfnOutput(this, 'LedgerTableName', { value: this.orchestrator.table.tableName });

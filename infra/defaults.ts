@@ -167,7 +167,8 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'ShiftTrafficFunctionArn',
     folder: 'shift-traffic',
     description: 'Cutover: move alias traffic to green',
-    ledger: ['UpdateItem'],
+    // GetItem: it reads the release (a manual rollback requested meanwhile) before it moves traffic.
+    ledger: ['GetItem', 'UpdateItem'],
     permissions: ['lambda:shift', 'events:put-release-events', 'sagemaker:shift', 'apigateway:update-stage'],
   },
   {
@@ -219,3 +220,10 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     permissions: ['events:put-release-events'],
   },
 ];
+
+/**
+ * The functions that start releases from events (not Task states): the ids of
+ * their constructs, `<trigger>/<construct>/<function>` in the construct tree,
+ * and the folder under functions/ holding their handler.ts.
+ */
+export const TRIGGER_FUNCTION = { construct: 'StartRelease', function: 'Function', folder: 'start-release' } as const;

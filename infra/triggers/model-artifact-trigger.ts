@@ -1,3 +1,4 @@
+import { TRIGGER_FUNCTION } from '../defaults';
 import { Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -85,7 +86,7 @@ export class ModelArtifactTrigger extends Construct {
       checkMapping(this.node.path, { ...config, mappings: [config.mappings[i]] }, sample, `mappings[${i}] (prefix ${JSON.stringify(m.prefix)})`);
     }
 
-    this.startRelease = new StartReleaseFunction(this, 'StartRelease', {
+    this.startRelease = new StartReleaseFunction(this, TRIGGER_FUNCTION.construct, {
       stateMachine: props.stateMachine,
       config,
       description: `Cutover: start a release when a model artifact lands in ${Token.isUnresolved(bucketName) ? 'the model bucket' : bucketName}`,

@@ -1,3 +1,4 @@
+import { TRIGGER_FUNCTION } from '../defaults';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -70,7 +71,7 @@ export class ModelPackageApprovedTrigger extends Construct {
     };
     checkMapping(this.node.path, config, sample, 'target and release');
 
-    this.startRelease = new StartReleaseFunction(this, 'StartRelease', {
+    this.startRelease = new StartReleaseFunction(this, TRIGGER_FUNCTION.construct, {
       stateMachine: props.stateMachine,
       config,
       description: `Cutover: start a release when a model package of ${groups.join(', ')} is approved`.slice(0, 256),

@@ -6,7 +6,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TriggerConfig } from '../../functions/start-release/config';
 import { mapEvent } from '../../functions/start-release/mapper';
-import { BUNDLING_DEFAULTS, DEFAULT_LOG_LEVEL, FUNCTION_DEFAULTS, LOG_RETENTION, PROJECT_ROOT } from '../defaults';
+import { BUNDLING_DEFAULTS, DEFAULT_LOG_LEVEL, FUNCTION_DEFAULTS, LOG_RETENTION, PROJECT_ROOT, TRIGGER_FUNCTION } from '../defaults';
 import { acknowledge, acknowledgeWildcardResources } from '../nag-acknowledgements';
 import type { CutoverLogLevel } from '../release-orchestrator';
 
@@ -51,10 +51,10 @@ export class StartReleaseFunction extends Construct {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartReleases', actions: ['states:StartExecution'], resources: [props.stateMachine.stateMachineArn] }));
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new NodejsFunction(this, TRIGGER_FUNCTION.function, {
       ...FUNCTION_DEFAULTS,
       description: props.description,
-      entry: path.join(PROJECT_ROOT, 'functions', 'start-release', 'handler.ts'),
+      entry: path.join(PROJECT_ROOT, 'functions', TRIGGER_FUNCTION.folder, 'handler.ts'),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),

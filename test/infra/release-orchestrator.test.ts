@@ -242,7 +242,7 @@ describe('IAM', () => {
     CheckGreenReady: ledger('UpdateItem'),
     SmokeTest: [`lambda:InvokeFunction ${FN_VERSIONS}`, ...ledger('UpdateItem')],
     ArmAlarms: ['cloudwatch:DescribeAlarms *', `cloudwatch:PutMetricAlarm ${ALARMS}`, `cloudwatch:TagResource ${ALARMS}`, ...ledger('UpdateItem')],
-    ShiftTraffic: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('UpdateItem'), putEvents],
+    ShiftTraffic: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('GetItem', 'UpdateItem'), putEvents],
     CheckAlarms: ['cloudwatch:DescribeAlarms *', ...ledger('GetItem', 'UpdateItem')],
     RollBack: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('UpdateItem'), putEvents],
     Decommission: [
