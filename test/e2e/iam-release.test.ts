@@ -87,9 +87,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-// KNOWN PRODUCT BUG (issue #10): ShiftTraffic reads the ledger (GetItem) but infra/defaults.ts grants it only UpdateItem;
-// the sandbox denies it as AWS would. it.failing until infra/ grants dynamodb:GetItem to ShiftTraffic.
-it.failing('a release succeeds with exactly the statements infra/ grants the Tasks (ShiftTraffic reads the ledger: dynamodb:GetItem)', async () => {
+// Fixed product bug (issue #10): ShiftTraffic reads the ledger (GetItem); infra/defaults.ts now grants it.
+// the sandbox denies what the template does not grant, as AWS would (ShiftTraffic reads the ledger: dynamodb:GetItem, granted since the ledger-grants fix).
+it('a release succeeds with exactly the statements infra/ grants the Tasks (ShiftTraffic reads the ledger: dynamodb:GetItem)', async () => {
   // Prepare
   grantInfraPolicies();
 
