@@ -9,12 +9,12 @@
  * sandbox/tools/extract-cloudwatch-query-shapes.ts), so member names, list
  * `member` elements and `resultWrapper`s are AWS's, not ours.
  *
- * The query protocol, as AWS documents it
- * (https://docs.aws.amazon.com/AWSSimpleQueryService/latest/SQSDeveloperGuide/sqs-making-api-requests-xml.html,
- * https://smithy.io/2.0/aws/protocols/aws-query-protocol.html):
- *  - "Each structure member is serialized as `<prefix>.<member name>`"; lists
- *    that are not flattened "are serialized as `<prefix>.member.<n>`, 1-based";
- *    maps as `<prefix>.entry.<n>.key` / `.value`;
+ * The query protocol, as Smithy's awsQuery specification describes it
+ * (https://smithy.io/2.0/aws/protocols/aws-query-protocol.html) and botocore
+ * serializes it (none of CloudWatch's shapes is flattened or renamed):
+ *  - a structure member is the key `<prefix>.<member name>`; a list item is
+ *    `<prefix>.member.<n>`, 1-based (an empty list: the bare key, empty);
+ *    a map entry `<prefix>.entry.<n>.key` / `.value`;
  *  - timestamps are ISO 8601 date-time strings, booleans `true` / `false`;
  *  - the response is `<OperationResponse><OperationResult>…</OperationResult>
  *    <ResponseMetadata><RequestId>…</RequestId></ResponseMetadata>`, the
@@ -23,7 +23,9 @@
  *  - errors are `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code>…</Code>
  *    <Message>…</Message></Error><RequestId>…</RequestId></ErrorResponse>`,
  *    the Code being the error's `awsQueryError` code (`ResourceNotFound`,
- *    `InvalidParameterValue`, …).
+ *    `InvalidParameterValue`, …); an unknown or missing Action is
+ *    InvalidAction / MissingAction, 400 (CloudWatch API Reference, Common
+ *    Errors: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from '../faults';
@@ -168,7 +170,8 @@ function serialize(value: unknown, shapeName: string): string {
 /** The action's input as awsJson1_0 would carry it, from its query parameters. */
 export function queryInput(action: string, params: URLSearchParams): Record<string, unknown> {
   const op = OPERATIONS[action];
-  if (!op) throw new ServiceError('InvalidAction', `The action ${action} is not valid for this web service.`, 400, {}, 'InvalidAction');
+  // "The action or operation requested is invalid. Verify that the action is typed correctly." (400, Common Errors)
+  if (!op) throw new ServiceError('InvalidAction', `The action or operation requested is invalid. Verify that the action is typed correctly. (${action})`, 400, {}, 'InvalidAction');
   if (!op.input) return {};
   return parse(params, [...params.keys()], '', op.input.shape) as Record<string, unknown>;
 }
@@ -202,7 +205,7 @@ export async function handleCloudWatchQuery(
   try {
     const params = new URLSearchParams((await readBody(req)).toString('utf8'));
     action = params.get('Action') ?? '';
-    if (!action) throw new ServiceError('MissingAction', 'Missing Action', 400, {}, 'MissingAction');
+    if (!action) throw new ServiceError('MissingAction', 'The request is missing an action or a required parameter.', 400, {}, 'MissingAction');
     const input = queryInput(action, params);
     const fault = deps.faults.take('cloudwatch', action);
     if (fault.latencyMs) await new Promise((done) => setTimeout(done, fault.latencyMs));

@@ -69,6 +69,13 @@ function awsText(...args: string[]): Promise<string> {
   });
 }
 
+let described: Promise<Json> | undefined;
+/** `aws stepfunctions describe-execution` of the release, asked once; its `output` parsed as `result`. */
+function describedRelease(): Promise<Json> {
+  described ??= aws('stepfunctions', 'describe-execution', '--execution-arn', release.executionArn).then((d) => ({ ...d, result: JSON.parse(d.output as string) as Json }));
+  return described;
+}
+
 /** `aws <args> --output json`, parsed (an operation without output prints nothing: `{}`). */
 async function aws(...args: string[]): Promise<Json> {
   const stdout = await awsText(...args);
@@ -108,13 +115,13 @@ describeWithCli('the AWS CLI against the sandbox after one release', () => {
   it('stepfunctions: list-executions, describe-execution and get-execution-history tell the release succeeded and how', async () => {
     // Act
     const list = await aws('stepfunctions', 'list-executions', '--state-machine-arn', stack.deployed.stateMachineArn);
-    const described = await aws('stepfunctions', 'describe-execution', '--execution-arn', release.executionArn);
+    const described = await describedRelease();
     const history = await aws('stepfunctions', 'get-execution-history', '--execution-arn', release.executionArn);
 
     // Assess
     expect(list.executions).toEqual([expect.objectContaining({ executionArn: release.executionArn, status: 'SUCCEEDED', startDate: expect.any(String), stopDate: expect.any(String) })]);
     expect(described).toMatchObject({ executionArn: release.executionArn, stateMachineArn: stack.deployed.stateMachineArn, status: 'SUCCEEDED' });
-    const output = JSON.parse(described.output as string) as Json;
+    const output = described.result as Json;
     expect(output.outcome).toEqual({ status: 'Succeeded' });
     expect(output.green).toMatchObject({ blue: stack.blue, green: expect.stringMatching(/^\d+$/) });
     expect(output.alarms.names).toContain(USER_ALARM);
@@ -133,7 +140,7 @@ describeWithCli('the AWS CLI against the sandbox after one release', () => {
     const versions = await aws('lambda', 'list-versions-by-function', '--function-name', FUNCTION);
 
     // Assess
-    const green = (JSON.parse((await aws('stepfunctions', 'describe-execution', '--execution-arn', release.executionArn)).output as string) as Json).green.green as string;
+    const green = (await describedRelease()).result.green.green as string;
     expect(green).not.toBe(stack.blue);
     expect(alias).toMatchObject({ Name: ALIAS, FunctionVersion: green, AliasArn: `arn:aws:lambda:${stack.sandbox.region}:${stack.sandbox.account}:function:${FUNCTION}:${ALIAS}` });
     expect(alias.RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
@@ -147,8 +154,8 @@ describeWithCli('the AWS CLI against the sandbox after one release', () => {
     // Act
     const alarms = await aws('cloudwatch', 'describe-alarms', '--alarm-names', USER_ALARM);
     const releaseAlarms = await aws('cloudwatch', 'describe-alarms', '--alarm-name-prefix', 'cutover-');
-    const described = await aws('stepfunctions', 'describe-execution', '--execution-arn', release.executionArn);
-    const output = JSON.parse(described.output as string) as Json;
+    const described = await describedRelease();
+    const output = described.result as Json;
     const from = new Date(Date.parse(described.startDate as string) - 60_000).toISOString();
     const to = new Date(Date.parse(described.stopDate as string) + 60_000).toISOString();
     const invocations = await aws(
