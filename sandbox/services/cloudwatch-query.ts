@@ -29,7 +29,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from '../faults';
-import { faultError, readBody, requestId, ServiceError } from '../protocol';
+import { credentialScopeService, faultError, readBody, requestId, sendQueryXml, ServiceError, xmlEscape } from '../protocol';
 import type { CloudWatchService } from './cloudwatch';
 import MODEL from './cloudwatch-query-shapes.json';
 
@@ -54,11 +54,6 @@ interface Operation {
 const SHAPES = MODEL.shapes as unknown as Record<string, Shape>;
 const OPERATIONS = MODEL.operations as unknown as Record<string, Operation>;
 
-/** The SigV4 credential scope's service (`…/20261202/us-east-1/monitoring/aws4_request`). */
-function scopeService(req: IncomingMessage): string | undefined {
-  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
-}
-
 /**
  * Is this a CloudWatch query request? A form-encoded `POST /` signed for
  * CloudWatch's signing name, `monitoring` (the model's endpointPrefix; SNS's
@@ -67,7 +62,7 @@ function scopeService(req: IncomingMessage): string | undefined {
 export function isCloudWatchQueryRequest(req: IncomingMessage, url: URL): boolean {
   if (req.method !== 'POST' || url.pathname !== '/') return false;
   if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return false;
-  return scopeService(req) === 'monitoring';
+  return credentialScopeService(req) === 'monitoring';
 }
 
 function invalidValue(message: string): ServiceError {
@@ -136,8 +131,6 @@ function parse(params: URLSearchParams, keys: readonly string[], prefix: string,
   }
 }
 
-const xmlEscape = (text: string) => text.replace(/[<>&'"\r]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;', '\r': '&#13;' })[c] ?? c);
-
 /** The XML content of `value` as `shapeName` (the caller writes the enclosing element). */
 function serialize(value: unknown, shapeName: string): string {
   const shape = SHAPES[shapeName];
@@ -196,11 +189,7 @@ export async function handleCloudWatchQuery(
   res: ServerResponse,
 ): Promise<void> {
   const id = requestId();
-  const send = (status: number, body: string) => {
-    const xml = `<?xml version="1.0"?>\n${body}`;
-    res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': id });
-    res.end(xml);
-  };
+  const send = (status: number, body: string) => sendQueryXml(res, status, body, id);
   let action = '';
   try {
     const params = new URLSearchParams((await readBody(req)).toString('utf8'));
