@@ -11,6 +11,7 @@
  *  - `X-Amz-Target: SageMaker.*`                   → SageMaker (awsJson1_1)
  *  - `POST /endpoints/<name>/invocations`          → SageMaker Runtime (restJson1)
  *  - `/restapis/…`                                 → API Gateway (restJson1), and stage traffic
+ *  - form-encoded `POST /` (monitoring scope)      → CloudWatch (query protocol, XML: the AWS CLI)
  *  - form-encoded `POST /` (Action=…, sns scope)   → SNS (query protocol, XML)
  *  - `/20xx-xx-xx/functions/…`                     → Lambda (restJson1)
  *  - `/_sandbox/…`                                 → health, faults, clock
@@ -29,6 +30,7 @@ import { runGates, writeServiceError, type RequestGate } from './gate';
 import { destination, normalize, replayRequest } from './normalize';
 import { validationGate, type ValidationGate } from './models/validate';
 import { CloudWatchService } from './services/cloudwatch';
+import { handleCloudWatchQuery, isCloudWatchQueryRequest } from './services/cloudwatch-query';
 import { DynamoDbService } from './services/dynamodb';
 import { LambdaService } from './services/lambda';
 import { handleLambdaHttp, isLambdaPath } from './services/lambda-http';
@@ -264,6 +266,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (isLambdaPath(requestUrl.pathname)) return handleLambdaHttp(lambda, faults, req, res, requestUrl);
     if (isSageMakerRuntimePath(requestUrl.pathname)) return handleSageMakerRuntimeHttp(sagemaker, faults, req, res, requestUrl);
     if (isApiGatewayPath(requestUrl.pathname)) return apigateway.handleHttp(req, res, requestUrl);
+    if (isCloudWatchQueryRequest(req, requestUrl)) return handleCloudWatchQuery({ cloudwatch, faults, ...(log ? { log } : {}) }, req, res);
     if (isSnsRequest(req, requestUrl)) return sns.handle(req, res);
     return s3.handle(req, res, requestUrl);
   }

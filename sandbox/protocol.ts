@@ -127,7 +127,19 @@ export function writeRestJsonError(res: ServerResponse, err: ServiceError): void
   );
 }
 
-function xmlEscape(text: string): string {
+/** The SigV4 credential scope's service (`…/20261202/us-east-1/monitoring/aws4_request` → `monitoring`): how query-protocol POSTs to `/` tell their service. */
+export function credentialScopeService(req: IncomingMessage): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+}
+
+/** A query-protocol answer (SNS, CloudWatch): `text/xml` with the XML declaration. */
+export function sendQueryXml(res: ServerResponse, status: number, body: string, id = requestId()): void {
+  const xml = `<?xml version="1.0"?>\n${body}`;
+  res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': id });
+  res.end(xml);
+}
+
+export function xmlEscape(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 }
 

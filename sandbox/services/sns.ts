@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VirtualClock } from '../clock';
-import { readBody, requestId, ServiceError, writeQueryError } from '../protocol';
+import { credentialScopeService, readBody, requestId, sendQueryXml, ServiceError, writeQueryError, xmlEscape } from '../protocol';
 
 export interface SnsMessage {
   messageId: string;
@@ -52,14 +52,13 @@ const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const PROTOCOLS = new Set(['http', 'https', 'email', 'email-json', 'sms', 'sqs', 'application', 'lambda', 'firehose']);
 const MAX_MESSAGE_BYTES = 262_144;
 
-const xmlEscape = (text: string) => text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
 const el = (name: string, value: string | undefined) => (value === undefined ? '' : `<${name}>${xmlEscape(value)}</${name}>`);
 
 /** Is this an SNS request? Query-protocol POSTs to `/` name the service in their credential scope or their Version. */
 export function isSnsRequest(req: IncomingMessage, url: URL): boolean {
   if (req.method !== 'POST' || url.pathname !== '/') return false;
   if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return false;
-  const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+  const scope = credentialScopeService(req);
   return scope === undefined || scope === 'sns';
 }
 
@@ -131,9 +130,7 @@ export class SnsService {
   }
 
   private send(res: ServerResponse, status: number, body: string): void {
-    const xml = `<?xml version="1.0"?>\n${body}`;
-    res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml), 'x-amzn-requestid': requestId() });
-    res.end(xml);
+    sendQueryXml(res, status, body);
   }
 
   /** `Name.entry.N.key/value` (query-protocol maps) as an object. */

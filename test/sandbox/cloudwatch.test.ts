@@ -185,3 +185,113 @@ describe('metric alarms', () => {
     expect(err.name).toBe('InvalidParameterValueException');
   });
 });
+
+/**
+ * CloudWatch over the AWS query protocol, as the AWS CLI and botocore send it
+ * (botocore's cloudwatch/2010-08-01 model: `"protocol": "query"`, output
+ * `resultWrapper` `DescribeAlarmsResult`, …). Smithy's awsQuery specification
+ * (https://smithy.io/2.0/aws/protocols/aws-query-protocol.html): requests are
+ * "POST with an application/x-www-form-urlencoded Content-Type", responses XML;
+ * list items are `<member>` elements unless flattened; errors are
+ * `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/>`.
+ */
+describe('the query protocol (what the AWS CLI sends)', () => {
+  /** A form-encoded POST signed (in form) for CloudWatch's signing name, `monitoring`. */
+  async function query(params: Record<string, string>): Promise<{ status: number; xml: string }> {
+    const res = await fetch(`${sandbox.url}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        authorization: 'AWS4-HMAC-SHA256 Credential=sandbox/20261202/us-east-1/monitoring/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=0',
+      },
+      body: new URLSearchParams({ Version: '2010-08-01', ...params }).toString(),
+    });
+    return { status: res.status, xml: await res.text() };
+  }
+
+  it('PutMetricAlarm from flattened members, DescribeAlarms as <member> elements with ISO 8601 timestamps; the JSON protocol sees the same alarm', async () => {
+    // Prepare
+    const put = await query({
+      Action: 'PutMetricAlarm',
+      AlarmName: 'query-errors',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      'Dimensions.member.1.Name': 'FunctionName',
+      'Dimensions.member.1.Value': 'fn',
+      Statistic: 'Sum',
+      Period: '60',
+      EvaluationPeriods: '2',
+      Threshold: '1.5',
+      ComparisonOperator: 'GreaterThanThreshold',
+      'AlarmActions.member.1': 'arn:aws:sns:us-east-1:000000000000:ops',
+      OKActions: '', // botocore sends an empty list as the bare key
+      ActionsEnabled: 'false',
+    });
+
+    // Act
+    const described = await query({ Action: 'DescribeAlarms', 'AlarmNames.member.1': 'query-errors', 'AlarmNames.member.2': 'no-such-alarm' });
+    const viaJson = await alarm('query-errors');
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(put.xml).toMatch(/<PutMetricAlarmResponse xmlns="http:\/\/monitoring\.amazonaws\.com\/doc\/2010-08-01\/"><ResponseMetadata><RequestId>[\w-]+<\/RequestId><\/ResponseMetadata><\/PutMetricAlarmResponse>$/);
+    expect(described.status).toBe(200);
+    expect(described.xml).toContain('<DescribeAlarmsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><DescribeAlarmsResult><CompositeAlarms></CompositeAlarms><MetricAlarms><member><AlarmName>query-errors</AlarmName>');
+    expect(described.xml).toContain('<ActionsEnabled>false</ActionsEnabled><OKActions></OKActions><AlarmActions><member>arn:aws:sns:us-east-1:000000000000:ops</member></AlarmActions>');
+    expect(described.xml).toContain('<Dimensions><member><Name>FunctionName</Name><Value>fn</Value></member></Dimensions><Period>60</Period>');
+    expect(described.xml).toMatch(/<StateUpdatedTimestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z<\/StateUpdatedTimestamp>/);
+    expect(described.xml).toContain('<Threshold>1.5</Threshold>');
+    expect(described.xml).toMatch(/<\/DescribeAlarmsResult><ResponseMetadata><RequestId>/);
+    expect(viaJson).toMatchObject({ AlarmName: 'query-errors', EvaluationPeriods: 2, Threshold: 1.5, ActionsEnabled: false, OKActions: [], Dimensions: [{ Name: 'FunctionName', Value: 'fn' }] });
+  });
+
+  it('PutMetricData (MetricData.member.N) then GetMetricStatistics: Datapoints as <member>, the period start in ISO 8601', async () => {
+    // Prepare
+    const at = new Date(Math.floor(sandbox.clock.now() / 60_000) * 60_000 - 5 * 60_000);
+    const put = await query({
+      Action: 'PutMetricData',
+      Namespace: 'Test/Query',
+      'MetricData.member.1.MetricName': 'Latency',
+      'MetricData.member.1.Timestamp': new Date(at.getTime() + 1_000).toISOString(),
+      'MetricData.member.1.Value': '42',
+      'MetricData.member.1.Unit': 'Milliseconds',
+      'MetricData.member.1.Dimensions.member.1.Name': 'Route',
+      'MetricData.member.1.Dimensions.member.1.Value': '/classify',
+    });
+
+    // Act
+    const stats = await query({
+      Action: 'GetMetricStatistics',
+      Namespace: 'Test/Query',
+      MetricName: 'Latency',
+      'Dimensions.member.1.Name': 'Route',
+      'Dimensions.member.1.Value': '/classify',
+      StartTime: new Date(at.getTime() - 60_000).toISOString(),
+      EndTime: new Date(at.getTime() + 120_000).toISOString(),
+      Period: '60',
+      'Statistics.member.1': 'Maximum',
+      Unit: 'Milliseconds',
+    });
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(stats.status).toBe(200);
+    expect(stats.xml).toContain(`<GetMetricStatisticsResult><Label>Latency</Label><Datapoints><member><Timestamp>${at.toISOString()}</Timestamp><Maximum>42</Maximum><Unit>Milliseconds</Unit></member></Datapoints></GetMetricStatisticsResult>`);
+  });
+
+  it('answers errors as <ErrorResponse> with the query error code: ResourceNotFound, MissingParameter, InvalidAction', async () => {
+    // Act
+    const notFound = await query({ Action: 'SetAlarmState', AlarmName: 'no-such-alarm', StateValue: 'OK', StateReason: 'test' });
+    const missing = await query({ Action: 'PutMetricData', 'MetricData.member.1.MetricName': 'm', 'MetricData.member.1.Value': '1' });
+    const unknown = await query({ Action: 'DescribeAnomalyDetectorz' });
+
+    // Assess
+    // botocore's model: ResourceNotFound is `"error": {"code": "ResourceNotFound", "httpStatusCode": 404, "senderFault": true}`.
+    expect(notFound.status).toBe(404);
+    expect(notFound.xml).toMatch(/<ErrorResponse xmlns="http:\/\/monitoring\.amazonaws\.com\/doc\/2010-08-01\/"><Error><Type>Sender<\/Type><Code>ResourceNotFound<\/Code><Message>[^<]+<\/Message><\/Error><RequestId>[\w-]+<\/RequestId><\/ErrorResponse>$/);
+    // MissingRequiredParameterException's query code is MissingParameter (400).
+    expect([missing.status, /<Code>([^<]+)<\/Code>/.exec(missing.xml)?.[1]]).toEqual([400, 'MissingParameter']);
+    // Common Errors: "InvalidAction — The action or operation requested is invalid. Verify that the action is typed correctly. HTTP Status Code: 400".
+    expect([unknown.status, /<Code>([^<]+)<\/Code>/.exec(unknown.xml)?.[1]]).toEqual([400, 'InvalidAction']);
+  });
+});
