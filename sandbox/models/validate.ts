@@ -278,6 +278,12 @@ export function refusal(request: Pick<AwsRequest, 'service' | 'protocol'>, found
   }
   const all = [...found.violations, ...(request.protocol === 'query' ? found.serialization : [])];
   if (!all.length) return undefined;
+  // Query-protocol services answer a missing required parameter with the common error MissingParameter
+  // ("The request must contain the parameter …", AWS Common Errors), not a constraint violation.
+  const missing = request.protocol === 'query' ? all.map((v) => /^Value null at '([^']+)' failed to satisfy constraint: Member must not be null$/.exec(v)?.[1]) : [];
+  if (missing.length && missing[0] !== undefined) {
+    return new ServiceError('MissingRequiredParameterException', `The request must contain the parameter ${missing[0]}.`, 400, {}, 'MissingParameter');
+  }
   const shown = all.slice(0, MAX_REPORTED_VIOLATIONS);
   const message = `${all.length} validation error${all.length === 1 ? '' : 's'} detected: ${shown.join('; ')}`;
   return new ServiceError(refuse.code, message, 400, {}, refuse.queryCode);
