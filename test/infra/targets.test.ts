@@ -146,22 +146,6 @@ describe('managedEndpoints, managedStages and sagemakerExecutionRoleArns', () =>
     expect(JSON.parse(variables.CUTOVER_MANAGED_ENDPOINTS)).toEqual(['ai-endpoint']);
     expect(JSON.parse(variables.CUTOVER_MANAGED_STAGES)).toEqual([{ restApiId: 'a1b2c3d4e5', stageName: 'prod' }]);
   });
-
-  it('CutoverStack passes the SageMaker execution roles of the context: iam:PassRole on them, to SageMaker only', () => {
-    // Prepare
-    const other = 'arn:aws:iam::111111111111:role/other-models';
-    const app = new App({ context: { ...NO_BUNDLING, managedEndpoints: 'ai-endpoint', sagemakerExecutionRoleArns: `${ROLE},${other}` } });
-
-    // Act
-    const template = Template.fromStack(new CutoverStack(app, 'Cutover'));
-    const passRole = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown; Condition?: unknown }[])
-      .filter((s) => s.Action === 'iam:PassRole');
-
-    // Assess: PrepareGreen creates the models, so its role alone may pass them.
-    expect(passRole).toEqual([{ Action: 'iam:PassRole', Effect: 'Allow', Resource: [ROLE, other], Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } }, Sid: expect.any(String) }]);
-    expect(targetGrants(template, 'PrepareGreen')).toEqual(expect.arrayContaining([`iam:PassRole ${ROLE}`, `iam:PassRole ${other}`]));
-  });
 });
 
 describe('cdk-nag with every target kind', () => {
