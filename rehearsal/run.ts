@@ -135,7 +135,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       const kind = run.outcome === 'Succeeded' ? 'succeeded' : run.end.error === 'QualityGateFailed' ? 'quality-gate' : 'failed';
       events.push({ t: at(), release: scenario.name, kind, label: `${scenario.name}: ${run.outcome}` });
       const badVersion = run.outcome === 'RolledBack' && run.end.error === 'AlarmRollback' ? green?.green : undefined;
-      const nearSwitch = failedAroundSwitches(recorder.failures, switches, badVersion);
+      const nearSwitch = failedAroundSwitches(recorder.failures, { startedAt: started, endedAt }, switches, badVersion);
       results.push({
         scenario,
         executionArn: run.executionArn,

@@ -115,6 +115,7 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
       failures,
       invoke: async (payload) => {
         const started = performance.now();
+        const sentAt = Date.now();
         try {
           const out = await runtime.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: new TextEncoder().encode(JSON.stringify(payload)), ContentType: 'application/json' }));
           return { ok: true, version: out.InvokedProductionVariant, latencyMs: performance.now() - started };
@@ -122,7 +123,7 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
           const e = err as Error;
           // The sandbox names the variant that answered in a ModelError ("… from <variant> with message …").
           const version = e.name === 'ModelError' ? /from (\S+) with message/.exec(e.message)?.[1] : undefined;
-          failures.push({ at: Date.now(), ...(version ? { version } : {}), error: `${e.name}: ${e.message}`.slice(0, 200) });
+          failures.push({ sentAt, at: Date.now(), ...(version ? { version } : {}), error: `${e.name}: ${e.message}`.slice(0, 200) });
           return { ok: false, ...(version ? { version } : {}), latencyMs: performance.now() - started };
         }
       },
@@ -183,16 +184,17 @@ async function deployApiGateway(ctx: RigContext): Promise<TargetRig> {
       failures,
       invoke: async (payload) => {
         const started = performance.now();
+        const sentAt = Date.now();
         try {
           const res = await fetch(url, { method: 'POST', body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
           await res.arrayBuffer();
           const version = res.headers.get('x-cutover-lambda-version') ?? undefined;
           const latencyMs = performance.now() - started;
           if (res.status === 200) return { ok: true, ...(version ? { version } : {}), latencyMs };
-          failures.push({ at: Date.now(), ...(version ? { version } : {}), error: `HTTP ${res.status}` });
+          failures.push({ sentAt, at: Date.now(), ...(version ? { version } : {}), error: `HTTP ${res.status}` });
           return { ok: false, ...(version ? { version } : {}), latencyMs };
         } catch (err) {
-          failures.push({ at: Date.now(), error: `${(err as Error).name}: ${(err as Error).message}` });
+          failures.push({ sentAt, at: Date.now(), error: `${(err as Error).name}: ${(err as Error).message}` });
           return { ok: false, latencyMs: performance.now() - started };
         }
       },
