@@ -66,11 +66,15 @@ describe('cutover CLI against the sandbox', () => {
     writeFileSync(file, JSON.stringify({ target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' }, artifact: { uri: modelUri('v2-retrained') }, bake: { seconds: 600, pollSeconds: 10 }, alarms: { periodSeconds: 10 } }));
     const first = await cutover('--json', 'release', '--input', file, '--no-wait');
     expect(first.code).toBe(6);
+    // Its execution takes the lock a moment after it starts: a second release sent before that would win the lock instead.
+    for (let i = 0; i < 150 && JSON.parse((await cutover('--json', 'status', 'ai-handler:production')).stdout).running === null; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
     // Act
     const second = await cutover('release', 'ai-handler:production', '--artifact', modelUri('v4'), ...fast);
     // Assess
+    expect(second.stdout).toContain('ReleaseInProgress'); // first, so that a red run shows what it printed instead
     expect(second.code).toBe(3);
-    expect(second.stdout).toContain('ReleaseInProgress');
     // Clean up through the manual rollback (also checks it): the first release ends RolledBack.
     let rollback: CliRun | undefined;
     for (let i = 0; i < 100; i++) {
