@@ -32,7 +32,7 @@ import { validationGate, type ValidationGate } from './models/validate';
 import { CloudWatchService } from './services/cloudwatch';
 import { handleCloudWatchQuery, isCloudWatchQueryRequest } from './services/cloudwatch-query';
 import { DynamoDbService } from './services/dynamodb';
-import { LambdaService } from './services/lambda';
+import { LambdaService, type LambdaTimings } from './services/lambda';
 import { handleLambdaHttp, isLambdaPath } from './services/lambda-http';
 import { S3Service } from './services/s3';
 import { EventBridgeService } from './services/eventbridge';
@@ -71,6 +71,8 @@ export interface SandboxOptions {
    * Default: on, unless CUTOVER_SANDBOX_IAM=off.
    */
   iam?: boolean;
+  /** Lambda's update / publish durations (virtual seconds; default 0: at once). */
+  lambda?: Partial<LambdaTimings>;
 }
 
 export interface Sandbox {
@@ -138,7 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const guard = (options.iam ?? process.env.CUTOVER_SANDBOX_IAM !== 'off') ? new IamGuard({ iam, region, account }) : undefined;
   const sessionCredentials = guard ? { credentials: (roleArn: string, sessionName: string) => iam.sessions.issue(roleArn, sessionName) } : {};
   const cloudwatch = new CloudWatchService(clock, region, account);
-  const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...sessionCredentials });
+  const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...sessionCredentials, ...(options.lambda ? { timings: options.lambda } : {}) });
   const authorizeInvoke = async (roleArn: string, executionName: string, functionName: string, qualifier: string | undefined): Promise<void> => {
     const session = iam.sessions.session(iam.sessions.issue(roleArn, executionName).accessKeyId);
     const denial = session && guard ? await guard.authorize(session, 'lambda', 'Invoke', { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }) : undefined;

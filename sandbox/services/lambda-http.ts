@@ -30,7 +30,7 @@ function route(lambda: LambdaService, method: string, segments: string[], query:
   const [api, , fn, sub, name] = segments;
   const q = (query: URLSearchParams) => query.get('Qualifier') ?? undefined;
   if (segments.length === 2 && api === '2015-03-31') {
-    if (method === 'GET') return { operation: 'ListFunctions', status: 200, run: () => lambda.listFunctions() };
+    if (method === 'GET') return { operation: 'ListFunctions', status: 200, run: (p) => lambda.listFunctions(p.query.get('Marker') ?? undefined, maxItems(p.query)) };
     if (method === 'POST') return { operation: 'CreateFunction', status: 201, run: async (p) => lambda.createFunction(await p.body()) };
   }
   if (!fn) return undefined;

@@ -44,7 +44,26 @@ export interface LambdaServiceOptions {
    * undefined: the unchecked operator key `sandbox`.
    */
   credentials?: (roleArn: string, functionName: string) => SessionCredentials;
+  /** How long Lambda's asynchronous work takes (virtual seconds); see LambdaTimings. */
+  timings?: Partial<LambdaTimings>;
 }
+
+/**
+ * How long Lambda's asynchronous work takes, in virtual seconds (0: done at
+ * once, the default, so that tests which do not ask for it stay fast).
+ *  - `updateSeconds`: after UpdateFunctionConfiguration / UpdateFunctionCode,
+ *    $LATEST shows `LastUpdateStatus: InProgress` this long, and another
+ *    update, PublishVersion or a policy change is a ResourceConflictException
+ *    (AWS: "If your function connects to a VPC, this process can take a minute").
+ *  - `publishSeconds`: a newly published version shows `State: Pending` this
+ *    long and cannot be invoked (what the published-version-active waiter waits for).
+ */
+export interface LambdaTimings {
+  updateSeconds: number;
+  publishSeconds: number;
+}
+
+export const DEFAULT_LAMBDA_TIMINGS: LambdaTimings = { updateSeconds: 0, publishSeconds: 0 };
 
 interface VersionRecord {
   Version: string;
@@ -60,6 +79,12 @@ interface VersionRecord {
   CodeSize: number;
   LastModified: string;
   RevisionId: string;
+  /** Customer-managed key the environment variables are encrypted with. */
+  KMSKeyArn?: string;
+  /** DeadLetterConfig.TargetArn. */
+  DeadLetterTarget?: string;
+  /** Virtual ms until which a published version is Pending. */
+  pendingUntil?: number;
 }
 
 interface AliasRecord {
@@ -89,6 +114,8 @@ interface FunctionRecord {
   zip?: Buffer;
   /** Resource-based policy statements per qualifier ('' = the unqualified function), by statement id. */
   policies?: Map<string, Map<string, PolicyStatement>>;
+  /** Virtual ms until which the last update of $LATEST is InProgress. */
+  updateUntil?: number;
 }
 
 /** One statement of a function's resource-based policy (AddPermission). */
@@ -135,6 +162,12 @@ const notFound = (message: string) => new ServiceError('ResourceNotFoundExceptio
 const invalid = (message: string) => new ServiceError('InvalidParameterValueException', message, 400);
 const conflict = (message: string) => new ServiceError('ResourceConflictException', message, 409);
 const precondition = (message: string) => new ServiceError('PreconditionFailedException', message, 412);
+/** Lambda's answer to an operation on a function whose update has not finished. */
+const updateInProgress = (arn: string) => conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${arn}`);
+/** Lambda's answer to invoking a function (or version) that is not Active yet. */
+const notActive = (state: string) => conflict(`The operation cannot be performed at this time. The function is currently in the following state: ${state}`);
+/** Paged list calls: ListVersionsByFunction and ListFunctions answer at most this many per page, whatever MaxItems says. */
+const LIST_PAGE_CAP = 50;
 
 /** Lambda's LastModified format: 2025-11-26T06:00:00.000+0000. */
 function lambdaDate(ms: number): string {
@@ -148,8 +181,12 @@ export class LambdaService {
   private readonly background = new Set<Promise<unknown>>();
   private readonly unsubscribeClock: () => void;
   private stopped = false;
+  private timings: LambdaTimings;
+  /** KMS keys whose kms:Decrypt the API caller lacks (IAM is not evaluated for this: a test sets it). */
+  private readonly undecryptable = new Set<string>();
 
   public constructor(private readonly o: LambdaServiceOptions) {
+    this.timings = { ...DEFAULT_LAMBDA_TIMINGS, ...o.timings };
     this.unsubscribeClock = o.clock.onChange((state) => {
       for (const env of this.environments.values()) env.syncClock(state);
     });
@@ -203,6 +240,37 @@ export class LambdaService {
     }
   }
 
+  /** Changes the timings for the updates and publishes started from now on; returns the previous ones. */
+  public setTimings(timings: Partial<LambdaTimings>): LambdaTimings {
+    const previous = { ...this.timings };
+    this.timings = { ...this.timings, ...timings };
+    return previous;
+  }
+
+  /**
+   * Makes the API caller unable (or able again) to kms:Decrypt with `keyArn`:
+   * a function whose environment is encrypted with it then shows
+   * `Environment.Error` and no `Variables` (GetFunction, GetFunctionConfiguration,
+   * ListVersionsByFunction, ListFunctions). The function itself still runs with them.
+   */
+  public denyKmsDecrypt(keyArn: string, denied = true): void {
+    if (denied) this.undecryptable.add(keyArn);
+    else this.undecryptable.delete(keyArn);
+  }
+
+  private updating(fn: FunctionRecord): boolean {
+    return fn.updateUntil !== undefined && this.o.clock.now() < fn.updateUntil;
+  }
+
+  /** Refuses what Lambda refuses while $LATEST's last update is still InProgress. */
+  private assertNotUpdating(fn: FunctionRecord): void {
+    if (this.updating(fn)) throw updateInProgress(this.functionArn(fn.name));
+  }
+
+  private stateOf(v: VersionRecord): 'Pending' | 'Active' {
+    return v.pendingUntil !== undefined && this.o.clock.now() < v.pendingUntil ? 'Pending' : 'Active';
+  }
+
   // ---- configuration -----------------------------------------------------------
 
   private codeOf(handler: string, zip?: Buffer): { sha: string; size: number } {
@@ -240,7 +308,25 @@ export class LambdaService {
     }
   }
 
+  /** What the API shows of the environment: the variables, or Environment.Error when the caller cannot decrypt them. */
+  private environmentJson(v: VersionRecord): Body {
+    if (Object.keys(v.Variables).length === 0) return {};
+    if (v.KMSKeyArn && this.undecryptable.has(v.KMSKeyArn)) {
+      return {
+        Environment: {
+          Error: {
+            ErrorCode: 'AccessDeniedException',
+            Message: `Lambda was unable to decrypt the environment variables because KMS access was denied. Please check the function's KMS key settings. KMS Exception: AccessDeniedException KMS Message: The caller is not authorized to perform kms:Decrypt on ${v.KMSKeyArn}`,
+          },
+        },
+      };
+    }
+    return { Environment: { Variables: { ...v.Variables } } };
+  }
+
   public configuration(fn: FunctionRecord, v: VersionRecord, qualifierForArn?: string): Body {
+    const updating = v.Version === '$LATEST' && this.updating(fn);
+    const state = this.stateOf(v);
     return {
       FunctionName: fn.name,
       FunctionArn: this.functionArn(fn.name, qualifierForArn ?? (v.Version === '$LATEST' ? undefined : v.Version)),
@@ -254,11 +340,15 @@ export class LambdaService {
       LastModified: v.LastModified,
       CodeSha256: v.CodeSha256,
       Version: v.Version,
-      ...(Object.keys(v.Variables).length ? { Environment: { Variables: { ...v.Variables } } } : {}),
+      ...this.environmentJson(v),
+      ...(v.KMSKeyArn ? { KMSKeyArn: v.KMSKeyArn } : {}),
+      ...(v.DeadLetterTarget ? { DeadLetterConfig: { TargetArn: v.DeadLetterTarget } } : {}),
       TracingConfig: { Mode: 'PassThrough' },
       RevisionId: v.RevisionId,
-      State: 'Active',
-      LastUpdateStatus: 'Successful',
+      State: state,
+      ...(state === 'Pending' ? { StateReason: 'The function is being created.', StateReasonCode: 'Creating' } : {}),
+      LastUpdateStatus: updating ? 'InProgress' : 'Successful',
+      ...(updating ? { LastUpdateStatusReason: 'The function is being updated.', LastUpdateStatusReasonCode: 'Updating' } : {}),
       PackageType: 'Zip',
       Architectures: [...v.Architectures],
       EphemeralStorage: { Size: 512 },
@@ -295,6 +385,8 @@ export class LambdaService {
         CodeSize: size,
         LastModified: lambdaDate(this.o.clock.now()),
         RevisionId: randomUUID(),
+        ...(body.KMSKeyArn ? { KMSKeyArn: String(body.KMSKeyArn) } : {}),
+        ...deadLetterOf(body),
       },
       versions: new Map(),
       nextVersion: 1,
@@ -324,19 +416,23 @@ export class LambdaService {
     return this.configuration(r.fn, this.versionOf(r.fn, r.qualifier), r.qualifier && r.fn.aliases.has(r.qualifier) ? r.qualifier : undefined);
   }
 
-  public listFunctions(): Body {
-    return { Functions: [...this.functions.values()].map((fn) => this.configuration(fn, fn.latest)) };
+  public listFunctions(marker?: string, maxItems?: number): Body {
+    const all = [...this.functions.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((fn) => this.configuration(fn, fn.latest));
+    return paginate(all, 'Functions', marker, Math.min(maxItems ?? LIST_PAGE_CAP, LIST_PAGE_CAP));
   }
 
   private touchLatest(fn: FunctionRecord): void {
     fn.latest.RevisionId = randomUUID();
     fn.latest.LastModified = lambdaDate(this.o.clock.now());
+    // The update runs on for updateSeconds (LastUpdateStatus InProgress).
+    if (this.timings.updateSeconds > 0) fn.updateUntil = this.o.clock.now() + this.timings.updateSeconds * 1000;
     // $LATEST's environment is replaced by a fresh one with the new settings, as on Lambda.
     void this.retire(fn.name, '$LATEST');
   }
 
   public updateFunctionConfiguration(ref: string, body: Body): Body {
     const { fn } = this.fn(ref);
+    this.assertNotUpdating(fn);
     if (body.RevisionId !== undefined && body.RevisionId !== fn.latest.RevisionId) {
       throw precondition('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
     }
@@ -351,12 +447,22 @@ export class LambdaService {
     if (body.Description !== undefined) l.Description = String(body.Description);
     if (body.Timeout !== undefined) l.Timeout = body.Timeout as number;
     if (body.MemorySize !== undefined) l.MemorySize = body.MemorySize as number;
+    if (body.KMSKeyArn !== undefined) {
+      if (body.KMSKeyArn) l.KMSKeyArn = String(body.KMSKeyArn);
+      else delete l.KMSKeyArn;
+    }
+    if (body.DeadLetterConfig !== undefined) {
+      const dlq = deadLetterOf(body).DeadLetterTarget;
+      if (dlq) l.DeadLetterTarget = dlq;
+      else delete l.DeadLetterTarget;
+    }
     this.touchLatest(fn);
     return this.configuration(fn, l);
   }
 
   public updateFunctionCode(ref: string, body: Body): Body {
     const { fn } = this.fn(ref);
+    this.assertNotUpdating(fn);
     if (body.RevisionId !== undefined && body.RevisionId !== fn.latest.RevisionId) {
       throw precondition('The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
     }
@@ -367,11 +473,13 @@ export class LambdaService {
     fn.latest.CodeSha256 = sha;
     fn.latest.CodeSize = size;
     this.touchLatest(fn);
-    if (body.Publish === true) return this.configuration(fn, this.publish(fn, {}));
+    // Publish: true publishes as part of this update (not a second operation refused by it).
+    if (body.Publish === true) return this.configuration(fn, this.publish(fn, {}, { partOfUpdate: true }));
     return this.configuration(fn, fn.latest);
   }
 
-  private publish(fn: FunctionRecord, body: Body): VersionRecord {
+  private publish(fn: FunctionRecord, body: Body, how: { partOfUpdate?: boolean } = {}): VersionRecord {
+    if (!how.partOfUpdate) this.assertNotUpdating(fn);
     if (body.CodeSha256 !== undefined && body.CodeSha256 !== fn.latest.CodeSha256) {
       throw invalid(`CodeSHA256 (${String(body.CodeSha256)}) is different from current CodeSHA256 in $LATEST (${fn.latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`);
     }
@@ -392,6 +500,7 @@ export class LambdaService {
       Description: body.Description !== undefined ? String(body.Description) : fn.latest.Description,
       LastModified: lambdaDate(this.o.clock.now()),
       RevisionId: randomUUID(),
+      ...(this.timings.publishSeconds > 0 ? { pendingUntil: this.o.clock.now() + this.timings.publishSeconds * 1000 } : {}),
     };
     fn.versions.set(version, record);
     fn.publishedFrom = { revisionId: fn.latest.RevisionId, version };
@@ -406,7 +515,8 @@ export class LambdaService {
   public listVersions(ref: string, marker?: string, maxItems?: number): Body {
     const { fn } = this.fn(ref);
     const all = [fn.latest, ...[...fn.versions.values()].sort((a, b) => Number(a.Version) - Number(b.Version))].map((v) => this.configuration(fn, v));
-    return paginate(all, 'Versions', marker, maxItems);
+    // "ListVersionsByFunction returns a maximum of 50 items in each response, even if you set the number higher."
+    return paginate(all, 'Versions', marker, Math.min(maxItems ?? LIST_PAGE_CAP, LIST_PAGE_CAP));
   }
 
   // ---- aliases -----------------------------------------------------------------
@@ -434,6 +544,11 @@ export class LambdaService {
     if (!fn.versions.has(version)) throw invalid(`Version ${version} of function ${fn.name} does not exist`);
     if (version === functionVersion) throw invalid('The additional version must be different from the alias FunctionVersion');
     if (typeof weight !== 'number' || !(weight >= 0 && weight <= 1)) throw invalid('AdditionalVersionWeights values must be between 0.0 and 1.0');
+    // "Both versions must have the same execution role … the same dead-letter queue configuration, or no dead-letter queue configuration."
+    const primary = fn.versions.get(functionVersion) as VersionRecord;
+    const additional = fn.versions.get(version) as VersionRecord;
+    if (primary.Role !== additional.Role) throw invalid('Specified versions must be associated with the same execution role');
+    if ((primary.DeadLetterTarget ?? '') !== (additional.DeadLetterTarget ?? '')) throw invalid('Specified versions must be associated with the same dead letter queue configuration');
     return { [version]: weight };
   }
 
@@ -526,6 +641,8 @@ export class LambdaService {
   /** AddPermission: a statement per id; the same id twice is ResourceConflictException, as on Lambda. */
   public addPermission(ref: string, qualifier: string | undefined, body: Body): Body {
     const t = this.policyTarget(ref, qualifier);
+    // ResourceConflictException also means "another operation is in progress" on the function.
+    this.assertNotUpdating(t.fn);
     const sid = String(body.StatementId ?? '');
     if (!/^[a-zA-Z0-9-_]{1,100}$/.test(sid)) throw invalid(`Invalid StatementId '${sid}'`);
     if (!body.Action || !body.Principal) throw invalid('Action and Principal are required');
@@ -558,6 +675,7 @@ export class LambdaService {
 
   public removePermission(ref: string, qualifier: string | undefined, sid: string): void {
     const t = this.policyTarget(ref, qualifier);
+    this.assertNotUpdating(t.fn);
     if (!t.fn.policies?.get(t.key)?.delete(sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
   }
 
@@ -737,6 +855,8 @@ export class LambdaService {
     const type = req.invocationType ?? 'RequestResponse';
     if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) throw invalid(`Invalid InvocationType '${type}'`);
     const { version, viaAlias } = this.route(fn, r.qualifier);
+    // "Lambda does not invoke a function during pending state."
+    if (this.stateOf(version) === 'Pending') throw notActive('Pending');
     if (type === 'DryRun') return { statusCode: 204, executedVersion: version.Version, payload: Buffer.alloc(0) };
     const run = this.execute(fn, version, { resource, viaAlias, qualifier: r.qualifier, event: payloadText.trim() ? payloadText : '{}', clientContext: req.clientContext });
     if (type === 'Event') {
@@ -834,6 +954,12 @@ export class LambdaService {
     this.retiring.clear();
     await Promise.all(all.map((env) => env.terminate()));
   }
+}
+
+/** DeadLetterConfig.TargetArn of a Create/UpdateFunctionConfiguration body ('' or absent: none). */
+function deadLetterOf(body: Body): { DeadLetterTarget?: string } {
+  const target = (body.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
+  return typeof target === 'string' && target ? { DeadLetterTarget: target } : {};
 }
 
 function safeJson(text: string): unknown {

@@ -3,6 +3,7 @@
  * through the real @aws-sdk/client-lambda.
  */
 import {
+  AddPermissionCommand,
   CreateAliasCommand,
   DeleteFunctionCommand,
   GetAliasCommand,
@@ -14,11 +15,12 @@ import {
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
   UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { startSandbox, type Sandbox } from '../../sandbox';
-import { clientsFor, createFixtureFunction, json, rejection } from './helpers';
+import { clientsFor, createFixtureFunction, json, rejection, ROLE } from './helpers';
 
 let sandbox: Sandbox;
 let c: ReturnType<typeof clientsFor>;
@@ -271,5 +273,193 @@ describe('provisioned concurrency', () => {
     // Assess
     expect(none.name).toBe('ProvisionedConcurrencyConfigNotFoundException');
     expect(config).toMatchObject({ RequestedProvisionedConcurrentExecutions: 2, Status: 'READY' });
+  });
+});
+
+describe('updates take time (LastUpdateStatus InProgress)', () => {
+  afterEach(() => sandbox.lambda.setTimings({ updateSeconds: 0, publishSeconds: 0 }));
+
+  it('shows InProgress for updateSeconds and refuses another update, a publish or a permission change meanwhile', async () => {
+    // AWS, UpdateFunctionConfiguration (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html):
+    // "When you update a function, Lambda provisions an instance of the function and its supporting resources.
+    //  If your function connects to a VPC, this process can take a minute. During this time, you can't modify
+    //  the function, but you can still invoke it. The LastUpdateStatus, LastUpdateStatusReason, and
+    //  LastUpdateStatusReasonCode fields in the response from GetFunctionConfiguration indicate when the update is complete".
+    // AddPermission (https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html), ResourceConflictException:
+    // "The resource already exists, or another operation is in progress." The message, as Lambda answers it:
+    // "The operation cannot be performed at this time. An update is in progress for resource: <arn>".
+    // Prepare
+    await createFixtureFunction(c.lambda, 'vpc', 'echo', { Environment: { Variables: { MODEL_URI: 'v1' } } });
+    sandbox.lambda.setTimings({ updateSeconds: 60 });
+
+    // Act
+    const updated = await c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'vpc', Environment: { Variables: { MODEL_URI: 'v2' } } }));
+    const during = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'vpc' }));
+    const again = await rejection(c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'vpc', Description: 'x' })));
+    const code = await rejection(c.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'vpc', ZipFile: Buffer.from('x') })));
+    const publish = await rejection(c.lambda.send(new PublishVersionCommand({ FunctionName: 'vpc' })));
+    const permission = await rejection(
+      c.lambda.send(new AddPermissionCommand({ FunctionName: 'vpc', StatementId: 's1', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' })),
+    );
+    const invoked = await c.lambda.send(new InvokeCommand({ FunctionName: 'vpc', Payload: Buffer.from('{}') }));
+    sandbox.clock.advance(60_000);
+    const after = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'vpc' }));
+    const published = await c.lambda.send(new PublishVersionCommand({ FunctionName: 'vpc' }));
+
+    // Assess
+    expect(updated.LastUpdateStatus).toBe('InProgress');
+    expect(during).toMatchObject({ State: 'Active', LastUpdateStatus: 'InProgress' });
+    const arn = sandbox.lambda.functionArn('vpc');
+    for (const refused of [again, code, publish, permission]) {
+      expect(refused.name).toBe('ResourceConflictException');
+      expect(refused.$metadata?.httpStatusCode).toBe(409);
+      expect(refused.message).toBe(`The operation cannot be performed at this time. An update is in progress for resource: ${arn}`);
+    }
+    expect(invoked.StatusCode).toBe(200); // "you can still invoke it"
+    expect(after.LastUpdateStatus).toBe('Successful');
+    expect(published.Environment?.Variables?.MODEL_URI).toBe('v2');
+  });
+
+  it('keeps a new version Pending for publishSeconds, and does not invoke it meanwhile', async () => {
+    // AWS, "Lambda function states" (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html):
+    // "Pending – ... Lambda does not invoke a function during pending state. Any invocations or other API actions
+    //  that operate on the function will fail." and the published-version-active waiter
+    // (https://docs.aws.amazon.com/cli/latest/reference/lambda/wait/published-version-active.html):
+    // "Waits for the published version's State to be Active ... This should be used after new version is published."
+    // Lambda answers: "The operation cannot be performed at this time. The function is currently in the following state: Pending".
+    // Prepare
+    await createFixtureFunction(c.lambda, 'snap', 'echo');
+    sandbox.lambda.setTimings({ publishSeconds: 10 });
+
+    // Act
+    const published = await c.lambda.send(new PublishVersionCommand({ FunctionName: 'snap' }));
+    const pending = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'snap', Qualifier: published.Version }));
+    const refused = await rejection(c.lambda.send(new InvokeCommand({ FunctionName: 'snap', Qualifier: published.Version, Payload: Buffer.from('{}') })));
+    sandbox.clock.advance(10_000);
+    const active = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'snap', Qualifier: published.Version }));
+    const invoked = await c.lambda.send(new InvokeCommand({ FunctionName: 'snap', Qualifier: published.Version, Payload: Buffer.from('{}') }));
+
+    // Assess
+    expect(published.State).toBe('Pending');
+    expect(pending.State).toBe('Pending');
+    expect(refused.name).toBe('ResourceConflictException');
+    expect(refused.message).toBe('The operation cannot be performed at this time. The function is currently in the following state: Pending');
+    expect(active.State).toBe('Active');
+    expect(invoked.ExecutedVersion).toBe(published.Version);
+  });
+});
+
+describe('environment variables encrypted with a customer managed key', () => {
+  it('answers Environment.Error without Variables when the caller cannot kms:Decrypt, and still runs with them', async () => {
+    // AWS, EnvironmentResponse (https://docs.aws.amazon.com/lambda/latest/api/API_EnvironmentResponse.html):
+    // "Error — Error messages for environment variables that couldn't be applied." (EnvironmentError: ErrorCode, Message);
+    // KMSAccessDeniedException: "Lambda couldn't decrypt the environment variables because KMS access was denied.
+    // Check the Lambda function's KMS permissions."
+    // Prepare
+    const key = 'arn:aws:kms:eu-west-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    await createFixtureFunction(c.lambda, 'secret', 'echo', { KMSKeyArn: key, Environment: { Variables: { MODEL_URI: 's3://models/secret' } } });
+    sandbox.lambda.denyKmsDecrypt(key);
+
+    // Act
+    const config = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'secret' }));
+    const out = await c.lambda.send(new InvokeCommand({ FunctionName: 'secret', Payload: Buffer.from('{}') }));
+    sandbox.lambda.denyKmsDecrypt(key, false);
+    const allowed = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'secret' }));
+
+    // Assess
+    expect(config.KMSKeyArn).toBe(key);
+    expect(config.Environment?.Variables).toBeUndefined();
+    expect(config.Environment?.Error?.ErrorCode).toBe('AccessDeniedException');
+    expect(config.Environment?.Error?.Message).toContain('unable to decrypt the environment variables because KMS access was denied');
+    expect(json(out.Payload)).toMatchObject({ modelUri: 's3://models/secret' });
+    expect(allowed.Environment?.Variables).toEqual({ MODEL_URI: 's3://models/secret' });
+  });
+});
+
+describe('weighted aliases', () => {
+  it('route to two versions only when both have the same execution role and dead-letter queue configuration', async () => {
+    // AWS, "Create a routing configuration for a Lambda alias"
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html):
+    // "Both versions must have the same execution role. Both versions must have the same dead-letter queue
+    //  configuration, or no dead-letter queue configuration. Both versions must be published. The alias cannot
+    //  point to $LATEST." Lambda's answer for the role: InvalidParameterValueException "Specified versions must be
+    //  associated with the same execution role" (the dead-letter wording is ours, by analogy).
+    // Prepare
+    await createFixtureFunction(c.lambda, 'roles', 'echo');
+    await c.lambda.send(new PublishVersionCommand({ FunctionName: 'roles' })); // 1
+    await c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'roles', Role: `${ROLE}-other` }));
+    await c.lambda.send(new PublishVersionCommand({ FunctionName: 'roles' })); // 2: another role
+    await c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'roles', Role: ROLE, DeadLetterConfig: { TargetArn: 'arn:aws:sqs:eu-west-1:000000000000:dlq' } }));
+    await c.lambda.send(new PublishVersionCommand({ FunctionName: 'roles' })); // 3: a dead-letter queue
+    await c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'roles', DeadLetterConfig: { TargetArn: '' }, Description: 'same as 1' }));
+    await c.lambda.send(new PublishVersionCommand({ FunctionName: 'roles' })); // 4: as 1
+    await c.lambda.send(new CreateAliasCommand({ FunctionName: 'roles', Name: 'live', FunctionVersion: '1' }));
+
+    // Act
+    const role = await rejection(c.lambda.send(new UpdateAliasCommand({ FunctionName: 'roles', Name: 'live', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } })));
+    const dlq = await rejection(c.lambda.send(new UpdateAliasCommand({ FunctionName: 'roles', Name: 'live', RoutingConfig: { AdditionalVersionWeights: { '3': 0.1 } } })));
+    const latest = await rejection(c.lambda.send(new UpdateAliasCommand({ FunctionName: 'roles', Name: 'live', FunctionVersion: '$LATEST', RoutingConfig: { AdditionalVersionWeights: { '4': 0.1 } } })));
+    const same = await c.lambda.send(new UpdateAliasCommand({ FunctionName: 'roles', Name: 'live', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '4': 0.1 } } }));
+    const whole = await c.lambda.send(new UpdateAliasCommand({ FunctionName: 'roles', Name: 'live', FunctionVersion: '2', RoutingConfig: { AdditionalVersionWeights: {} } }));
+
+    // Assess
+    expect(role.name).toBe('InvalidParameterValueException');
+    expect(role.message).toBe('Specified versions must be associated with the same execution role');
+    expect(dlq.name).toBe('InvalidParameterValueException');
+    expect(dlq.message).toContain('same dead letter queue configuration');
+    expect(latest.name).toBe('InvalidParameterValueException');
+    expect(same.RoutingConfig?.AdditionalVersionWeights).toEqual({ '4': 0.1 });
+    expect(whole.FunctionVersion).toBe('2'); // one version: no rule to meet
+  });
+});
+
+describe('list calls are paged', () => {
+  it('ListVersionsByFunction answers at most 50 versions a page, even when MaxItems is higher, and NextMarker leads to the rest', async () => {
+    // AWS, ListVersionsByFunction (https://docs.aws.amazon.com/lambda/latest/api/API_ListVersionsByFunction.html):
+    // "MaxItems — The maximum number of versions to return. Note that ListVersionsByFunction returns a maximum of
+    //  50 items in each response, even if you set the number higher. Valid Range: Minimum value of 1. Maximum value of 10000."
+    // Prepare: $LATEST + 59 versions.
+    await createFixtureFunction(c.lambda, 'many', 'echo');
+    for (let i = 1; i <= 59; i++) {
+      await c.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'many', Description: `v${i}` }));
+      await c.lambda.send(new PublishVersionCommand({ FunctionName: 'many' }));
+    }
+
+    // Act
+    const first = await c.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'many', MaxItems: 1000 }));
+    const second = await c.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'many', MaxItems: 1000, Marker: first.NextMarker }));
+    const small = await c.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'many', MaxItems: 7 }));
+
+    // Assess
+    expect(first.Versions).toHaveLength(50);
+    expect(first.NextMarker).toBeTruthy();
+    expect(second.Versions).toHaveLength(10);
+    expect(second.NextMarker).toBeUndefined();
+    expect([...first.Versions!, ...second.Versions!].map((v) => v.Version)).toEqual(['$LATEST', ...Array.from({ length: 59 }, (_, i) => String(i + 1))]);
+    expect(small.Versions).toHaveLength(7);
+  });
+
+  it('ListAliases pages by MaxItems (up to 10,000), 50 when it is not given', async () => {
+    // AWS, ListAliases (https://docs.aws.amazon.com/lambda/latest/api/API_ListAliases.html):
+    // "Marker — Specify the pagination token that's returned by a previous request to retrieve the next page of results.
+    //  MaxItems — Limit the number of aliases returned. Valid Range: Minimum value of 1. Maximum value of 10000."
+    // "NextMarker — The pagination token that's included if more results are available." (The default page of 50 is
+    // what Lambda's list calls answer without MaxItems.)
+    // Prepare
+    await createFixtureFunction(c.lambda, 'aliased', 'echo');
+    await c.lambda.send(new PublishVersionCommand({ FunctionName: 'aliased' }));
+    for (let i = 0; i < 60; i++) await c.lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: `a${String(i).padStart(2, '0')}`, FunctionVersion: '1' }));
+
+    // Act
+    const page = await c.lambda.send(new ListAliasesCommand({ FunctionName: 'aliased' }));
+    const rest = await c.lambda.send(new ListAliasesCommand({ FunctionName: 'aliased', Marker: page.NextMarker }));
+    const all = await c.lambda.send(new ListAliasesCommand({ FunctionName: 'aliased', MaxItems: 10000 }));
+
+    // Assess
+    expect(page.Aliases).toHaveLength(50);
+    expect(rest.Aliases).toHaveLength(10);
+    expect(rest.NextMarker).toBeUndefined();
+    expect(all.Aliases).toHaveLength(60);
+    expect(all.NextMarker).toBeUndefined();
   });
 });
