@@ -158,7 +158,7 @@ function targetStatementsFor(permission: Permission, scope: PermissionScope): ia
       return stages.length === 0 ? [] : [statement('ShiftManagedStages', ['apigateway:GET', 'apigateway:PATCH'], stages)];
     case 'lambda:allow-apigateway':
       // Green's version only (a qualified ARN), and only when there is a stage to allow.
-      return stages.length === 0 ? [] : [statement('AllowApiGatewayToInvokeGreen', ['lambda:AddPermission'], scope.functionVersionArns)];
+      return stages.length === 0 ? [] : [statement('AllowApiGatewayToInvokeGreen', ['lambda:AddPermission', 'lambda:GetPolicy'], scope.functionVersionArns)];
     default:
       return [];
   }

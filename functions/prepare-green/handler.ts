@@ -5,6 +5,12 @@ import { releaseStateSchema } from '../shared/release-state';
 import { routerFor } from '../shared/routers';
 import { prepareGreen } from './prepare-green';
 
-export const handler = taskHandler('PrepareGreen', releaseStateSchema, (state) =>
-  prepareGreen(state, { ledger: ledgerFromEnv(), router: routerFor(state.release.spec.target, clients), now: systemClock }),
+export const handler = taskHandler('PrepareGreen', releaseStateSchema, (state, context) =>
+  prepareGreen(state, {
+    ledger: ledgerFromEnv(),
+    router: routerFor(state.release.spec.target, clients),
+    now: systemClock,
+    // Every wait inside the Task ends before the function's own timeout would kill it.
+    budget: { remainingMs: () => context.getRemainingTimeInMillis() },
+  }),
 );

@@ -2,16 +2,19 @@ import { releaseKey, type Clock } from '../shared/deps';
 import type { Ledger } from '../shared/ledger';
 import type { Green, ReleaseState } from '../shared/release-state';
 import type { TrafficRouter } from '../shared/routers';
+import type { TaskBudget } from '../shared/routers/types';
 
 export interface PrepareGreenDeps {
   ledger: Ledger;
   router: TrafficRouter;
   now: Clock;
+  /** The invocation's remaining time (context.getRemainingTimeInMillis); no budget: the router's attempts bound its waits. */
+  budget?: TaskBudget;
 }
 
 /** Green ready, no traffic moved: for a Lambda alias, $LATEST (with the artifact) published as a version. */
 export async function prepareGreen(state: ReleaseState, deps: PrepareGreenDeps): Promise<Green> {
-  const green = await deps.router.prepare(state.release);
+  const green = await deps.router.prepare(state.release, deps.budget);
   await deps.ledger.record(
     releaseKey(state.release),
     {

@@ -45,6 +45,26 @@ export class TargetBusy extends CutoverError {
   public readonly name = 'TargetBusy';
 }
 
+/**
+ * The function's environment variables cannot be read: they are encrypted with
+ * a customer managed KMS key and the caller may not kms:Decrypt with it, so
+ * GetFunctionConfiguration answers `Environment.Error` without `Variables`.
+ * Setting the artifact would then replace the whole map and wipe them, so
+ * nothing is changed; the message names the key and what to grant.
+ */
+export class EnvironmentUnreadable extends CutoverError {
+  public readonly name = 'EnvironmentUnreadable';
+}
+
+/**
+ * A canary needs an alias weighted between blue and green, and Lambda allows
+ * that only when both versions have the same execution role and the same
+ * dead-letter queue configuration. Refused before any traffic moves.
+ */
+export class IncompatibleCanaryVersions extends CutoverError {
+  public readonly name = 'IncompatibleCanaryVersions';
+}
+
 /** A smoke-test case failed against green; no traffic has moved. */
 export class SmokeTestFailed extends CutoverError {
   public readonly name = 'SmokeTestFailed';

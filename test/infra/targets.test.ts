@@ -24,7 +24,7 @@ const PROPS = {
 };
 
 const build = (props = {}) => Template.fromStack(orchestratorStack(props, { bundle: false }).stack);
-const targetGrants = (template: Template, task: string) => grantsOf(allStatements(template), roleOf(template, task)).filter((g) => /^(sagemaker|apigateway|iam|lambda:AddPermission)/.test(g));
+const targetGrants = (template: Template, task: string) => grantsOf(allStatements(template), roleOf(template, task)).filter((g) => /^(sagemaker|apigateway|iam|lambda:AddPermission|lambda:GetPolicy)/.test(g));
 
 describe('without managedEndpoints or managedStages', () => {
   it('grants no SageMaker, API Gateway or PassRole action, and tells ValidateInput it manages none', () => {
@@ -71,6 +71,7 @@ describe('managedEndpoints, managedStages and sagemakerExecutionRoleArns', () =>
         `apigateway:GET ${STAGE}`,
         `iam:PassRole ${ROLE}`,
         `lambda:AddPermission ${FN_VERSIONS}`,
+        `lambda:GetPolicy ${FN_VERSIONS}`,
         `sagemaker:AddTags ${CONFIGS}`,
         `sagemaker:AddTags ${MODELS}`,
         `sagemaker:CreateEndpointConfig ${CONFIGS}`,

@@ -4,6 +4,7 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
   GetAliasCommand,
   GetFunctionConfigurationCommand,
+  GetPolicyCommand,
   InvokeCommand,
   LambdaClient,
   ListAliasesCommand,
@@ -199,6 +200,12 @@ export class FakeLambda {
       if (sids.includes(input.StatementId!)) throw awsError('ResourceConflictException', `The statement id (${input.StatementId}) provided already exists.`, 409);
       sids.push(input.StatementId!);
       return { Statement: JSON.stringify({ Sid: input.StatementId }) };
+    });
+    m.on(GetPolicyCommand).callsFake((input) => {
+      log('GetPolicy', input);
+      const sids = this.permissions[input.Qualifier ?? ''] ?? [];
+      if (sids.length === 0) throw this.notFound('policy');
+      return { Policy: JSON.stringify({ Version: '2012-10-17', Statement: sids.map((Sid) => ({ Sid })) }) };
     });
     m.on(InvokeCommand).callsFake((input) => {
       log('Invoke', input);

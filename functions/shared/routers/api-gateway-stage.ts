@@ -1,13 +1,13 @@
 import { GetStageCommand, UpdateStageCommand, type APIGatewayClient, type PatchOperation, type Stage } from '@aws-sdk/client-api-gateway';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { AddPermissionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../errors';
+import { AddPermissionCommand, GetPolicyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { ConcurrentModification, TargetBusy, TargetNotReady, TrafficShiftFailed } from '../errors';
 import { bareFunctionName, type ApiGatewayStageTarget } from '../release-input';
 import type { Green, ReleaseContext } from '../release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
 import { releaseScopedName } from './names';
 import { sameSplit, splitFor } from './split';
-import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TrafficRouter } from './types';
+import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from './types';
 
 /**
  * An API Gateway REST API stage whose Lambda integration calls
@@ -28,14 +28,14 @@ export class ApiGatewayStageRouter implements TrafficRouter {
     private readonly target: ApiGatewayStageTarget,
     private readonly apigateway: APIGatewayClient,
     private readonly lambda: LambdaClient,
-    options: SettleOptions = DEFAULT_SETTLE,
+    private readonly options: SettleOptions = DEFAULT_SETTLE,
   ) {
     this.fn = bareFunctionName(target.functionName);
     this.versions = new LambdaVersions(this.fn, lambda, options);
     this.where = `stage ${target.restApiId}/${target.stageName} (variable ${target.variable})`;
   }
 
-  public async prepare(release: ReleaseContext): Promise<Green> {
+  public async prepare(release: ReleaseContext, budget?: TaskBudget): Promise<Green> {
     const stage = await this.getStage();
     const blue = stage.variables?.[this.target.variable];
     if (!blue || !/^\d+$/.test(blue)) {
@@ -49,8 +49,8 @@ export class ApiGatewayStageRouter implements TrafficRouter {
         `stage ${this.target.restApiId}/${this.target.stageName} already has a canary (${canary.percent} % on ${this.target.variable}=${canary.version}); promote or remove it first`,
       );
     }
-    const published = await this.versions.publishGreen(release, blue, this.where);
-    await this.allowApiGateway(release, published.green, published.greenArn);
+    const published = await this.versions.publishGreen(release, blue, this.where, budget);
+    await this.allowApiGateway(release, published.green, published.greenArn, budget);
     return { blue, ...published };
   }
 
@@ -115,24 +115,50 @@ export class ApiGatewayStageRouter implements TrafficRouter {
 
   /**
    * AddPermission for API Gateway on green's version, scoped to this API and
-   * stage. The statement id is the release's, so a retry finds it there
-   * (ResourceConflictException) and goes on.
+   * stage. ResourceConflictException means either "the statement id already
+   * exists" (a retry: the release's own statement is there, go on) or
+   * "another operation is in progress" on the function: GetPolicy tells them
+   * apart, and the second is tried again while the invocation has time, then
+   * TargetBusy (retried by the state machine).
    */
-  private async allowApiGateway(release: ReleaseContext, version: string, versionArn: string): Promise<void> {
+  private async allowApiGateway(release: ReleaseContext, version: string, versionArn: string, budget?: TaskBudget): Promise<void> {
     const [, partition, , region, account] = versionArn.split(':');
+    const sid = statementIdOf(release);
+    const reserve = this.options.reserveMs ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.lambda.send(
+          new AddPermissionCommand({
+            FunctionName: this.fn,
+            Qualifier: version,
+            StatementId: sid,
+            Action: 'lambda:InvokeFunction',
+            Principal: 'apigateway.amazonaws.com',
+            SourceArn: `arn:${partition}:execute-api:${region}:${account}:${this.target.restApiId}/${this.target.stageName}/*`,
+          }),
+        );
+        return;
+      } catch (err) {
+        if (errorName(err) !== 'ResourceConflictException') throw err;
+        if (await this.hasStatement(version, sid)) return;
+        const remaining = budget ? budget.remainingMs() : Number.POSITIVE_INFINITY;
+        if (attempt >= this.options.settleAttempts || remaining - this.options.settleDelayMs < reserve) {
+          throw new TargetBusy(`AddPermission on ${this.fn}:${version} conflicts with another operation in progress (${(err as Error).message}); the step will retry`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, this.options.settleDelayMs));
+      }
+    }
+  }
+
+  /** Whether the version's resource policy already has statement `sid` (no policy at all: ResourceNotFoundException). */
+  private async hasStatement(version: string, sid: string): Promise<boolean> {
     try {
-      await this.lambda.send(
-        new AddPermissionCommand({
-          FunctionName: this.fn,
-          Qualifier: version,
-          StatementId: statementIdOf(release),
-          Action: 'lambda:InvokeFunction',
-          Principal: 'apigateway.amazonaws.com',
-          SourceArn: `arn:${partition}:execute-api:${region}:${account}:${this.target.restApiId}/${this.target.stageName}/*`,
-        }),
-      );
+      const out = await this.lambda.send(new GetPolicyCommand({ FunctionName: this.fn, Qualifier: version }));
+      const policy = JSON.parse(out.Policy ?? '{}') as { Statement?: { Sid?: string }[] };
+      return (policy.Statement ?? []).some((s) => s.Sid === sid);
     } catch (err) {
-      if (errorName(err) !== 'ResourceConflictException') throw err;
+      if (errorName(err) === 'ResourceNotFoundException') return false;
+      throw err;
     }
   }
 

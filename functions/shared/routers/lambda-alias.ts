@@ -5,7 +5,7 @@ import { bareFunctionName } from '../release-input';
 import type { Green, ReleaseContext } from '../release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
 import { sameSplit } from './split';
-import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TrafficRouter } from './types';
+import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from './types';
 
 type LambdaTarget = { kind: 'lambda-alias'; functionName: string; alias: string };
 
@@ -45,7 +45,7 @@ export class LambdaAliasRouter implements TrafficRouter {
     this.versions = new LambdaVersions(this.fn, lambda, options);
   }
 
-  public async prepare(release: ReleaseContext): Promise<Green> {
+  public async prepare(release: ReleaseContext, budget?: TaskBudget): Promise<Green> {
     const alias = await this.getAlias();
     const blue = alias.FunctionVersion;
     if (!blue || blue === '$LATEST') {
@@ -60,7 +60,9 @@ export class LambdaAliasRouter implements TrafficRouter {
       );
     }
     // Lambda returns the existing version when nothing changed: only ours carries our description (createdGreen).
-    return { blue, ...(await this.versions.publishGreen(release, blue, this.alias)) };
+    const published = await this.versions.publishGreen(release, blue, this.alias, budget);
+    if (release.spec.strategy.type === 'canary') await this.versions.assertWeightable(blue, published.green);
+    return { blue, ...published };
   }
 
   public async invoke(green: Green, side: 'green' | 'blue', payload: unknown): Promise<InvokeResult> {

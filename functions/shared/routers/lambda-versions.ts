@@ -10,10 +10,10 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { ConcurrentModification, NothingToRelease, TargetNotReady } from '../errors';
+import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersions, NothingToRelease, TargetBusy, TargetNotReady } from '../errors';
 import type { Green, ReleaseContext } from '../release-state';
 import { releaseAlarmParts } from './release-alarms';
-import type { AlarmThresholds, DecommissionResult, InvokeResult } from './types';
+import type { AlarmThresholds, DecommissionResult, InvokeResult, TaskBudget } from './types';
 
 /**
  * What every target whose green is a published Lambda version shares (the
@@ -24,10 +24,25 @@ import type { AlarmThresholds, DecommissionResult, InvokeResult } from './types'
 
 export interface SettleOptions {
   settleDelayMs: number;
+  /** Checks at most, whatever the budget (a bound when the caller gives none). */
   settleAttempts: number;
+  /**
+   * What a wait leaves of the invocation's remaining time for the calls after
+   * it (publish, ledger write: each up to 3 × 5 s SDK attempts) and for
+   * returning: the wait ends with TargetBusy (retried) before the function would be killed.
+   */
+  reserveMs?: number;
 }
 
-export const DEFAULT_SETTLE: SettleOptions = { settleDelayMs: 1000, settleAttempts: 60 };
+export const DEFAULT_SETTLE: SettleOptions = { settleDelayMs: 1000, settleAttempts: 60, reserveMs: 12_000 };
+
+/** No budget given: only the attempts bound the wait. */
+const UNBOUNDED: TaskBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
+
+/** Lambda's ResourceConflictException while an update runs or a version is Pending (not "already exists"). */
+export function isBusyConflict(err: unknown): boolean {
+  return errorName(err) === 'ResourceConflictException' && /update is in progress|currently in the following state/i.test((err as Error)?.message ?? '');
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,10 +75,10 @@ export class LambdaVersions {
    * the update, publishes with CodeSha256 + RevisionId. `NothingToRelease`
    * when the published version is blue.
    */
-  public async publishGreen(release: ReleaseContext, blue: string, servedBy: string): Promise<PublishedGreen> {
+  public async publishGreen(release: ReleaseContext, blue: string, servedBy: string, budget: TaskBudget = UNBOUNDED): Promise<PublishedGreen> {
     const artifact = release.spec.artifact;
-    if (artifact) await this.setEnvironment(artifact.envVar, artifact.uri);
-    const latest = await this.settled();
+    if (artifact) await this.setEnvironment(artifact.envVar, artifact.uri, budget);
+    const latest = await this.settled(budget);
     const description = descriptionOf(release);
     const published = await this.call(() =>
       this.lambda.send(
@@ -79,6 +94,8 @@ export class LambdaVersions {
     if (green === blue) {
       throw new NothingToRelease(`$LATEST of ${this.fn} is identical to version ${blue}, which ${servedBy} already serves: change the code or the artifact`);
     }
+    // A new version may be Pending a while; SmokeTest invokes it next, and Lambda does not invoke a Pending version.
+    await this.waitFor(green, budget);
     const arn = published.FunctionArn!;
     return {
       green,
@@ -196,8 +213,16 @@ export class LambdaVersions {
     return ours;
   }
 
-  public async setEnvironment(name: string, value: string): Promise<void> {
-    const config = await this.settled();
+  public async setEnvironment(name: string, value: string, budget: TaskBudget = UNBOUNDED): Promise<void> {
+    const config = await this.settled(budget);
+    const unreadable = config.Environment?.Error;
+    if (unreadable) {
+      // Without Variables the merge below would send one variable and wipe the others.
+      throw new EnvironmentUnreadable(
+        `cannot read the environment variables of ${this.fn} (${unreadable.ErrorCode ?? 'Error'}: ${unreadable.Message ?? 'no message'}): ` +
+          `grant the PrepareGreen function's role kms:Decrypt on ${config.KMSKeyArn ?? "the function's KMS key"}; nothing was changed`,
+      );
+    }
     const variables = config.Environment?.Variables ?? {};
     if (variables[name] === value) return;
     // UpdateFunctionConfiguration replaces the whole map: send the others back unchanged.
@@ -213,16 +238,54 @@ export class LambdaVersions {
   }
 
   /** $LATEST once no update is in progress (PublishVersion would fail during one). */
-  public async settled() {
-    for (let attempt = 0; attempt < this.options.settleAttempts; attempt++) {
-      const config = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.fn }));
+  public async settled(budget: TaskBudget = UNBOUNDED) {
+    return this.waitFor('$LATEST', budget);
+  }
+
+  /**
+   * The configuration of `qualifier` once it is Active and no update is in
+   * progress. Every wait fits in the invocation (`budget`, less `reserveMs`):
+   * when it would not, TargetBusy, which the state machine retries, and the
+   * retry finds what this attempt already changed.
+   */
+  private async waitFor(qualifier: string, budget: TaskBudget) {
+    const what = qualifier === '$LATEST' ? this.fn : `${this.fn}:${qualifier}`;
+    const reserve = this.options.reserveMs ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      const config = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.fn, ...(qualifier === '$LATEST' ? {} : { Qualifier: qualifier }) }));
       if (config.LastUpdateStatus === 'Failed') {
-        throw new TargetNotReady(`the last update of ${this.fn} failed: ${config.LastUpdateStatusReason ?? 'no reason given'}`);
+        throw new TargetNotReady(`the last update of ${what} failed: ${config.LastUpdateStatusReason ?? 'no reason given'}`);
       }
+      if (config.State === 'Failed') throw new TargetNotReady(`${what} is in state Failed: ${config.StateReason ?? 'no reason given'}`);
       if (config.LastUpdateStatus !== 'InProgress' && config.State !== 'Pending') return config;
+      if (attempt + 1 >= this.options.settleAttempts || budget.remainingMs() - this.options.settleDelayMs < reserve) {
+        throw new TargetBusy(`${what} is still ${config.State === 'Pending' ? 'Pending' : 'updating (LastUpdateStatus InProgress)'} after ${attempt + 1} checks; the step will retry`);
+      }
       await sleep(this.options.settleDelayMs);
     }
-    throw new TargetNotReady(`${this.fn} is still updating after ${this.options.settleAttempts} checks; try again later`);
+  }
+
+  /**
+   * Lambda weights an alias between two versions only when they have the same
+   * execution role and dead-letter queue configuration: a canary between
+   * versions that differ would fail at its first step, after the lock and the
+   * smoke test, so it is refused here, before any traffic moves.
+   */
+  public async assertWeightable(blue: string, green: string): Promise<void> {
+    const [b, g] = await Promise.all(
+      [blue, green].map((q) => this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.fn, Qualifier: q }))),
+    );
+    const differences = [
+      ...(b.Role !== g.Role ? [`execution role (blue ${b.Role}, green ${g.Role})`] : []),
+      ...((b.DeadLetterConfig?.TargetArn ?? '') !== (g.DeadLetterConfig?.TargetArn ?? '')
+        ? [`dead-letter queue (blue ${b.DeadLetterConfig?.TargetArn || 'none'}, green ${g.DeadLetterConfig?.TargetArn || 'none'})`]
+        : []),
+    ];
+    if (differences.length > 0) {
+      throw new IncompatibleCanaryVersions(
+        `a canary needs an alias weighted between versions ${blue} and ${green} of ${this.fn}, and Lambda allows that only with the same execution role and dead-letter queue configuration; they differ in ${differences.join(' and ')}: make $LATEST match blue, or release all at once`,
+      );
+    }
   }
 
   /** A RevisionId / CodeSha256 mismatch means someone changed the function under us. */
@@ -237,6 +300,8 @@ export class LambdaVersions {
           cause: err,
         });
       }
+      // Someone else's update started between our check and our call: wait for it on the retry.
+      if (isBusyConflict(err)) throw new TargetBusy(`${this.fn} is busy (${message}); the step will retry`, { cause: err });
       throw err;
     }
   }

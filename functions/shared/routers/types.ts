@@ -23,6 +23,11 @@ export interface AlarmThresholds {
   periodSeconds: number;
 }
 
+/** How long a Task may still wait inside its invocation (context.getRemainingTimeInMillis). */
+export interface TaskBudget {
+  remainingMs(): number;
+}
+
 /** Where green's deployment stands (SageMaker: the endpoint update of PrepareGreen). */
 export interface GreenReadiness {
   state: 'ready' | 'updating' | 'failed';
@@ -36,7 +41,7 @@ export interface GreenReadiness {
  */
 export interface TrafficRouter {
   /** Make green ready without moving traffic; record what blue is. Safe to repeat. */
-  prepare(release: ReleaseContext): Promise<Green>;
+  prepare(release: ReleaseContext, budget?: TaskBudget): Promise<Green>;
   /** Call one side directly, never through the live route. */
   invoke(green: Green, side: 'green' | 'blue', payload: unknown): Promise<InvokeResult>;
   /** Put `percent` of traffic on green and the rest on blue, then read it back. Safe to repeat. */

@@ -7,8 +7,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { handler } from '../../../functions/prepare-green/handler';
 import { prepareGreen } from '../../../functions/prepare-green/prepare-green';
-import { ConcurrentModification, NothingToRelease, TargetNotReady } from '../../../functions/shared/errors';
+import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersions, NothingToRelease, TargetBusy, TargetNotReady } from '../../../functions/shared/errors';
 import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
+import { LambdaVersions } from '../../../functions/shared/routers/lambda-versions';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
 import { clock, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
 
@@ -220,6 +221,62 @@ describe('prepareGreen', () => {
     expect(lambda.versions).toHaveLength(1); // nothing published
   });
 
+  it('resumes after a retry: the $LATEST it already changed is recognised, and it is not changed twice', async () => {
+    // Prepare: the first attempt set the artifact on $LATEST, then ran out of time waiting for the update (TargetBusy).
+    const release = freshRelease();
+    await new LambdaVersions('ai-handler', client).setEnvironment('MODEL_URI', 's3://models/ai-handler/v2.json');
+    lambda.calls = [];
+
+    // Act: the state machine's retry.
+    const green = await prepareGreen({ release }, deps());
+
+    // Assess
+    expect(ops()).not.toContain('UpdateFunctionConfiguration');
+    expect(green).toMatchObject({ blue, green: '2', createdGreen: true });
+    expect(lambda.versions[1].env).toEqual({ MODEL_URI: 's3://models/ai-handler/v2.json', LOG_LEVEL: 'info', TABLE: 'answers' });
+  });
+
+  it('refuses with EnvironmentUnreadable, changing nothing, when the variables come back as Environment.Error (customer KMS key, no kms:Decrypt)', async () => {
+    // Prepare: GetFunctionConfiguration as Lambda answers a caller without kms:Decrypt on the function's key.
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/abcd';
+    lambda.mock.on(GetFunctionConfigurationCommand).resolves({
+      FunctionName: 'ai-handler',
+      RevisionId: 'r1',
+      KMSKeyArn: key,
+      LastUpdateStatus: 'Successful',
+      State: 'Active',
+      Environment: { Error: { ErrorCode: 'AccessDeniedException', Message: 'Lambda was unable to decrypt the environment variables because KMS access was denied.' } },
+    });
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(EnvironmentUnreadable);
+    expect(err.message).toContain(`grant the PrepareGreen function's role kms:Decrypt on ${key}`);
+    expect(ops()).not.toContain('UpdateFunctionConfiguration');
+    expect(ops()).not.toContain('PublishVersion');
+    expect(lambda.env.TABLE).toBe('answers'); // nothing wiped
+  });
+
+  it('refuses a canary with IncompatibleCanaryVersions when green has another execution role than blue (no weighted alias possible)', async () => {
+    // Prepare: someone changed $LATEST's role since blue was published.
+    const canary = freshRelease({ strategy: { type: 'canary', steps: [10], stepSeconds: 60 } });
+    lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: blue }).resolves({ Role: 'arn:aws:iam::123456789012:role/blue', State: 'Active' });
+    lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: '2' }).resolves({ Role: 'arn:aws:iam::123456789012:role/other', State: 'Active' });
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: canary }, deps()));
+    const allAtOnce = await prepareGreen({ release: freshRelease({ strategy: { type: 'all-at-once' } }) }, deps());
+
+    // Assess
+    expect(err).toBeInstanceOf(IncompatibleCanaryVersions);
+    expect(err.message).toContain('execution role (blue arn:aws:iam::123456789012:role/blue, green arn:aws:iam::123456789012:role/other)');
+    expect(ops()).not.toContain('UpdateAlias');
+    expect(lambda.split()).toEqual({ [blue]: 100 });
+    expect(allAtOnce.green).toBe('2'); // all at once needs no weights
+  });
+
   describe('waiting for $LATEST to settle', () => {
     const config = { CodeSha256: 'sha', RevisionId: 'r1', Environment: { Variables: { MODEL_URI: 's3://models/ai-handler/v2.json' } } };
     beforeEach(() => {
@@ -241,7 +298,9 @@ describe('prepareGreen', () => {
 
       // Assess
       expect(green.green).toBe('2');
-      expect(lambda.mock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(3);
+      // Three for $LATEST, then one for green (Active, ready to be invoked).
+      expect(lambda.mock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(4);
+      expect(lambda.mock.commandCalls(GetFunctionConfigurationCommand)[3].args[0].input).toEqual({ FunctionName: 'ai-handler', Qualifier: '2' });
       expect(lambda.mock.commandCalls(PublishVersionCommand)[0].args[0].input).toMatchObject({ CodeSha256: 'sha', RevisionId: 'r1' });
     });
 
@@ -258,7 +317,7 @@ describe('prepareGreen', () => {
       expect(lambda.mock.commandCalls(PublishVersionCommand)).toHaveLength(0);
     });
 
-    it('throws TargetNotReady when it is still updating after the allowed checks', async () => {
+    it('throws TargetBusy (retried) when it is still updating after the allowed checks', async () => {
       // Prepare
       lambda.mock.on(GetFunctionConfigurationCommand).resolves({ ...config, LastUpdateStatus: 'InProgress' });
 
@@ -266,9 +325,61 @@ describe('prepareGreen', () => {
       const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
 
       // Assess
-      expect(err).toBeInstanceOf(TargetNotReady);
-      expect(err.message).toBe('ai-handler is still updating after 3 checks; try again later');
+      expect(err).toBeInstanceOf(TargetBusy);
+      expect(err.message).toBe('ai-handler is still updating (LastUpdateStatus InProgress) after 3 checks; the step will retry');
       expect(lambda.mock.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(3);
+    });
+
+    it('stops waiting while the invocation still has time to return (TargetBusy), instead of being killed by its timeout', async () => {
+      // Prepare: a VPC function takes up to a minute to update; the Task's function has 30 s.
+      lambda.mock.on(GetFunctionConfigurationCommand).resolves({ ...config, LastUpdateStatus: 'InProgress' });
+      let remaining = 30_000;
+      const slow = new LambdaAliasRouter(target, client, { settleDelayMs: 5, settleAttempts: 1000, reserveMs: 12_000 });
+      const budget = { remainingMs: () => (remaining -= 1_000) };
+
+      // Act
+      const err = await rejectionOf(prepareGreen({ release: freshRelease({ artifact: undefined }) }, { ...deps(), router: slow, budget }));
+
+      // Assess: 18 s of waiting (30 − 12), far below the 1,000 checks allowed.
+      expect(err).toBeInstanceOf(TargetBusy);
+      expect(lambda.mock.commandCalls(GetFunctionConfigurationCommand).length).toBeLessThan(20);
+      expect(remaining).toBeGreaterThanOrEqual(11_000);
+      expect(lambda.mock.commandCalls(PublishVersionCommand)).toHaveLength(0);
+    });
+
+    it('waits for the new version to be Active (Lambda does not invoke a Pending version), then TargetBusy if it stays Pending', async () => {
+      // Prepare
+      lambda.mock
+        .on(GetFunctionConfigurationCommand)
+        .resolves({ ...config, LastUpdateStatus: 'Successful', State: 'Active' })
+        .on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: '2' })
+        .resolvesOnce({ ...config, State: 'Pending' })
+        .resolves({ ...config, State: 'Active' });
+
+      // Act
+      const green = await prepareGreen({ release: freshRelease({ artifact: undefined }) }, deps());
+      lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: '2' }).resolves({ ...config, State: 'Pending' });
+      const stuck = await rejectionOf(prepareGreen({ release: freshRelease({ artifact: undefined }) }, deps()));
+
+      // Assess
+      expect(green.green).toBe('2');
+      expect(stuck).toBeInstanceOf(TargetBusy);
+      expect(stuck.message).toBe('ai-handler:2 is still Pending after 3 checks; the step will retry');
+    });
+
+    it('turns "an update is in progress" from PublishVersion (someone else updated meanwhile) into TargetBusy', async () => {
+      // Prepare
+      lambda.mock.on(GetFunctionConfigurationCommand).resolves({ ...config, LastUpdateStatus: 'Successful', State: 'Active' });
+      lambda.mock
+        .on(PublishVersionCommand)
+        .rejects(awsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${lambda.arn}`, 409));
+
+      // Act
+      const err = await rejectionOf(prepareGreen({ release: freshRelease({ artifact: undefined }) }, deps()));
+
+      // Assess
+      expect(err).toBeInstanceOf(TargetBusy);
+      expect((err.cause as Error).name).toBe('ResourceConflictException');
     });
   });
 });
@@ -284,6 +395,20 @@ describe('PrepareGreen handler (middy)', () => {
     // Assess
     expect(out).toMatchObject({ blue, green: '2', createdGreen: true });
     expect(lambda.versions).toHaveLength(2);
+  });
+
+  it('bounds its waits by the invocation\'s remaining time (context.getRemainingTimeInMillis)', async () => {
+    // Prepare: $LATEST never settles; the invocation has 5 s left, less than the time kept for the calls after the wait.
+    lambda.mock.on(GetFunctionConfigurationCommand).resolves({ LastUpdateStatus: 'InProgress', Environment: { Variables: {} } });
+    const context = { ...lambdaContext('prepare-green'), getRemainingTimeInMillis: () => 5_000 };
+
+    // Act
+    const started = Date.now();
+    const err = await rejectionOf(handler({ release: freshRelease() }, context));
+
+    // Assess: at once, not after the default 60 checks of 1 s.
+    expect(err.name).toBe('TargetBusy');
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('surfaces TargetNotReady by name', async () => {
