@@ -29,7 +29,7 @@ import { decodeBody, faultError, parseJsonBody, readBody, readRawBody, sendJson,
 import { runGates, writeServiceError, type RequestGate } from './gate';
 import { destination, normalize, replayRequest } from './normalize';
 import { validationGate, type ValidationGate } from './models/validate';
-import { CloudWatchService } from './services/cloudwatch';
+import { CloudWatchService, type CloudWatchOptions } from './services/cloudwatch';
 import { handleCloudWatchQuery, isCloudWatchQueryRequest } from './services/cloudwatch-query';
 import { DynamoDbService } from './services/dynamodb';
 import { LambdaService, type LambdaTimings } from './services/lambda';
@@ -73,6 +73,8 @@ export interface SandboxOptions {
   iam?: boolean;
   /** Lambda's update / publish durations (virtual seconds; default 0: at once). */
   lambda?: Partial<LambdaTimings>;
+  /** DescribeAlarms' default page size (50) and the alarm evaluation delay; see services/cloudwatch.ts. */
+  cloudwatch?: CloudWatchOptions;
 }
 
 export interface Sandbox {
@@ -139,7 +141,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const iam = new IamService();
   const guard = (options.iam ?? process.env.CUTOVER_SANDBOX_IAM !== 'off') ? new IamGuard({ iam, region, account }) : undefined;
   const sessionCredentials = guard ? { credentials: (roleArn: string, sessionName: string) => iam.sessions.issue(roleArn, sessionName) } : {};
-  const cloudwatch = new CloudWatchService(clock, region, account);
+  const cloudwatch = new CloudWatchService(clock, region, account, options.cloudwatch);
   const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...sessionCredentials, ...(options.lambda ? { timings: options.lambda } : {}) });
   const authorizeInvoke = async (roleArn: string, executionName: string, functionName: string, qualifier: string | undefined): Promise<void> => {
     const session = iam.sessions.session(iam.sessions.issue(roleArn, executionName).accessKeyId);

@@ -1,4 +1,5 @@
-import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { describeAlarmsNamed } from '../shared/alarm-reader';
 import { releaseKey, type Clock } from '../shared/deps';
 import type { Ledger } from '../shared/ledger';
 import type { MonitoringState, Progress } from '../shared/release-state';
@@ -16,11 +17,8 @@ export interface CheckAlarmsDeps {
 
 export async function readAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<AlarmReading[]> {
   const seen = new Map<string, AlarmReading>();
-  for (let i = 0; i < names.length; i += 100) {
-    const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
-    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
-      if (a.AlarmName) seen.set(a.AlarmName, { name: a.AlarmName, state: a.StateValue ?? 'INSUFFICIENT_DATA', reason: a.StateReason });
-    }
+  for (const a of await describeAlarmsNamed(cloudwatch, names)) {
+    if (a.AlarmName) seen.set(a.AlarmName, { name: a.AlarmName, state: a.StateValue ?? 'INSUFFICIENT_DATA', reason: a.StateReason });
   }
   // An alarm deleted mid-release can no longer prove anything.
   return names.map((name) => seen.get(name) ?? { name, state: 'MISSING', reason: 'the alarm no longer exists' });

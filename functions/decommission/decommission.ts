@@ -1,4 +1,5 @@
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { describeAlarmsNamed } from '../shared/alarm-reader';
 import { thresholdsOf } from '../arm-alarms/arm-alarms';
 import { releaseKey, type Clock } from '../shared/deps';
 import type { ReleaseEvents } from '../shared/events';
@@ -18,12 +19,8 @@ export interface DecommissionDeps {
 
 /** DeleteAlarms fails with ResourceNotFound on a name that does not exist: delete only what is there. */
 async function existingAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (let i = 0; i < names.length; i += 100) {
-    const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100) }));
-    for (const a of out.MetricAlarms ?? []) if (a.AlarmName) found.push(a.AlarmName);
-  }
-  return found;
+  const found = new Set((await describeAlarmsNamed(cloudwatch, names, { metricOnly: true })).map((a) => a.AlarmName));
+  return names.filter((n) => found.has(n));
 }
 
 /** A release that got through retention keeps green; any other keeps blue. */

@@ -1,4 +1,5 @@
-import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { describeAlarmsNamed } from '../shared/alarm-reader';
 import { InvalidReleaseInput } from '../shared/errors';
 import { releaseInputSchema, targetKey, bareFunctionName, type ReleaseSpec } from '../shared/release-input';
 import type { ReleaseContext } from '../shared/release-state';
@@ -98,11 +99,7 @@ function checkFunctionReach(functionName: string, deps: ValidateDeps): void {
 
 /** The user's alarms must exist: a typo would otherwise read as "never in ALARM". */
 async function checkAlarmsExist(names: string[], cloudwatch: CloudWatchClient): Promise<void> {
-  const found = new Set<string>();
-  for (let i = 0; i < names.length; i += 100) {
-    const out = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
-    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) if (a.AlarmName) found.add(a.AlarmName);
-  }
+  const found = new Set((await describeAlarmsNamed(cloudwatch, names)).map((a) => a.AlarmName));
   const missing = names.filter((n) => !found.has(n));
   if (missing.length > 0) {
     reject('alarms.names', `no alarm named ${missing.map((m) => JSON.stringify(m)).join(', ')} in this account and region: create it or fix the name`);

@@ -1,11 +1,17 @@
 /**
  * CloudWatch metric alarms whose state is evaluated from recorded datapoints,
- * on the virtual clock, the way CloudWatch documents it:
+ * on the virtual clock, the way CloudWatch documents it ("Using Amazon
+ * CloudWatch alarms", "Alarm evaluation", PutMetricAlarm):
  *  - a new alarm starts INSUFFICIENT_DATA ("Unchecked: Initial alarm creation");
- *  - it is evaluated every min(Period, 60 s) of virtual time;
- *  - the evaluation range is the last EvaluationPeriods periods; the current
- *    (partial) period counts once it has data, otherwise the range ends at the
- *    last complete period (so an idle start of a period is not "missing");
+ *  - it is evaluated every 60 s, or every 10 s for a 10/20/30 s period, at those
+ *    boundaries of virtual time (plus `evaluationDelayMs`, the time metrics take
+ *    to arrive);
+ *  - the evaluation range is the EvaluationPeriods most recent *complete*
+ *    periods: a period still filling is never evaluated, so whether a bad
+ *    green is caught does not depend on where in a period its requests land;
+ *  - a standard-resolution datapoint (every AWS service metric, PutMetricData
+ *    without StorageResolution 1) is aggregated per minute and available once
+ *    its minute is over, so a 10/20/30 s period on it sees no data;
  *  - ALARM when at least DatapointsToAlarm of them breach; missing points are
  *    handled per TreatMissingData (missing | notBreaching | breaching | ignore);
  *  - updating an alarm keeps its state (as PutMetricAlarm does); SetAlarmState
@@ -107,11 +113,16 @@ export class AlarmBook {
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly history: AlarmHistoryItem[] = [];
 
+  private readonly delayMs: number;
+
   public constructor(
     private readonly store: MetricStore,
     private readonly clock: VirtualClock,
     private readonly arnPrefix: string,
-  ) {}
+    options: { evaluationDelayMs?: number } = {},
+  ) {
+    this.delayMs = options.evaluationDelayMs ?? 0;
+  }
 
   public put(input: PutMetricAlarmInput): void {
     const name = input.AlarmName;
@@ -154,7 +165,7 @@ export class AlarmBook {
     if (existing) {
       existing.config = config;
       existing.configUpdatedAt = now;
-      existing.nextEvaluationAt = now + this.interval(existing);
+      existing.nextEvaluationAt = this.nextBoundary(existing, now);
     } else {
       const record: AlarmRecord = {
         config,
@@ -166,7 +177,7 @@ export class AlarmBook {
         configUpdatedAt: now,
         nextEvaluationAt: 0,
       };
-      record.nextEvaluationAt = now + this.interval(record);
+      record.nextEvaluationAt = this.nextBoundary(record, now);
       this.alarms.set(name, record);
     }
     this.record(name, now, 'ConfigurationUpdate', `Alarm "${name}" ${existing ? 'updated' : 'created'}`, { version: '1.0', type: existing ? 'Update' : 'Create' });
@@ -179,8 +190,15 @@ export class AlarmBook {
     return periods.length ? Math.max(...periods) : 60;
   }
 
+  /** "If the alarm period is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds"; else every minute. */
   private interval(alarm: AlarmRecord): number {
-    return Math.min(this.period(alarm), 60) * 1000;
+    return (this.period(alarm) < 60 ? 10 : 60) * 1000;
+  }
+
+  /** The first evaluation time after `now`: an interval boundary, plus the arrival delay. */
+  private nextBoundary(alarm: AlarmRecord, now: number): number {
+    const step = this.interval(alarm);
+    return (Math.floor((now - this.delayMs) / step) + 1) * step + this.delayMs;
   }
 
   /** Runs the evaluations that are due on the virtual clock. */
@@ -188,8 +206,10 @@ export class AlarmBook {
     const now = this.clock.now();
     for (const alarm of this.alarms.values()) {
       if (alarm.nextEvaluationAt > now) continue;
-      this.evaluate(alarm, now);
-      alarm.nextEvaluationAt = now + this.interval(alarm);
+      // Evaluated as of its latest boundary, even when the tick comes late (a busy event loop, a fast clock).
+      const step = this.interval(alarm);
+      this.evaluate(alarm, Math.floor((now - this.delayMs) / step) * step + this.delayMs);
+      alarm.nextEvaluationAt = this.nextBoundary(alarm, now);
     }
   }
 
@@ -198,14 +218,14 @@ export class AlarmBook {
     const now = this.clock.now();
     for (const alarm of this.alarms.values()) {
       this.evaluate(alarm, now);
-      alarm.nextEvaluationAt = now + this.interval(alarm);
+      alarm.nextEvaluationAt = this.nextBoundary(alarm, now);
     }
   }
 
-  private series(alarm: AlarmRecord, start: number, end: number): Series {
+  private series(alarm: AlarmRecord, start: number, end: number, asOf: number): Series {
     const c = alarm.config;
     if (c.Metrics) {
-      const results = this.store.query(c.Metrics, start, end);
+      const results = this.store.query(c.Metrics, start, end, asOf);
       return results.find((r) => r.returnData)?.series ?? new Map();
     }
     return this.store.aggregate(
@@ -217,6 +237,7 @@ export class AlarmBook {
       },
       start,
       end,
+      asOf,
     );
   }
 
@@ -225,10 +246,11 @@ export class AlarmBook {
     const periodMs = this.period(alarm) * 1000;
     const n = c.EvaluationPeriods;
     const m = c.DatapointsToAlarm ?? n;
-    const current = Math.floor(now / periodMs) * periodMs;
-    const series = this.series(alarm, current - n * periodMs, current + periodMs);
-    const last = series.has(current) ? current : current - periodMs;
-    const buckets = Array.from({ length: n }, (_, i) => last - (n - 1 - i) * periodMs);
+    // What CloudWatch has by now: the metrics that arrived (the delay), in the periods that are over.
+    const asOf = now - this.delayMs;
+    const end = Math.floor(asOf / periodMs) * periodMs;
+    const series = this.series(alarm, end - n * periodMs, end, asOf);
+    const buckets = Array.from({ length: n }, (_, i) => end - (n - i) * periodMs);
     const threshold = c.Threshold as number;
     const cmp = COMPARISONS[c.ComparisonOperator];
     let breaching = 0;
@@ -320,7 +342,7 @@ export class AlarmBook {
       this.transition(alarm, value, reason, reasonData, now);
     }
     // The alarm returns to its evaluated state at the next evaluation.
-    alarm.nextEvaluationAt = now + this.interval(alarm);
+    alarm.nextEvaluationAt = this.nextBoundary(alarm, now);
   }
 
   public delete(names: readonly string[]): void {

@@ -23,6 +23,8 @@ export interface MetricIdentity {
 interface RawPoint {
   t: number;
   unit: string;
+  /** Stored at 1-second resolution (PutMetricData / EMF StorageResolution 1); else 1-minute (standard). */
+  highResolution?: boolean;
   /** A sample repeated `count` times. */
   value?: number;
   count: number;
@@ -66,6 +68,19 @@ const RETENTION_MS = 15 * 24 * 3600 * 1000;
 
 function invalidValue(message: string): ServiceError {
   return new ServiceError('InvalidParameterValueException', message, 400, {}, 'InvalidParameterValue');
+}
+
+const MINUTE_MS = 60_000;
+
+/** Where a point is stored: at its second (high resolution) or at the start of its minute (standard). */
+function at(t: number, highResolution: boolean): { t: number; highResolution?: true } {
+  return highResolution ? { t, highResolution: true } : { t: Math.floor(t / MINUTE_MS) * MINUTE_MS };
+}
+
+/** Whether CloudWatch has aggregated the point by `asOf`: a standard-resolution point once its minute is over. */
+function availableBy(p: RawPoint, asOf: number | undefined): boolean {
+  if (asOf === undefined) return true;
+  return p.highResolution ? p.t < asOf : p.t + MINUTE_MS <= asOf;
 }
 
 export function metricKey(identity: MetricIdentity): string {
@@ -136,13 +151,16 @@ export class MetricStore {
 
   public constructor(private readonly now: () => number) {}
 
-  /** Records one sample (`count` times) at virtual time `t`. */
-  public putValue(identity: MetricIdentity, t: number, value: number, unit = 'None', count = 1): void {
-    this.push(identity, { t, unit, value, count });
+  /**
+   * Records one sample (`count` times) at virtual time `t`. Standard resolution (the default, and what
+   * AWS services publish) keeps the point at 1-minute granularity: its timestamp becomes its minute.
+   */
+  public putValue(identity: MetricIdentity, t: number, value: number, unit = 'None', count = 1, highResolution = false): void {
+    this.push(identity, { ...at(t, highResolution), unit, value, count });
   }
 
-  public putStatisticSet(identity: MetricIdentity, t: number, set: { SampleCount: number; Sum: number; Minimum: number; Maximum: number }, unit = 'None'): void {
-    this.push(identity, { t, unit, count: set.SampleCount, set: { sum: set.Sum, min: set.Minimum, max: set.Maximum } });
+  public putStatisticSet(identity: MetricIdentity, t: number, set: { SampleCount: number; Sum: number; Minimum: number; Maximum: number }, unit = 'None', highResolution = false): void {
+    this.push(identity, { ...at(t, highResolution), unit, count: set.SampleCount, set: { sum: set.Sum, min: set.Minimum, max: set.Maximum } });
   }
 
   private push(identity: MetricIdentity, point: RawPoint): void {
@@ -179,8 +197,8 @@ export class MetricStore {
     return out;
   }
 
-  /** Raw points of one metric in [start, end), optionally of one unit. */
-  private pointsIn(identity: MetricIdentity, start: number, end: number, unit?: string): RawPoint[] {
+  /** Raw points of one metric in [start, end), optionally of one unit, as aggregated by `asOf` (default: all). */
+  private pointsIn(identity: MetricIdentity, start: number, end: number, unit?: string, asOf?: number): RawPoint[] {
     const s = this.series.get(metricKey(identity));
     if (!s) return [];
     if (!s.sorted) {
@@ -200,19 +218,20 @@ export class MetricStore {
       const p = s.points[i] as RawPoint;
       if (p.t >= end) break;
       if (unit && p.unit !== unit) continue;
+      if (!availableBy(p, asOf)) continue;
       out.push(p);
     }
     return out;
   }
 
   /** One statistic per period bucket (keyed by the bucket's start, virtual ms). */
-  public aggregate(q: MetricStatQuery, start: number, end: number): Series {
+  public aggregate(q: MetricStatQuery, start: number, end: number, asOf?: number): Series {
     const stat = statistic(q.Stat);
     if (!stat) throw invalidValue(`Unsupported statistic '${q.Stat}' (the sandbox supports SampleCount, Sum, Average, Minimum, Maximum and pNN)`);
     const periodMs = q.Period * 1000;
     const alignedStart = Math.floor(start / periodMs) * periodMs;
     const buckets = new Map<number, RawPoint[]>();
-    for (const p of this.pointsIn(q.Metric, alignedStart, end, q.Unit)) {
+    for (const p of this.pointsIn(q.Metric, alignedStart, end, q.Unit, asOf)) {
       const b = Math.floor(p.t / periodMs) * periodMs;
       let list = buckets.get(b);
       if (!list) buckets.set(b, (list = []));
@@ -230,7 +249,7 @@ export class MetricStore {
    * Evaluates GetMetricData-style queries over [start, end): metric stats first,
    * then expressions in dependency order.
    */
-  public query(queries: readonly MetricDataQuery[], start: number, end: number): QueryResult[] {
+  public query(queries: readonly MetricDataQuery[], start: number, end: number, asOf?: number): QueryResult[] {
     const byId = new Map<string, MetricDataQuery>();
     for (const q of queries) {
       if (!q.Id || !/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) throw invalidValue(`Invalid query id '${q.Id}': it must start with a lowercase letter and contain only letters, digits and '_'`);
@@ -258,7 +277,7 @@ export class MetricStore {
         const ms = q.MetricStat;
         if (!ms.Metric?.Namespace || !ms.Metric?.MetricName) throw invalidValue(`Query '${id}': MetricStat.Metric needs Namespace and MetricName`);
         if (!(Number.isInteger(ms.Period) && ms.Period >= 1)) throw invalidValue(`Query '${id}': MetricStat.Period must be a positive integer`);
-        result = { id, label: q.Label ?? ms.Metric.MetricName, period: ms.Period, series: this.aggregate(ms, start, end), returnData: q.ReturnData !== false };
+        result = { id, label: q.Label ?? ms.Metric.MetricName, period: ms.Period, series: this.aggregate(ms, start, end, asOf), returnData: q.ReturnData !== false };
       } else {
         const expression = q.Expression as string;
         const ast = parseExpression(expression);

@@ -33,6 +33,18 @@ type Input = Record<string, unknown>;
 
 const EVALUATION_TICK_MS = 50;
 
+export interface CloudWatchOptions {
+  /**
+   * Alarms per DescribeAlarms page when the request gives no MaxRecords. AWS does not document it
+   * (the API reference gives MaxRecords 1–100 and a NextToken); a report puts it at 50.
+   */
+  describeAlarmsPageSize?: number;
+  /** Virtual seconds CloudWatch waits after a period ends before evaluating it (metric arrival); default 0. */
+  evaluationDelaySeconds?: number;
+}
+
+export const DEFAULT_DESCRIBE_ALARMS_PAGE_SIZE = 50;
+
 function missing(name: string): ServiceError {
   return new ServiceError('MissingRequiredParameterException', `The parameter ${name} is required.`, 400, {}, 'MissingParameter');
 }
@@ -63,13 +75,19 @@ export class CloudWatchService {
   public readonly alarms: AlarmBook;
   private ticker?: NodeJS.Timeout;
 
+  private readonly pageSize: number;
+
   public constructor(
     private readonly clock: VirtualClock,
     region: string,
     account: string,
+    options: CloudWatchOptions = {},
   ) {
+    this.pageSize = options.describeAlarmsPageSize ?? DEFAULT_DESCRIBE_ALARMS_PAGE_SIZE;
     this.metrics = new MetricStore(() => clock.now());
-    this.alarms = new AlarmBook(this.metrics, clock, `arn:aws:cloudwatch:${region}:${account}:alarm:`);
+    this.alarms = new AlarmBook(this.metrics, clock, `arn:aws:cloudwatch:${region}:${account}:alarm:`, {
+      ...(options.evaluationDelaySeconds !== undefined ? { evaluationDelayMs: options.evaluationDelaySeconds * 1000 } : {}),
+    });
   }
 
   /** Starts the alarm evaluation timer (wall clock; evaluations are due on the virtual clock). */
@@ -122,7 +140,7 @@ export class CloudWatchService {
     const aws = doc._aws as { Timestamp?: number; CloudWatchMetrics?: unknown } | undefined;
     if (!aws || !Array.isArray(aws.CloudWatchMetrics)) return false;
     const at = typeof aws.Timestamp === 'number' ? aws.Timestamp : this.clock.now();
-    for (const directive of aws.CloudWatchMetrics as { Namespace?: string; Dimensions?: string[][]; Metrics?: { Name: string; Unit?: string }[] }[]) {
+    for (const directive of aws.CloudWatchMetrics as { Namespace?: string; Dimensions?: string[][]; Metrics?: { Name: string; Unit?: string; StorageResolution?: number }[] }[]) {
       if (!directive?.Namespace || !Array.isArray(directive.Metrics)) continue;
       const sets = Array.isArray(directive.Dimensions) && directive.Dimensions.length ? directive.Dimensions : [[]];
       for (const names of sets) {
@@ -133,7 +151,7 @@ export class CloudWatchService {
           const values = Array.isArray(raw) ? raw : [raw];
           for (const v of values) {
             if (typeof v === 'number' && Number.isFinite(v)) {
-              this.metrics.putValue({ Namespace: directive.Namespace, MetricName: metric.Name, Dimensions }, at, v, metric.Unit ?? 'None');
+              this.metrics.putValue({ Namespace: directive.Namespace, MetricName: metric.Name, Dimensions }, at, v, metric.Unit ?? 'None', 1, metric.StorageResolution === 1);
             }
           }
         }
@@ -190,14 +208,19 @@ export class CloudWatchService {
       const identity = { Namespace: namespace, MetricName: d.MetricName, Dimensions: (d.Dimensions as Dimension[] | undefined) ?? [] };
       const at = d.Timestamp === undefined ? now : toMs(d.Timestamp, 'Timestamp');
       const unit = (d.Unit as string | undefined) ?? 'None';
+      if (d.StorageResolution !== undefined && d.StorageResolution !== 1 && d.StorageResolution !== 60) {
+        throw invalidValue(`The value ${String(d.StorageResolution)} for parameter MetricData.member.StorageResolution is invalid: it must be 1 or 60.`);
+      }
+      // "Setting this to 1 specifies this metric as a high-resolution metric"; 60 (the default) is standard resolution.
+      const high = d.StorageResolution === 1;
       if (d.StatisticValues) {
         const s = d.StatisticValues as { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
-        this.metrics.putStatisticSet(identity, at, s, unit);
+        this.metrics.putStatisticSet(identity, at, s, unit, high);
       } else if (Array.isArray(d.Values)) {
         const counts = (d.Counts as number[] | undefined) ?? [];
-        (d.Values as number[]).forEach((v, i) => this.metrics.putValue(identity, at, Number(v), unit, counts[i] ?? 1));
+        (d.Values as number[]).forEach((v, i) => this.metrics.putValue(identity, at, Number(v), unit, counts[i] ?? 1, high));
       } else if (typeof d.Value === 'number' && Number.isFinite(d.Value)) {
-        this.metrics.putValue(identity, at, d.Value, unit);
+        this.metrics.putValue(identity, at, d.Value, unit, 1, high);
       } else {
         throw invalidValue(`MetricData ${d.MetricName} needs Value, Values or StatisticValues`);
       }
@@ -255,6 +278,12 @@ export class CloudWatchService {
   }
 
   private describeAlarms(input: Input): unknown {
+    if (input.MaxRecords !== undefined && !(Number.isInteger(input.MaxRecords) && (input.MaxRecords as number) >= 1 && (input.MaxRecords as number) <= 100)) {
+      throw invalidValue(`The value ${String(input.MaxRecords)} for parameter MaxRecords is invalid: it must be from 1 to 100.`);
+    }
+    if (input.AlarmNames !== undefined && input.AlarmNamePrefix !== undefined) {
+      throw new ServiceError('InvalidParameterCombinationException', 'AlarmNamePrefix and AlarmNames cannot be specified together.', 400, {}, 'InvalidParameterCombination');
+    }
     const types = input.AlarmTypes as string[] | undefined;
     if (types && !types.includes('MetricAlarm')) return { MetricAlarms: [], CompositeAlarms: [] };
     const alarms = this.alarms.list({
@@ -262,7 +291,7 @@ export class CloudWatchService {
       ...(input.AlarmNamePrefix ? { prefix: String(input.AlarmNamePrefix) } : {}),
       ...(input.StateValue ? { state: String(input.StateValue) } : {}),
     });
-    const max = typeof input.MaxRecords === 'number' ? input.MaxRecords : 100;
+    const max = typeof input.MaxRecords === 'number' ? input.MaxRecords : this.pageSize;
     const offset = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64').toString('utf8')) || 0 : 0;
     const page = alarms.slice(offset, offset + max);
     const nextToken = offset + max < alarms.length ? Buffer.from(String(offset + max)).toString('base64') : undefined;

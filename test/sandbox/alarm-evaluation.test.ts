@@ -1,7 +1,14 @@
 /**
  * Alarm evaluation rules (CloudWatch documentation: "Configuring how CloudWatch
  * alarms treat missing data" and "Evaluating an alarm"), on a virtual clock,
- * without a server: TreatMissingData and M-out-of-N.
+ * without a server: TreatMissingData, M-out-of-N, which periods are evaluated
+ * and when, and 10/20/30 s periods on standard-resolution metrics.
+ *
+ * "Evaluation Periods is the number of the most recent periods, or data points,
+ * to evaluate when determining alarm state. Datapoints to Alarm is the number of
+ * data points within the Evaluation Periods that must be breaching to cause the
+ * alarm to go to the ALARM state."
+ * — https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html
  */
 import { VirtualClock } from '../../sandbox/clock';
 import { AlarmBook, type PutMetricAlarmInput } from '../../sandbox/services/cloudwatch-alarms';
@@ -10,11 +17,11 @@ import { MetricStore } from '../../sandbox/services/cloudwatch-metrics';
 const PERIOD_MS = 60_000;
 const metric = { Namespace: 'Test', MetricName: 'Errors', Dimensions: [] };
 
-function setup() {
-  // A round origin keeps period boundaries predictable.
-  const clock = new VirtualClock(1, Math.floor(Date.now() / PERIOD_MS) * PERIOD_MS + 30_000);
+function setup(options: { offsetMs?: number; evaluationDelayMs?: number } = {}) {
+  // A round origin keeps period boundaries predictable; a tiny time scale: the clock moves when told.
+  const clock = new VirtualClock(1e-6, Math.floor(Date.now() / PERIOD_MS) * PERIOD_MS + (options.offsetMs ?? 30_000));
   const store = new MetricStore(() => clock.now());
-  const book = new AlarmBook(store, clock, 'arn:aws:cloudwatch:eu-west-1:000000000000:alarm:');
+  const book = new AlarmBook(store, clock, 'arn:aws:cloudwatch:eu-west-1:000000000000:alarm:', options);
   const put = (input: Partial<PutMetricAlarmInput>) =>
     book.put({ AlarmName: 'a', ...metric, Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', ...input });
   /** Records `value` in the period `periodsAgo` periods before the current one. */
@@ -22,7 +29,7 @@ function setup() {
     const current = Math.floor(clock.now() / PERIOD_MS) * PERIOD_MS;
     store.putValue(metric, current - periodsAgo * PERIOD_MS + 1_000, value, 'Count');
   };
-  return { clock, book, put, record };
+  return { clock, store, book, put, record, states: new Set<string>() };
 }
 
 describe('TreatMissingData', () => {
@@ -80,7 +87,7 @@ describe('DatapointsToAlarm (M out of N)', () => {
     expect(one.book.get('a')?.state).toBe('OK');
   });
 
-  it('counts the current period once it has data, and is evaluated again only when due', () => {
+  it('is evaluated again only when due, at the next minute boundary', () => {
     // Prepare
     const { clock, book, put, record } = setup();
     put({});
@@ -91,14 +98,122 @@ describe('DatapointsToAlarm (M out of N)', () => {
     record(0, 3);
     book.tick();
     const notDueYet = book.get('a')?.state;
-    clock.advance(PERIOD_MS);
-    record(0, 3);
+    clock.advance(PERIOD_MS / 2);
     book.tick();
 
     // Assess
     expect(before).toBe('INSUFFICIENT_DATA');
     expect(notDueYet).toBe('INSUFFICIENT_DATA');
     expect(book.get('a')?.state).toBe('ALARM');
+  });
+});
+
+/*
+ * "Period is the length of time to use to evaluate the metric or expression to create each individual
+ * data point for an alarm." "Evaluation Periods is the number of the most recent periods, or data points,
+ * to evaluate" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html):
+ * a period is one data point once it is over. "If the alarm period is 10 seconds or 30 seconds, the alarm
+ * is evaluated every 10 seconds" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html),
+ * otherwise every minute.
+ */
+describe('which periods are evaluated, and when', () => {
+  it('never evaluates a period still filling: a breaching point in it changes nothing until the period is over', () => {
+    // Prepare
+    const { clock, book, put, record } = setup();
+    put({ Period: 300, TreatMissingData: 'notBreaching' });
+    book.evaluateAll();
+    const idle = book.get('a')?.state;
+
+    // Act
+    record(0, 5);
+    book.evaluateAll();
+    const filling = book.get('a')?.state;
+    const periodEnd = Math.ceil(clock.now() / 300_000) * 300_000;
+    clock.advance(periodEnd - clock.now());
+    book.tick();
+
+    // Assess
+    expect(idle).toBe('OK');
+    expect(filling).toBe('OK');
+    expect(book.get('a')?.state).toBe('ALARM');
+  });
+
+  it('catches a breach at the same virtual time wherever in the period the alarm was made and its datapoint landed', () => {
+    // Prepare: one alarm made 5 s into a minute, its breach 5 s later; one made at 40 s, its breach at 50 s.
+    const runs = [
+      [5_000, 5_000],
+      [40_000, 10_000],
+    ].map(([createdAt, breachAfter]) => {
+      const run = setup({ offsetMs: createdAt });
+      run.put({ TreatMissingData: 'notBreaching' });
+      run.clock.advance(breachAfter);
+      run.record(0, 5);
+      return run;
+    });
+
+    // Act: tick every virtual second up to two minutes, noting when each goes to ALARM.
+    const caughtAt = runs.map(({ clock, book }) => {
+      const start = Math.floor(clock.now() / PERIOD_MS) * PERIOD_MS;
+      for (let t = clock.now(); t < start + 2 * PERIOD_MS; t += 1_000) {
+        clock.advance(1_000);
+        book.tick();
+        if (book.get('a')?.state === 'ALARM') return Math.round((clock.now() - start) / 1_000) * 1_000;
+      }
+      return undefined;
+    });
+
+    // Assess: at the end of the period, in both runs.
+    expect(caughtAt).toEqual([PERIOD_MS, PERIOD_MS]);
+  });
+
+  it('waits the evaluation delay (metric arrival) after a period ends before evaluating it', () => {
+    // Prepare
+    const { clock, book, put, record } = setup({ evaluationDelayMs: 15_000 });
+    put({ TreatMissingData: 'notBreaching' });
+    record(0, 5);
+    const periodEnd = Math.ceil(clock.now() / PERIOD_MS) * PERIOD_MS;
+
+    // Act
+    clock.advance(periodEnd + 10_000 - clock.now());
+    book.tick();
+    const beforeDelay = book.get('a')?.state;
+    clock.advance(5_000);
+    book.tick();
+
+    // Assess
+    expect(beforeDelay).not.toBe('ALARM');
+    expect(book.get('a')?.state).toBe('ALARM');
+  });
+});
+
+/*
+ * "Be sure to specify 10, 20, or 30 only for metrics that are stored by a PutMetricData call with a
+ * StorageResolution of 1. If you specify a period of 10, 20, or 30 for a metric that does not have
+ * sub-minute resolution, the alarm still attempts to gather data at the period rate that you specify.
+ * In this case, it does not receive data for the attempts that do not correspond to a one-minute data
+ * resolution, and the alarm might often lapse into INSUFFICENT_DATA status."
+ * — https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html (Period)
+ */
+describe('10/20/30 s periods', () => {
+  it.each([10, 20, 30])('a %i s alarm on a standard-resolution metric sees no datapoints (INSUFFICIENT_DATA); on a high-resolution one it does', (period) => {
+    // Prepare
+    const standard = setup({ offsetMs: 0 });
+    const high = setup({ offsetMs: 0 });
+    for (const run of [standard, high]) run.put({ Period: period });
+
+    // Act: a breaching sample every second for two minutes, evaluated as CloudWatch does (every 10 s).
+    for (const [run, highResolution] of [[standard, false], [high, true]] as const) {
+      for (let i = 0; i < 120; i++) {
+        run.store.putValue(metric, run.clock.now(), 5, 'Count', 1, highResolution);
+        run.clock.advance(1_000);
+        run.book.tick();
+        run.states.add(run.book.get('a')?.state ?? '');
+      }
+    }
+
+    // Assess
+    expect([...standard.states]).toEqual(['INSUFFICIENT_DATA']);
+    expect(high.book.get('a')?.state).toBe('ALARM');
   });
 });
 

@@ -293,5 +293,53 @@ describe('the query protocol (what the AWS CLI sends)', () => {
     expect([missing.status, /<Code>([^<]+)<\/Code>/.exec(missing.xml)?.[1]]).toEqual([400, 'MissingParameter']);
     // Common Errors: "InvalidAction — The action or operation requested is invalid. Verify that the action is typed correctly. HTTP Status Code: 400".
     expect([unknown.status, /<Code>([^<]+)<\/Code>/.exec(unknown.xml)?.[1]]).toEqual([400, 'InvalidAction']);
+/*
+ * DescribeAlarms "returns paginated results": MaxRecords, "The maximum number of alarm descriptions to
+ * retrieve", is 1 to 100 (the API model: MaxRecords min 1, max 100), and NextToken is "The token returned by
+ * a previous call to indicate that there is more data available."
+ * — https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+ * The default page size is not documented; a report puts it at 50, the sandbox's default (a parameter).
+ */
+describe('DescribeAlarms paging', () => {
+  const names = Array.from({ length: 120 }, (_, i) => `paged-${String(i).padStart(3, '0')}`);
+
+  beforeAll(async () => {
+    for (const AlarmName of names) {
+      await c.cloudwatch.send(
+        new PutMetricAlarmCommand({ AlarmName, Namespace: 'Paging', MetricName: 'M', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' }),
+      );
+    }
+  });
+
+  it('answers 50 alarms a page by default, then a NextToken that leads through the rest', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let NextToken: string | undefined;
+
+    // Act
+    do {
+      const page = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(0, 100), ...(NextToken ? { NextToken } : {}) }));
+      sizes.push(page.MetricAlarms?.length ?? 0);
+      seen.push(...(page.MetricAlarms ?? []).map((a) => a.AlarmName!));
+      NextToken = page.NextToken;
+    } while (NextToken && sizes.length < 10);
+
+    // Assess
+    expect(sizes).toEqual([50, 50]);
+    expect(seen).toEqual(names.slice(0, 100));
+  });
+
+  it('takes MaxRecords from 1 to 100 and refuses 0 and 101', async () => {
+    // Act
+    const one = await c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'paged-', MaxRecords: 100 }));
+    const zero = await rejection(c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'paged-', MaxRecords: 0 })));
+    const tooMany = await rejection(c.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'paged-', MaxRecords: 101 })));
+
+    // Assess
+    expect(one.MetricAlarms).toHaveLength(100);
+    expect(one.NextToken).toBeDefined();
+    expect(zero.name).toBe('InvalidParameterValueException');
+    expect(tooMany.name).toBe('InvalidParameterValueException');
   });
 });

@@ -1,8 +1,13 @@
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 
-/** Alarms by name with a state the test sets; release alarms created by Cutover start OK. */
+/**
+ * Alarms by name with a state the test sets; release alarms created by Cutover start OK.
+ * DescribeAlarms pages as CloudWatch does: `pageSize` alarms (50: the undocumented default a
+ * report gives, see sandbox/services/cloudwatch.ts) or MaxRecords, then a NextToken.
+ */
 export class FakeCloudWatch {
+  public pageSize = 50;
   public readonly mock = mockClient(CloudWatchClient);
   public alarms = new Map<string, { state: string; reason?: string; definition?: unknown }>();
   public describeCalls = 0;
@@ -35,10 +40,12 @@ export class FakeCloudWatch {
       this.describeCalls++;
       this.onDescribe(this.describeCalls);
       const names: string[] = input.AlarmNames ?? [];
+      const found = [...new Set(names)].filter((n) => this.alarms.has(n)).sort();
+      const offset = Number(input.NextToken ?? 0);
+      const end = offset + (input.MaxRecords ?? this.pageSize);
       return {
-        MetricAlarms: names
-          .filter((n) => this.alarms.has(n))
-          .map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n)!.state, StateReason: this.alarms.get(n)!.reason })),
+        MetricAlarms: found.slice(offset, end).map((n) => ({ AlarmName: n, StateValue: this.alarms.get(n)!.state, StateReason: this.alarms.get(n)!.reason })),
+        ...(end < found.length ? { NextToken: String(end) } : {}),
       };
     });
     this.mock.on(PutMetricAlarmCommand).callsFake((input) => {

@@ -415,17 +415,18 @@ describe('checkAlarms (with CloudWatch and the ledger)', () => {
     expect(item?.changes['check-retention-0-Wait']).toBeDefined();
   });
 
-  it('readAlarms asks in batches of 100 and keeps the order of the names', async () => {
-    // Prepare
+  it('readAlarms asks in batches of 100, follows NextToken through every page, and keeps the order of the names', async () => {
+    // Prepare: 150 alarms, CloudWatch answering 50 a page.
     const names = Array.from({ length: 150 }, (_, i) => `alarm-${i}`);
-    names.forEach((name) => cloudwatch.set(name, 'OK'));
+    names.forEach((name, i) => cloudwatch.set(name, i % 2 ? 'ALARM' : 'OK'));
 
     // Act
     const readings = await readAlarms(cw, names);
 
-    // Assess
-    expect(cloudwatch.mock.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input.AlarmNames?.length)).toEqual([100, 50]);
+    // Assess: no alarm of a second page is taken for missing.
+    expect(cloudwatch.mock.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input.AlarmNames?.length)).toEqual([100, 100, 50]);
     expect(readings.map((r) => r.name)).toEqual(names);
+    expect(readings.map((r) => r.state)).toEqual(names.map((_, i) => (i % 2 ? 'ALARM' : 'OK')));
   });
 
   describe('CheckAlarms handler (middy)', () => {

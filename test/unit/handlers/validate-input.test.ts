@@ -11,11 +11,14 @@ const cloudwatch = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({});
 const execution = { id: executionArn('rel-1'), name: 'rel-1', startTime: STARTED_AT };
 
-/** DescribeAlarms answers with the alarms named here (as metric alarms). */
+/** DescribeAlarms answers with the alarms named here (as metric alarms), 50 a page with a NextToken, as CloudWatch pages. */
 function alarmsExist(...names: string[]) {
-  cloudwatch.on(DescribeAlarmsCommand).callsFake((input) => ({
-    MetricAlarms: (input.AlarmNames ?? []).filter((n: string) => names.includes(n)).map((n: string) => ({ AlarmName: n, StateValue: 'OK' })),
-  }));
+  cloudwatch.on(DescribeAlarmsCommand).callsFake((input) => {
+    const found = (input.AlarmNames ?? []).filter((n: string) => names.includes(n));
+    const offset = Number(input.NextToken ?? 0);
+    const end = offset + (input.MaxRecords ?? 50);
+    return { MetricAlarms: found.slice(offset, end).map((n: string) => ({ AlarmName: n, StateValue: 'OK' })), ...(end < found.length ? { NextToken: String(end) } : {}) };
+  });
 }
 
 async function invalidFrom(promise: Promise<unknown>): Promise<InvalidReleaseInput> {
@@ -171,6 +174,20 @@ describe('validateInput', () => {
       AlarmNames: ['ai-handler-errors', 'ai-handler-erorrs'],
       AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
     });
+  });
+
+  it('finds every user alarm when CloudWatch answers them over several pages (NextToken)', async () => {
+    // Prepare: 95 alarms (the most a release takes), 50 a page.
+    const names = Array.from({ length: 95 }, (_, i) => `user-alarm-${i}`);
+    alarmsExist(...names);
+    const input = releaseInput({ alarms: { names } });
+
+    // Act
+    const { release } = await validateInput({ input, execution }, { cloudwatch: client });
+
+    // Assess
+    expect(release.spec.alarms.names).toEqual(names);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
   });
 
   it('accepts a user alarm that exists as a composite alarm', async () => {
