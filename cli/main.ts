@@ -55,7 +55,7 @@ program
   .option('--retention-poll <s>', 'alarm poll during retention (default 300)')
   .option('-g, --golden-set <uri>', 'golden set (JSON Lines in S3) scored on green against blue')
   .option('--alarm <name...>', 'your CloudWatch alarms to watch besides the release alarms')
-  .option('--period <s>', 'window of the release alarms: 10, 20, 30 or a multiple of 60 (default 600)')
+  .option('--period <s>', 'window of the release alarms: a multiple of 60 (default 600)')
   .option('-d, --description <text>', 'what this release changes, for the history')
   .option('--name <name>', 'execution name (default FUNCTION-ALIAS-<time>); the same name and input reattach to a running release')
   .option('--no-wait', 'start and return the execution ARN without following it')

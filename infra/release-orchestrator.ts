@@ -25,7 +25,7 @@ import {
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
 import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
 import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
-import { SAGEMAKER_NAME_PREFIX } from '../functions/shared/release-input';
+import { PERIOD_RULE, periodFix, SAGEMAKER_NAME_PREFIX } from '../functions/shared/release-input';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript). */
 export type CutoverLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
@@ -70,7 +70,7 @@ export interface ReleaseDefaults {
      */
     readonly errorRateThreshold?: number;
     /**
-     * Alarm window in seconds: 10, 20, 30 or a multiple of 60.
+     * Alarm window in seconds: a multiple of 60 (Lambda and SageMaker metrics are 1-minute metrics).
      * @default 600 (10 min)
      */
     readonly periodSeconds?: number;
@@ -491,7 +491,7 @@ const DEFAULT_RANGES: Record<string, Record<string, Range>> = {
   retention: { seconds: { min: 0, max: 30 * 86_400, int: true }, pollSeconds: { min: 1, max: 86_400, int: true } },
   alarms: {
     errorRateThreshold: { min: 0, max: 1, int: false, exclusive: true },
-    periodSeconds: { min: 10, max: 86_400, int: true },
+    periodSeconds: { min: 1, max: 86_400, int: true },
     latencyP95Ms: { min: 1, max: 900_000, int: true },
   },
 };
@@ -518,8 +518,8 @@ export function normalizeDefaults(defaults: ReleaseDefaults | undefined): Releas
     }
   }
   const period = out.alarms?.periodSeconds;
-  if (period !== undefined && !Token.isUnresolved(period) && ![10, 20, 30].includes(period) && period % 60 !== 0) {
-    throw new Error(`ReleaseOrchestrator: defaults.alarms.periodSeconds must be 10, 20, 30 or a multiple of 60 (CloudWatch periods); got ${period}`);
+  if (period !== undefined && !Token.isUnresolved(period) && period % 60 !== 0) {
+    throw new Error(`ReleaseOrchestrator: defaults.alarms.periodSeconds ${PERIOD_RULE}; got ${period}: use ${periodFix(period)}`);
   }
   return Object.keys(out).length === 0 ? undefined : (out as ReleaseDefaults);
 }

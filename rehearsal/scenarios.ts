@@ -33,7 +33,7 @@ function release(artifact: string, extra: Partial<ReleaseInput> = {}): ReleaseIn
     },
     bake: { seconds: 60, pollSeconds: 10, onInconclusive: 'rollback' },
     retention: { seconds: 120, pollSeconds: 20 },
-    alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 10, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
+    alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
     startedBy: 'npm start',
     ...extra,
   };

@@ -206,6 +206,16 @@ export const retentionSchema = z.strictObject({
   pollSeconds: z.number().int().min(1).max(86_400).default(300),
 });
 
+/** Why release alarm periods are multiples of 60 (shared by the release input and the construct's defaults). */
+export const PERIOD_RULE =
+  'must be a multiple of 60 seconds (at most 86400): Lambda and SageMaker publish 1-minute metrics, and CloudWatch gives a 10, 20 or 30 s alarm period no datapoints on them';
+
+/** The nearest period that works: the next multiple of 60 (60 at least, 86400 at most). */
+export function periodFix(value: unknown): number {
+  const n = typeof value === 'number' && Number.isFinite(value) ? value : 60;
+  return Math.min(86_400, Math.max(60, Math.ceil(n / 60) * 60));
+}
+
 const alarmName = z.string().min(1).max(255).regex(/^[^\x00-\x1f]+$/, 'must be a CloudWatch alarm name');
 
 export const alarmsSchema = z.strictObject({
@@ -214,11 +224,17 @@ export const alarmsSchema = z.strictObject({
   /** Create alarms scoped to the green version for this release (and delete them at the end). */
   releaseAlarms: z.boolean().default(true),
   errorRateThreshold: z.number().gt(0).lt(1).default(0.05),
-  /** Window of the release alarms (error rate, p95, schema failures): 10, 20, 30 or a multiple of 60. */
+  /**
+   * Window of the release alarms (error rate, p95, schema failures): a multiple of 60. CloudWatch evaluates
+   * 10, 20 and 30 s periods only for high-resolution metrics, and every metric these alarms read is
+   * standard resolution (Lambda and SageMaker publish 1-minute metrics, the output-schema EMF too).
+   */
   periodSeconds: z
     .number()
     .int()
-    .refine((p) => [10, 20, 30].includes(p) || (p >= 60 && p % 60 === 0 && p <= 86_400), 'must be 10, 20, 30 or a multiple of 60 (CloudWatch periods)')
+    .refine((p) => p >= 60 && p % 60 === 0 && p <= 86_400, {
+      error: (issue) => `${PERIOD_RULE}; got ${String(issue.input)}: use ${periodFix(issue.input)}`,
+    })
     .default(600),
   latencyP95Ms: z.number().int().positive().max(900_000).default(10_000),
   blockOnPreexistingAlarms: z.boolean().default(false),

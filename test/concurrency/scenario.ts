@@ -55,7 +55,7 @@ export function fixtureRelease(fn: string, tag: string, bake = { seconds: 20, po
     smokeTest: { cases: [{ name: 'echo', input: {}, expect: [{ path: 'ok', equals: true }, { path: 'model', equals: modelUri(fn, tag) }] }] },
     bake: { ...bake, onInconclusive: 'proceed' },
     retention: { seconds: 20, pollSeconds: 10 },
-    alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 10, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
+    alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
     startedBy: 'concurrency',
   };
 }

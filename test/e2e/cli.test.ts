@@ -63,7 +63,7 @@ describe('cutover CLI against the sandbox', () => {
     // Prepare: a long release holds the lock.
     const dir = mkdtempSync(path.join(tmpdir(), 'cutover-cli-'));
     const file = path.join(dir, 'input.json');
-    writeFileSync(file, JSON.stringify({ target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' }, artifact: { uri: modelUri('v2-retrained') }, bake: { seconds: 600, pollSeconds: 10 }, alarms: { periodSeconds: 10 } }));
+    writeFileSync(file, JSON.stringify({ target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' }, artifact: { uri: modelUri('v2-retrained') }, bake: { seconds: 600, pollSeconds: 10 }, alarms: { periodSeconds: 60 } }));
     const first = await cutover('--json', 'release', '--input', file, '--no-wait');
     expect(first.code).toBe(6);
     // Its execution takes the lock a moment after it starts: a second release sent before that would win the lock instead.

@@ -3,7 +3,7 @@ import { SCENARIOS, type Scenario } from '../../rehearsal/scenarios';
 /**
  * The rehearsal's four scenarios with shorter durations (simulated seconds),
  * for end-to-end tests at a higher time scale: a 40 s bake polled every 10 s,
- * a 60 s retention polled every 20 s, one canary step. The manual-rollback
+ * a 120 s retention polled every 20 s (bake and retention span two 60 s alarm periods, so a bad green is judged on one complete period), one canary step. The manual-rollback
  * scenario keeps a long retention: it ends as soon as the rollback is seen.
  */
 export function fastScenarios(): Scenario[] {
@@ -13,7 +13,7 @@ export function fastScenarios(): Scenario[] {
       ...s.input,
       ...(s.input.strategy?.type === 'canary' ? { strategy: { type: 'canary' as const, steps: [50], stepSeconds: 20 } } : {}),
       bake: { seconds: 40, pollSeconds: 10, onInconclusive: 'rollback' as const },
-      retention: s.manualRollbackInRetention ? { seconds: 600, pollSeconds: 20 } : { seconds: 60, pollSeconds: 20 },
+      retention: s.manualRollbackInRetention ? { seconds: 600, pollSeconds: 20 } : { seconds: 120, pollSeconds: 20 },
     },
   }));
 }

@@ -89,7 +89,7 @@ beforeAll(async () => {
           smokeTest: { goldenSet: { uri: GOLDEN_SET_URI } },
           bake: { seconds: 20, pollSeconds: 10 },
           retention: { seconds: 40, pollSeconds: 20 },
-          alarms: { periodSeconds: 10 },
+          alarms: { periodSeconds: 60 },
         },
       },
     ],

@@ -315,7 +315,7 @@ export class FaultHarness {
       smokeTest: { cases: [], goldenSet: { uri: SMALL_GOLDEN_SET, concurrency: 4, maxPassRateDrop: 0.1, latencyP95Ms: 900_000 } },
       bake: { ...bake, onInconclusive: 'proceed' },
       retention: { seconds: 40, pollSeconds: 20 },
-      alarms: { names: [USER_ALARM], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 10, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
+      alarms: { names: [USER_ALARM], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
       decommission: { deleteBlueVersion },
       startedBy: 'fault-matrix',
     };

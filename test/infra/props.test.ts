@@ -163,6 +163,7 @@ describe('defaults', () => {
     expect(() => normalizeDefaults({ bake: { pollSeconds: 0 } })).toThrow(/bake.pollSeconds/);
     expect(() => normalizeDefaults({ retention: { seconds: 1.5 } })).toThrow(/must be an integer/);
     expect(() => normalizeDefaults({ alarms: { periodSeconds: 45 } })).toThrow(/multiple of 60/);
+    expect(() => normalizeDefaults({ alarms: { periodSeconds: 30 } })).toThrow(/defaults.alarms.periodSeconds must be a multiple of 60 .*1-minute metrics.*got 30: use 60/);
     expect(() => normalizeDefaults({ canary: {} } as never)).toThrow(/defaults.canary is not a release default/);
   });
 });

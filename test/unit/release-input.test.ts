@@ -101,7 +101,11 @@ describe('release input schema: each error names its field', () => {
     ['retention too long', { target, retention: { seconds: 15 * 86_400 } }, 'retention.seconds', /1209600/],
     ['alarm name', { target, alarms: { names: [''] } }, 'alarms.names.0', /1/],
     ['error rate', { target, alarms: { errorRateThreshold: 1 } }, 'alarms.errorRateThreshold', /<1/],
-    ['period not a CloudWatch period', { target, alarms: { periodSeconds: 45 } }, 'alarms.periodSeconds', /must be 10, 20, 30 or a multiple of 60 \(CloudWatch periods\)/],
+    ['period not a CloudWatch period', { target, alarms: { periodSeconds: 45 } }, 'alarms.periodSeconds', /must be a multiple of 60 seconds .*; got 45: use 60/],
+    // "Be sure to specify 10, 20, or 30 only for metrics that are stored by a PutMetricData call with a StorageResolution of 1"
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html): Lambda, SageMaker and the EMF metric are 1-minute metrics.
+    ['period 10 (high resolution only)', { target, alarms: { periodSeconds: 10 } }, 'alarms.periodSeconds', /1-minute metrics.*no datapoints.*; got 10: use 60/],
+    ['period 30 (high resolution only)', { target, alarms: { periodSeconds: 30 } }, 'alarms.periodSeconds', /got 30: use 60/],
     ['period 90', { target, alarms: { periodSeconds: 90 } }, 'alarms.periodSeconds', /multiple of 60/],
     ['latency', { target, alarms: { latencyP95Ms: 0 } }, 'alarms.latencyP95Ms', /0/],
     ['deleteBlueVersion', { target, decommission: { deleteBlueVersion: 'yes' } }, 'decommission.deleteBlueVersion', /boolean/],
@@ -147,8 +151,8 @@ describe('release input schema: each error names its field', () => {
     expect(err.issues).toContainEqual({ field, message: 'unknown field: remove it or check its spelling' });
   });
 
-  it('accepts every CloudWatch period: 10, 20, 30 and multiples of 60 up to a day', () => {
-    for (const periodSeconds of [10, 20, 30, 60, 120, 600, 3600, 86_400]) {
+  it('accepts every standard-resolution CloudWatch period: multiples of 60 up to a day', () => {
+    for (const periodSeconds of [60, 120, 600, 3600, 86_400]) {
       expect(parse({ target, alarms: { periodSeconds } }).alarms.periodSeconds).toBe(periodSeconds);
     }
     expect(fields({ target, alarms: { periodSeconds: 86_460 } })).toEqual(['alarms.periodSeconds']);
@@ -227,7 +231,7 @@ describe('release input schema: properties', () => {
           names: fc.array(fc.stringMatching(/^[A-Za-z0-9 ._/-]{1,40}$/), { maxLength: 5 }),
           releaseAlarms: fc.boolean(),
           errorRateThreshold: fc.double({ min: 0.001, max: 0.999, noNaN: true }),
-          periodSeconds: fc.oneof(fc.constantFrom(10, 20, 30), fc.integer({ min: 1, max: 1440 }).map((m) => m * 60)),
+          periodSeconds: fc.integer({ min: 1, max: 1440 }).map((m) => m * 60),
           latencyP95Ms: fc.integer({ min: 1, max: 900_000 }),
           blockOnPreexistingAlarms: fc.boolean(),
         },
