@@ -26,6 +26,7 @@ import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgement
 import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
 import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
 import { PERIOD_RULE, periodFix, SAGEMAKER_NAME_PREFIX } from '../functions/shared/release-input';
+import { MAX_ALARM_PREFIX } from '../functions/shared/routers/release-alarms';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript). */
 export type CutoverLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
@@ -144,7 +145,8 @@ export interface ReleaseOrchestratorProps {
   readonly stateMachineName?: string;
   /**
    * Prefix of the release alarms; Cutover creates and deletes only alarms
-   * whose names start with it.
+   * whose names start with it. At most 161 characters (MAX_ALARM_PREFIX), so that
+   * `<prefix><execution name>-<suffix>` fits CloudWatch's 255.
    * @default 'cutover-'
    */
   readonly alarmPrefix?: string;
@@ -208,7 +210,13 @@ export class ReleaseOrchestrator extends Construct {
     const alarmPrefix = props.alarmPrefix ?? DEFAULT_ALARM_PREFIX;
     const managed = managedFunctionsOf(stack, props.managedFunctions, (props.managedEndpoints ?? []).length > 0 && (props.managedStages ?? []).length === 0);
     validateName('stateMachineName', stateMachineName, /^[A-Za-z0-9_-]{1,80}$/, 'letters, digits, - and _, at most 80');
-    validateName('alarmPrefix', alarmPrefix, /^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, ., - and _ (no wildcard), 1 to 200');
+    validateName('alarmPrefix', alarmPrefix, /^[A-Za-z0-9_.-]+$/, 'letters, digits, ., - and _ (no wildcard)');
+    if (!Token.isUnresolved(alarmPrefix) && alarmPrefix.length > MAX_ALARM_PREFIX) {
+      // <prefix><execution name, up to 80>-<suffix> must fit CloudWatch's AlarmName (at most 255 characters).
+      throw new Error(
+        `ReleaseOrchestrator: alarmPrefix must be at most ${MAX_ALARM_PREFIX} characters, so that release alarm names (prefix + execution name of up to 80 + "-output-schema") fit CloudWatch's 255; got ${alarmPrefix.length} characters (${JSON.stringify(alarmPrefix.slice(0, 40))}…): shorten it`,
+      );
+    }
     const defaults = normalizeDefaults(props.defaults);
     const goldenSets = (props.goldenSetBuckets ?? []).map(validateGoldenSet);
     this.stateMachineName = stateMachineName;

@@ -139,6 +139,12 @@ describe('stateMachineName and alarmPrefix', () => {
     expect(() => build({ alarmPrefix: '' })).toThrow(/alarmPrefix/);
     expect(() => build({ alarmPrefix: '*' })).toThrow(/alarmPrefix/);
   });
+
+  it('refuses at synth time a prefix that makes release alarm names longer than CloudWatch takes (AlarmName max 255)', () => {
+    // Act / Assess: 161 + an 80-character execution name + "-output-schema" is 255.
+    expect(() => build({ alarmPrefix: 'p'.repeat(200) })).toThrow(/alarmPrefix must be at most 161 characters.*got 200 characters.*shorten it/);
+    expect(() => build({ alarmPrefix: 'p'.repeat(161) })).not.toThrow();
+  });
 });
 
 describe('defaults', () => {

@@ -1,5 +1,28 @@
 import type { ReleaseContext } from '../release-state';
+import { releaseScopedName } from './names';
 import type { AlarmThresholds } from './types';
+
+/** CloudWatch's AlarmName: 1 to 255 characters (the API model's AlarmName max). */
+export const MAX_ALARM_NAME = 255;
+/** The suffixes release alarms take, each target's; the longest bounds the prefix. */
+export const RELEASE_ALARM_SUFFIXES = ['error-rate', 'p95-latency', 'output-schema'] as const;
+/** A release id is an execution name: at most 80 characters (Step Functions' limit). */
+const MAX_RELEASE_ID = 80;
+/**
+ * The longest alarm prefix that keeps every release alarm name within 255 characters
+ * whatever the release id: prefix + id (80) + '-' + the longest suffix.
+ */
+export const MAX_ALARM_PREFIX = MAX_ALARM_NAME - MAX_RELEASE_ID - 1 - Math.max(...RELEASE_ALARM_SUFFIXES.map((s) => s.length));
+
+/**
+ * `<prefix><release id>-<suffix>`; when that is longer than CloudWatch takes (a prefix past
+ * MAX_ALARM_PREFIX set in the environment), the id is cut and an 8-hex hash keeps releases apart.
+ */
+export function releaseAlarmName(prefix: string, releaseId: string, suffix: (typeof RELEASE_ALARM_SUFFIXES)[number]): string {
+  const plain = `${prefix}${releaseId}-${suffix}`;
+  if (plain.length <= MAX_ALARM_NAME) return plain;
+  return releaseScopedName(prefix, releaseId, { max: MAX_ALARM_NAME, suffix, allowed: /[^\u0000-\u001f]/ });
+}
 
 type Dimensions = { Name: string; Value: string }[];
 
@@ -10,7 +33,7 @@ type Dimensions = { Name: string; Value: string }[];
  */
 export function releaseAlarmParts(release: ReleaseContext, t: AlarmThresholds, namespace: string, dims: Dimensions) {
   return {
-    name: (suffix: string) => `${t.prefix}${release.id}-${suffix}`,
+    name: (suffix: (typeof RELEASE_ALARM_SUFFIXES)[number]) => releaseAlarmName(t.prefix, release.id, suffix),
     // With `Metrics` (metric math) PutMetricAlarm refuses a top-level Period: each MetricStat carries it.
     common: {
       EvaluationPeriods: 1,
