@@ -47,9 +47,16 @@ export interface SageMakerTimings {
   weightsSeconds: number;
   /** …when it adds instances. */
   scaleUpSeconds: number;
+  /**
+   * Virtual seconds after CreateModel / CreateEndpointConfig during which another call that refers to the
+   * new resource (CreateEndpointConfig naming the model, CreateEndpoint / UpdateEndpoint naming the config)
+   * answers ValidationException "Could not find …": SageMaker's control plane is eventually consistent.
+   * AWS documents no figure; 0 (the default) turns the lag off.
+   */
+  visibilitySeconds: number;
 }
 
-export const DEFAULT_SAGEMAKER_TIMINGS: SageMakerTimings = { createSeconds: 60, updateSeconds: 60, weightsSeconds: 10, scaleUpSeconds: 60 };
+export const DEFAULT_SAGEMAKER_TIMINGS: SageMakerTimings = { createSeconds: 60, updateSeconds: 60, weightsSeconds: 10, scaleUpSeconds: 60, visibilitySeconds: 0 };
 
 export interface SageMakerServiceOptions {
   clock: VirtualClock;
@@ -67,13 +74,22 @@ export interface SageMakerServiceOptions {
 
 type Json = Record<string, unknown>;
 
-/** At most 50 tags, each a Key with a Value (as SageMaker takes them on create). */
+/** Tag keys and values: `TagKey` 1–128, `TagValue` 0–256, both of this pattern (botocore's sagemaker/2017-07-24 model). */
+const TAG_PATTERN = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u;
+const TAG_PATTERN_TEXT = '^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$';
+
+/** At most 50 tags, each a Key with a Value (as SageMaker takes them on create), checked as the API model says. */
 function tagsOf(raw: unknown): { Key: string; Value: string }[] {
   const list = Array.isArray(raw) ? (raw as Json[]) : [];
   if (list.length > 50) throw validation('Tags: at most 50 tags per resource.');
-  return list.map((t) => {
+  return list.map((t, i) => {
     if (typeof t.Key !== 'string' || t.Key.length === 0 || t.Key.length > 128) throw validation(`Tags: a Key of 1 to 128 characters is required, got ${JSON.stringify(t.Key)}.`);
-    return { Key: t.Key, Value: String(t.Value ?? '') };
+    const value = String(t.Value ?? '');
+    const at = (member: string) => `1 validation error detected: Value '${member === 'key' ? t.Key : value}' at 'tags.${i + 1}.member.${member}' failed to satisfy constraint: `;
+    if (!TAG_PATTERN.test(t.Key)) throw validation(`${at('key')}Member must satisfy regular expression pattern: ${TAG_PATTERN_TEXT}`);
+    if (value.length > 256) throw validation(`${at('value')}Member must have length less than or equal to 256`);
+    if (!TAG_PATTERN.test(value)) throw validation(`${at('value')}Member must satisfy regular expression pattern: ${TAG_PATTERN_TEXT}`);
+    return { Key: t.Key, Value: value };
   });
 }
 
@@ -86,6 +102,8 @@ interface ModelRecord {
   executionRoleArn?: string;
   tags: { Key: string; Value: string }[];
   created: number;
+  /** When other calls can see it (eventual consistency). */
+  visibleAt: number;
 }
 
 interface VariantDef {
@@ -104,6 +122,8 @@ interface ConfigRecord {
   extra: Json;
   tags: { Key: string; Value: string }[];
   created: number;
+  /** When other calls can see it (eventual consistency). */
+  visibleAt: number;
 }
 
 interface LiveVariant {
@@ -242,6 +262,7 @@ export class SageMakerService {
       ...(input.ExecutionRoleArn ? { executionRoleArn: String(input.ExecutionRoleArn) } : {}),
       tags: tagsOf(input.Tags),
       created: this.o.clock.now(),
+      visibleAt: this.o.clock.now() + this.timings.visibilitySeconds * 1000,
     };
     this.models.set(name, model);
     return { ModelArn: model.arn };
@@ -272,6 +293,14 @@ export class SageMakerService {
     return c;
   }
 
+  /** A resource another call refers to: "Could not find …" (as if absent) until its creation is visible. */
+  private visible<T extends { visibleAt: number; name: string }>(record: T, kind: 'model' | 'endpoint configuration'): T {
+    if (this.o.clock.now() < record.visibleAt) {
+      throw validation(`Could not find ${kind} "${this.arn(kind === 'model' ? 'model' : 'endpoint-config', record.name)}".`);
+    }
+    return record;
+  }
+
   private createEndpointConfig(input: Json): Json {
     const name = String(input.EndpointConfigName ?? '');
     if (!NAME.test(name)) throw validation(`1 validation error detected: Value '${name}' at 'endpointConfigName' failed to satisfy constraint`);
@@ -284,7 +313,7 @@ export class SageMakerService {
       if (!NAME.test(variant)) throw validation(`Invalid VariantName '${variant}'.`);
       if (seen.has(variant)) throw validation(`Variant names must be unique: ${variant} appears twice.`);
       seen.add(variant);
-      this.model(v.ModelName);
+      this.visible(this.model(v.ModelName), 'model');
       const count = v.InitialInstanceCount === undefined ? 1 : Number(v.InitialInstanceCount);
       if (!Number.isInteger(count) || count < 1) throw validation(`InitialInstanceCount of variant ${variant} must be at least 1.`);
       const weight = v.InitialVariantWeight === undefined ? 1 : Number(v.InitialVariantWeight);
@@ -295,7 +324,8 @@ export class SageMakerService {
     if (variants.every((v) => v.InitialVariantWeight === 0)) throw validation('At least one variant must have an InitialVariantWeight greater than 0.');
     const extra: Json = {};
     for (const key of ['DataCaptureConfig', 'KmsKeyId']) if (input[key] !== undefined) extra[key] = input[key];
-    const config: ConfigRecord = { name, arn: this.arn('endpoint-config', name), variants, extra, tags: tagsOf(input.Tags), created: this.o.clock.now() };
+    const now = this.o.clock.now();
+    const config: ConfigRecord = { name, arn: this.arn('endpoint-config', name), variants, extra, tags: tagsOf(input.Tags), created: now, visibleAt: now + this.timings.visibilitySeconds * 1000 };
     this.configs.set(name, config);
     return { EndpointConfigArn: config.arn };
   }
@@ -328,7 +358,7 @@ export class SageMakerService {
     const name = String(input.EndpointName ?? '');
     if (!NAME.test(name)) throw validation(`1 validation error detected: Value '${name}' at 'endpointName' failed to satisfy constraint`);
     if (this.endpoints.has(name)) throw validation(`Cannot create already existing endpoint "${this.arn('endpoint', name)}".`);
-    const config = this.config(input.EndpointConfigName);
+    const config = this.visible(this.config(input.EndpointConfigName), 'endpoint configuration');
     const now = this.o.clock.now();
     const endpoint: EndpointRecord = { name, arn: this.arn('endpoint', name), status: 'Creating', config: config.name, variants: this.liveVariants(config), created: now, modified: now, generation: 1 };
     this.endpoints.set(name, endpoint);
@@ -349,7 +379,7 @@ export class SageMakerService {
 
   private updateEndpoint(input: Json): Json {
     const endpoint = this.endpoint(input.EndpointName);
-    const config = this.config(input.EndpointConfigName);
+    const config = this.visible(this.config(input.EndpointConfigName), 'endpoint configuration');
     this.inService(endpoint);
     const now = this.o.clock.now();
     endpoint.status = 'Updating';

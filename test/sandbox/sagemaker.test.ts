@@ -316,6 +316,65 @@ describe('UpdateEndpoint and UpdateEndpointWeightsAndCapacities', () => {
   });
 });
 
+/*
+ * Tag: "Value ... Length Constraints: Minimum length of 0. Maximum length of 256. Pattern:
+ * ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$" — https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html
+ * (the same constraints as botocore's sagemaker/2017-07-24 TagValue shape).
+ */
+describe('tag values', () => {
+  it('refuses a tag value outside the pattern or longer than 256 with ValidationException, and takes one inside it', async () => {
+    // Act
+    const bad = await rejection(sm.send(new CreateModelCommand({ ModelName: 'tagged-bad', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: ECHO }, Tags: [{ Key: 'cutover:release', Value: 'rel(1)!' }] })));
+    const long = await rejection(sm.send(new CreateModelCommand({ ModelName: 'tagged-long', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: ECHO }, Tags: [{ Key: 'k', Value: 'v'.repeat(257) }] })));
+    const good = await sm.send(new CreateModelCommand({ ModelName: 'tagged-good', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: ECHO }, Tags: [{ Key: 'cutover:release', Value: 'rel=281=29=21 ü 2 +@/:.' }] }));
+
+    // Assess
+    expect(bad.name).toBe('ValidationException');
+    expect(bad.message).toMatch(/at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+    expect(long.name).toBe('ValidationException');
+    expect(good.ModelArn).toBeDefined();
+  });
+});
+
+/*
+ * SageMaker's control plane is eventually consistent: right after CreateEndpointConfig, an UpdateEndpoint
+ * naming it can answer ValidationException "Could not find endpoint configuration" for a short while
+ * (AWS gives no figure; the lag is the sandbox timing visibilitySeconds, 0 by default).
+ */
+describe('eventual consistency', () => {
+  it('answers "Could not find endpoint configuration / model" for a new resource named by another call during visibilitySeconds, then finds it', async () => {
+    // Prepare
+    const before = sandbox.sagemaker.setTimings({ visibilitySeconds: 5 });
+    await model('lagging-model');
+
+    // Act
+    const modelLag = await rejection(endpointConfig('lagging-config', [['v', 'lagging-model', 1]]));
+    await eventually(
+      () => endpointConfig('lagging-config', [['v', 'lagging-model', 1]]).then(() => true, () => false),
+      (ok) => ok,
+      10_000,
+      20,
+    );
+    const configLag = await rejection(sm.send(new CreateEndpointCommand({ EndpointName: 'lagging', EndpointConfigName: 'lagging-config' })));
+    const described = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'lagging-config' }));
+    sandbox.sagemaker.setTimings(before);
+    const created = await eventually(
+      () => sm.send(new CreateEndpointCommand({ EndpointName: 'lagging', EndpointConfigName: 'lagging-config' })).then(() => true, () => false),
+      (ok) => ok,
+      10_000,
+      20,
+    );
+
+    // Assess
+    expect(modelLag.name).toBe('ValidationException');
+    expect(modelLag.message).toMatch(/^Could not find model ".*model\/lagging-model"\.$/);
+    expect(configLag.name).toBe('ValidationException');
+    expect(configLag.message).toMatch(/^Could not find endpoint configuration ".*endpoint-config\/lagging-config"\.$/);
+    expect(described.EndpointConfigName).toBe('lagging-config');
+    expect(created).toBe(true);
+  });
+});
+
 describe('fault injection', () => {
   it('throttles SageMaker and fails SageMaker Runtime with their own errors', async () => {
     // Prepare

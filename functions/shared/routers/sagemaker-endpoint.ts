@@ -17,13 +17,14 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { ConcurrentModification, NothingToRelease, TargetBusy, TargetNotReady, TrafficShiftFailed } from '../errors';
+import { ConcurrentModification, NothingToRelease, TargetBusy, TargetNotReady, TrafficShiftFailed, TransientAwsError } from '../errors';
 import { SAGEMAKER_NAME_PREFIX, type SageMakerEndpointTarget } from '../release-input';
 import type { Green, ReleaseContext } from '../release-state';
 import { errorName } from './lambda-versions';
 import { releaseScopedName } from './names';
 import { releaseAlarmParts } from './release-alarms';
 import { sameSplit, splitFor } from './split';
+import { sagemakerTagValue } from './tag-value';
 import type { AlarmThresholds, DecommissionResult, GreenReadiness, InvokeResult, Split, TrafficRouter } from './types';
 
 /**
@@ -86,6 +87,16 @@ export function sagemakerNamesOf(release: ReleaseContext) {
 const isValidation = (err: unknown, pattern: RegExp) => errorName(err) === 'ValidationException' && pattern.test((err as Error).message ?? '');
 const isMissing = (err: unknown) => isValidation(err, /could not find|does not exist|not found/i) || errorName(err) === 'ResourceNotFound';
 const isAlreadyThere = (err: unknown) => isValidation(err, /already exist/i);
+/**
+ * SageMaker is eventually consistent: right after CreateModel / CreateEndpointConfig, a call naming the new
+ * resource can answer "Could not find model / endpoint configuration …" for a short while. That answer, about
+ * the resource this step just made, is transient; any other ValidationException is not.
+ */
+function notVisibleYet(err: unknown, kind: 'model' | 'endpoint configuration', name: string): boolean {
+  return isValidation(err, new RegExp(`could not find ${kind}`, 'i')) && ((err as Error).message ?? '').toLowerCase().includes(`/${name.toLowerCase()}`);
+}
+const stillInvisible = (err: unknown, kind: 'model' | 'endpoint configuration', name: string) =>
+  new TransientAwsError(`SageMaker does not show ${kind} ${name} yet, right after its creation (eventual consistency); the step will retry`, { cause: err });
 const isInProgress = (err: unknown) => isValidation(err, /in-progress|in progress|is (updating|creating)|status (Updating|Creating)/i);
 
 /** Variant → percent of the weights (the current ones, or those asked for). */
@@ -157,18 +168,20 @@ export class SageMakerEndpointRouter implements TrafficRouter {
           ...(blueConfig.KmsKeyId ? { KmsKeyId: blueConfig.KmsKeyId } : {}),
           // Blue's config name, for a retry that finds the endpoint already on this config (Decommission deletes it).
           Tags: [
-            { Key: 'cutover:release', Value: release.id },
+            { Key: 'cutover:release', Value: sagemakerTagValue(release.id) },
             { Key: BLUE_CONFIG_TAG, Value: endpoint.EndpointConfigName! },
           ],
         }),
       );
     } catch (err) {
+      if (notVisibleYet(err, 'model', model.name)) throw stillInvisible(err, 'model', model.name);
       if (!isAlreadyThere(err)) throw err;
     }
     try {
       await this.sagemaker.send(new UpdateEndpointCommand({ EndpointName: this.endpoint, EndpointConfigName: names.config }));
     } catch (err) {
       if (isInProgress(err)) throw new TargetBusy(`endpoint ${this.endpoint} is being updated by someone else; the step will retry`, { cause: err });
+      if (notVisibleYet(err, 'endpoint configuration', names.config)) throw stillInvisible(err, 'endpoint configuration', names.config);
       throw err;
     }
     return this.greenDoc(release, {
@@ -342,6 +355,7 @@ export class SageMakerEndpointRouter implements TrafficRouter {
       try {
         await this.sagemaker.send(new UpdateEndpointCommand({ EndpointName: this.endpoint, EndpointConfigName: green.finalConfig }));
       } catch (err) {
+        if (notVisibleYet(err, 'endpoint configuration', green.finalConfig)) throw stillInvisible(err, 'endpoint configuration', green.finalConfig);
         if (!isInProgress(err)) throw err;
       }
       throw new TargetBusy(`endpoint ${this.endpoint} is updating to ${green.finalConfig} (variant ${live} only); decommission goes on once it is InService`);
@@ -516,7 +530,7 @@ export class SageMakerEndpointRouter implements TrafficRouter {
             ...(spec.environment ? { Environment: spec.environment } : {}),
           },
           ExecutionRoleArn: spec.executionRoleArn,
-          Tags: [{ Key: 'cutover:release', Value: release.id }],
+          Tags: [{ Key: 'cutover:release', Value: sagemakerTagValue(release.id) }],
         }),
       );
       return { name, created: true };

@@ -516,3 +516,64 @@ describe('invoke and release alarms', () => {
     expect(alarms[1]).toMatchObject({ Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', Dimensions: dims, ExtendedStatistic: 'p95', Threshold: 2_000_000 });
   });
 });
+
+/*
+ * SageMaker is eventually consistent: right after CreateEndpointConfig (or CreateModel), a call naming the
+ * new resource can answer ValidationException "Could not find endpoint configuration …" for a short while.
+ */
+describe('eventual consistency after a create', () => {
+  it('PrepareGreen raises TransientAwsError (retried) when UpdateEndpoint cannot see the config it just made', async () => {
+    // Prepare
+    const { UpdateEndpointCommand } = await import('@aws-sdk/client-sagemaker');
+    sm.mock
+      .on(UpdateEndpointCommand)
+      .rejectsOnce(awsError('ValidationException', 'Could not find endpoint configuration "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/cutover-rel-1".'));
+
+    // Act
+    const err = await router()
+      .prepare(release())
+      .then(() => undefined, (e: unknown) => e as Error);
+
+    // Assess
+    expect(err?.name).toBe('TransientAwsError');
+    expect(err?.message).toMatch(/does not show endpoint configuration cutover-rel-1 yet/);
+  });
+
+  it('any other ValidationException stays what it is (a config someone else named is not "not visible yet")', async () => {
+    // Prepare
+    const { UpdateEndpointCommand } = await import('@aws-sdk/client-sagemaker');
+    sm.mock.on(UpdateEndpointCommand).rejectsOnce(awsError('ValidationException', 'Could not find endpoint configuration "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/other".'));
+
+    // Act
+    const err = await router()
+      .prepare(release())
+      .then(() => undefined, (e: unknown) => e as Error);
+
+    // Assess
+    expect(err?.name).toBe('ValidationException');
+  });
+});
+
+/*
+ * TagValue: "Pattern: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", "Maximum length of 256"
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html; botocore sagemaker/2017-07-24).
+ */
+describe('tag values', () => {
+  it("tags the release's endpoint config and model with a value that fits the pattern, whatever the release id", async () => {
+    // Prepare: an execution name Step Functions takes but SageMaker's TagValue does not ("!", "(", ")", "'").
+    const id = "hotfix!(o'brien)=v2";
+    const target = SPEC as unknown as Record<string, unknown>;
+
+    // Act
+    await router(target).prepare(release(target, id));
+
+    // Assess
+    const tags = sm.calls.filter((c) => c.op === 'CreateEndpointConfig' || c.op === 'CreateModel').flatMap((c) => (c.input.Tags as { Key: string; Value: string }[]) ?? []);
+    const release_ = tags.filter((t) => t.Key === 'cutover:release');
+    expect(release_).toHaveLength(2);
+    for (const t of release_) {
+      expect(t.Value).toMatch(/^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u);
+      expect(t.Value).toBe('hotfix=21=28o=27brien=29=3Dv2');
+    }
+  });
+});
