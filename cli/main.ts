@@ -55,7 +55,7 @@ program
   .option('--retention-poll <s>', 'alarm poll during retention (default 300)')
   .option('-g, --golden-set <uri>', 'golden set (JSON Lines in S3) scored on green against blue')
   .option('--alarm <name...>', 'your CloudWatch alarms to watch besides the release alarms')
-  .option('--period <s>', 'window of the release alarms: a multiple of 60 (default 600)')
+  .option('--period <s>', 'window of the release alarms: a multiple of 60 (default 60); each canary step and the bake last at least this + 60')
   .option('-d, --description <text>', 'what this release changes, for the history')
   .option('--name <name>', 'execution name (default FUNCTION-ALIAS-<time>); the same name and input reattach to a running release')
   .option('--no-wait', 'start and return the execution ARN without following it')
@@ -189,7 +189,7 @@ program
           ({ blue }) =>
             out(
               `Example service: ai-handler:production on version ${blue} (model v1). Try:\n` +
-                `  npx cutover --endpoint ${sandbox.url} release ai-handler:production --artifact ${modelUri('v2')} --golden-set ${GOLDEN_SET_URI} --bake 60 --bake-poll 10 --retention 60 --retention-poll 20 --period 10\n`,
+                `  npx cutover --endpoint ${sandbox.url} release ai-handler:production --artifact ${modelUri('v2')} --golden-set ${GOLDEN_SET_URI} --bake 120 --bake-poll 10 --retention 60 --retention-poll 20 --period 10\n`,
             ),
           (err: Error) => out(`Example service not deployed: ${err.message}`),
         );

@@ -28,7 +28,7 @@ export const DEFAULT_TABLE_REMOVAL_POLICY = RemovalPolicy.RETAIN;
 export const BUILT_IN_RELEASE_DEFAULTS = {
   bake: { seconds: 600, pollSeconds: 30 },
   retention: { seconds: 172_800, pollSeconds: 300 },
-  alarms: { errorRateThreshold: 0.05, periodSeconds: 600, latencyP95Ms: 10_000 },
+  alarms: { errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000 },
 } as const;
 
 /** Retention of every log group the construct creates. */

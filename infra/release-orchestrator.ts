@@ -72,7 +72,8 @@ export interface ReleaseDefaults {
     readonly errorRateThreshold?: number;
     /**
      * Alarm window in seconds: a multiple of 60 (Lambda and SageMaker metrics are 1-minute metrics).
-     * @default 600 (10 min)
+     * Each canary step and the bake must last at least this plus 60 s, or the alarms cannot judge green.
+     * @default 60 (1 min)
      */
     readonly periodSeconds?: number;
     /**

@@ -19,8 +19,10 @@ const OUTPUT_SCHEMA = JSON.parse(readFileSync(path.join(__dirname, '../examples/
 
 /**
  * Durations in simulated seconds (the sandbox runs them `timeScale` times
- * faster): a 60 s bake polled every 10 s, a 120 s retention polled every
- * 20 s, release alarms over 10 s windows.
+ * faster): a 120 s bake polled every 10 s, a 120 s retention polled every
+ * 20 s, release alarms over 60 s windows (Lambda's metrics are 1-minute
+ * metrics; a step or bake lasts at least the period + 60 s, or the alarms
+ * cannot judge green).
  */
 function release(artifact: string, extra: Partial<ReleaseInput> = {}): ReleaseInput {
   return {
@@ -31,7 +33,7 @@ function release(artifact: string, extra: Partial<ReleaseInput> = {}): ReleaseIn
       cases: [{ name: 'double charge is billing', input: { text: 'I was charged twice for my subscription this month' }, expect: [{ path: 'label', equals: 'billing' }] }],
       goldenSet: { uri: GOLDEN_SET_URI, outputSchema: OUTPUT_SCHEMA },
     },
-    bake: { seconds: 60, pollSeconds: 10, onInconclusive: 'rollback' },
+    bake: { seconds: 120, pollSeconds: 10, onInconclusive: 'rollback' },
     retention: { seconds: 120, pollSeconds: 20 },
     alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
     startedBy: 'npm start',
@@ -45,7 +47,7 @@ export const SCENARIOS: Scenario[] = [
     artifact: 'v2',
     expect: 'Succeeded',
     story: 'a better model: canary 25 % → 50 % → 100 %, bake, retention, blue retired',
-    input: release('v2', { strategy: { type: 'canary', steps: [25, 50], stepSeconds: 20 } }),
+    input: release('v2', { strategy: { type: 'canary', steps: [25, 50], stepSeconds: 120 } }),
   },
   {
     name: 'v3',

@@ -218,6 +218,40 @@ export function periodFix(value: unknown): number {
 
 const alarmName = z.string().min(1).max(255).regex(/^[^\x00-\x1f]+$/, 'must be a CloudWatch alarm name');
 
+/**
+ * The shortest window (a canary step, the bake) in which the release alarms can
+ * judge green: CloudWatch evaluates a period once it is over and its metrics
+ * have arrived (Lambda's and SageMaker's 1-minute metrics take up to about a
+ * minute), so the first period with green traffic in it is judged up to one
+ * period plus that minute after the switch. A shorter window ends on the alarm
+ * state from before the switch: OK, with missing data treated as not breaching,
+ * which proves nothing about green.
+ */
+export const ALARM_VERDICT_SLACK_SECONDS = 60;
+
+export function shortestJudgedWindow(periodSeconds: number): number {
+  return periodSeconds + ALARM_VERDICT_SLACK_SECONDS;
+}
+
+/**
+ * The canary step and the bake, when release alarms watch them, must each be
+ * long enough for those alarms to judge green (a check across fields and the
+ * orchestrator's defaults, so ValidateInput makes it, not the schema).
+ */
+export function unjudgedWindows(spec: Pick<ReleaseSpec, 'alarms' | 'bake' | 'strategy'>): { field: string; message: string }[] {
+  if (!spec.alarms.releaseAlarms) return [];
+  const period = spec.alarms.periodSeconds;
+  const shortest = shortestJudgedWindow(period);
+  const windows: [string, number][] = [['bake.seconds', spec.bake.seconds]];
+  if (spec.strategy.type === 'canary') windows.push(['strategy.stepSeconds', spec.strategy.stepSeconds]);
+  return windows
+    .filter(([, seconds]) => seconds > 0 && seconds < shortest)
+    .map(([field, seconds]) => ({
+      field,
+      message: `${seconds} s is too short for the release alarms to judge green: with alarms.periodSeconds ${period}, CloudWatch judges the first period with green traffic up to ${shortest} s after the switch; use at least ${shortest}, or a shorter alarms.periodSeconds`,
+    }));
+}
+
 export const alarmsSchema = z.strictObject({
   /** The user's own alarms, evaluated with the release alarms. */
   names: z.array(alarmName).max(95).default(() => []),
@@ -235,7 +269,7 @@ export const alarmsSchema = z.strictObject({
     .refine((p) => p >= 60 && p % 60 === 0 && p <= 86_400, {
       error: (issue) => `${PERIOD_RULE}; got ${String(issue.input)}: use ${periodFix(issue.input)}`,
     })
-    .default(600),
+    .default(60),
   latencyP95Ms: z.number().int().positive().max(900_000).default(10_000),
   blockOnPreexistingAlarms: z.boolean().default(false),
 });
@@ -257,7 +291,7 @@ export const releaseInputSchema = z.strictObject({
     names: [],
     releaseAlarms: true,
     errorRateThreshold: 0.05,
-    periodSeconds: 600,
+    periodSeconds: 60,
     latencyP95Ms: 10_000,
     blockOnPreexistingAlarms: false,
   })),

@@ -1,7 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { describeAlarmsNamed } from '../shared/alarm-reader';
 import { InvalidReleaseInput } from '../shared/errors';
-import { releaseInputSchema, targetKey, bareFunctionName, type ReleaseSpec } from '../shared/release-input';
+import { releaseInputSchema, targetKey, bareFunctionName, unjudgedWindows, type ReleaseSpec } from '../shared/release-input';
 import type { ReleaseContext } from '../shared/release-state';
 import { parseOrThrow } from '../shared/validation';
 import { BUDGET, historyBudget, type Budget } from '../../statemachine/history-budget';
@@ -109,6 +109,8 @@ async function checkAlarmsExist(names: string[], cloudwatch: CloudWatchClient): 
 export async function validateInput(event: ValidateInputEvent, deps: ValidateDeps): Promise<{ release: ReleaseContext }> {
   const spec = parseOrThrow(releaseInputSchema, withDefaults(event.input, deps.defaults), 'release input');
   checkContent(event.input, spec);
+  const unjudged = unjudgedWindows(spec);
+  if (unjudged.length > 0) throw new InvalidReleaseInput(`invalid release input: ${unjudged.map((i) => `${i.field}: ${i.message}`).join('; ')}`, unjudged);
   checkReach(spec, deps);
   if (deps.cloudwatch && spec.alarms.names.length > 0) await checkAlarmsExist(spec.alarms.names, deps.cloudwatch);
   return {

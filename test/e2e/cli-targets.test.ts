@@ -39,7 +39,7 @@ const inputFile = (name: string, input: unknown) => {
   writeFileSync(file, JSON.stringify(input));
   return file;
 };
-const fast = { bake: { seconds: 20, pollSeconds: 10 }, retention: { seconds: 20, pollSeconds: 10 }, alarms: { periodSeconds: 60 } };
+const fast = { bake: { seconds: 120, pollSeconds: 10 }, retention: { seconds: 20, pollSeconds: 10 }, alarms: { periodSeconds: 60 } };
 const sagemakerTarget = (model: string) => ({
   kind: 'sagemaker-endpoint',
   endpointName: ENDPOINT,
@@ -110,7 +110,7 @@ describe('cutover CLI with a SageMaker endpoint and an API Gateway stage', () =>
     const target = { kind: 'apigateway-stage', restApiId, stageName: 'prod', functionName: 'ai-handler' };
 
     // Act
-    const run = await cutover('release', '--input', inputFile('stage-v2', { target, artifact: { uri: modelUri('v2') }, strategy: { type: 'canary', steps: [50], stepSeconds: 10 }, ...fast }), '--poll-ms', '100');
+    const run = await cutover('release', '--input', inputFile('stage-v2', { target, artifact: { uri: modelUri('v2') }, strategy: { type: 'canary', steps: [50], stepSeconds: 120 }, ...fast }), '--poll-ms', '100');
     const status = await cutover('--json', 'status', `apigateway-stage:${restApiId}:prod`);
 
     // Assess

@@ -12,7 +12,7 @@ import { jsonLines, runCutover, type CliRun } from './cli-run';
 let stack: RehearsalStack;
 
 const cutover = (...args: string[]) => runCutover(stack.sandbox, ...args);
-const fast = ['--bake', '20', '--bake-poll', '10', '--retention', '40', '--retention-poll', '20', '--period', '10', '--poll-ms', '100'];
+const fast = ['--bake', '120', '--bake-poll', '10', '--retention', '40', '--retention-poll', '20', '--period', '60', '--poll-ms', '100'];
 
 beforeAll(async () => {
   stack = await startRehearsalStack({ timeScale: 20 });

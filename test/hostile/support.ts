@@ -84,7 +84,7 @@ export function fullInput(): ReleaseInput {
     },
     bake: { seconds: 600, pollSeconds: 30, onInconclusive: 'rollback' },
     retention: { seconds: 172_800, pollSeconds: 300 },
-    alarms: { names: [USER_ALARM], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 600, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
+    alarms: { names: [USER_ALARM], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
     decommission: { deleteBlueVersion: false },
     startedBy: 'console',
   };

@@ -18,8 +18,9 @@ const PERIOD_MS = 60_000;
 const metric = { Namespace: 'Test', MetricName: 'Errors', Dimensions: [] };
 
 function setup(options: { offsetMs?: number; evaluationDelayMs?: number } = {}) {
-  // A round origin keeps period boundaries predictable; a tiny time scale: the clock moves when told.
-  const clock = new VirtualClock(1e-6, Math.floor(Date.now() / PERIOD_MS) * PERIOD_MS + (options.offsetMs ?? 30_000));
+  // A round origin keeps period boundaries predictable; a tiny time scale: the clock moves when told. The origin
+  // is in the past, so the clock reads a hair after it, never before (before, a boundary reached by advance() is missed).
+  const clock = new VirtualClock(1e-6, Math.floor(Date.now() / PERIOD_MS) * PERIOD_MS - PERIOD_MS + (options.offsetMs ?? 30_000));
   const store = new MetricStore(() => clock.now());
   const book = new AlarmBook(store, clock, 'arn:aws:cloudwatch:eu-west-1:000000000000:alarm:', options);
   const put = (input: Partial<PutMetricAlarmInput>) =>

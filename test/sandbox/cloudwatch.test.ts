@@ -293,6 +293,9 @@ describe('the query protocol (what the AWS CLI sends)', () => {
     expect([missing.status, /<Code>([^<]+)<\/Code>/.exec(missing.xml)?.[1]]).toEqual([400, 'MissingParameter']);
     // Common Errors: "InvalidAction — The action or operation requested is invalid. Verify that the action is typed correctly. HTTP Status Code: 400".
     expect([unknown.status, /<Code>([^<]+)<\/Code>/.exec(unknown.xml)?.[1]]).toEqual([400, 'InvalidAction']);
+  });
+});
+
 /*
  * DescribeAlarms "returns paginated results": MaxRecords, "The maximum number of alarm descriptions to
  * retrieve", is 1 to 100 (the API model: MaxRecords min 1, max 100), and NextToken is "The token returned by
@@ -339,7 +342,10 @@ describe('DescribeAlarms paging', () => {
     // Assess
     expect(one.MetricAlarms).toHaveLength(100);
     expect(one.NextToken).toBeDefined();
-    expect(zero.name).toBe('InvalidParameterValueException');
-    expect(tooMany.name).toBe('InvalidParameterValueException');
+    // Refused by the model's range (MaxRecords min 1, max 100), as AWS answers a constraint violation.
+    expect(zero.name).toBe('ValidationException');
+    expect(zero.message).toMatch(/Value '0' at 'maxRecords' failed to satisfy constraint: Member must have value greater than or equal to 1/);
+    expect(tooMany.name).toBe('ValidationException');
+    expect(tooMany.message).toMatch(/Value '101' at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100/);
   });
 });

@@ -65,7 +65,7 @@ beforeEach(() => {
 describe('API Gateway stage: release paths', () => {
   it('happy canary: green published with its permission, the stage canary at 10 % then 50 %, then the variable at 100 %', async () => {
     // Act
-    const run = await runRelease(input({ strategy: { type: 'canary', steps: [10, 50], stepSeconds: 60 } }));
+    const run = await runRelease(input({ strategy: { type: 'canary', steps: [10, 50], stepSeconds: 120 } }));
 
     // Assess
     expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);

@@ -62,7 +62,7 @@ const states = () => published().map((d) => `${d.state}${d.final ? ' (final)' : 
 describe('release events per path', () => {
   it('happy canary: started, one switched per step, decommissioned (blue retired), succeeded', async () => {
     // Act
-    const run = await runRelease(releaseInput({ strategy: { type: 'canary', steps: [10, 50], stepSeconds: 60 } }), { name: 'ev-canary' });
+    const run = await runRelease(releaseInput({ strategy: { type: 'canary', steps: [10, 50], stepSeconds: 120 } }), { name: 'ev-canary' });
     // Assess
     expect(run.status).toBe('SUCCEEDED');
     expect(states()).toEqual(['started', 'switched 10 %', 'switched 50 %', 'switched 100 %', 'decommissioned', 'succeeded (final) 100 %']);

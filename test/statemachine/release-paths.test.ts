@@ -64,7 +64,7 @@ describe('release state machine paths', () => {
 
   it('happy canary: 10 % then 50 % then 100 %, each step baked', async () => {
     // Prepare
-    const input = releaseInput({ strategy: { type: 'canary', steps: [10, 50], stepSeconds: 60 } });
+    const input = releaseInput({ strategy: { type: 'canary', steps: [10, 50], stepSeconds: 120 } });
     // Act
     const run = await runRelease(input);
     // Assess
@@ -223,7 +223,7 @@ describe('release state machine paths', () => {
 
   it('bad input: rejected naming the field, before anything is touched', async () => {
     // Prepare
-    const input = releaseInput({ strategy: { type: 'canary', steps: [50, 10], stepSeconds: 60 } });
+    const input = releaseInput({ strategy: { type: 'canary', steps: [50, 10], stepSeconds: 120 } });
     const before = (await ledger.listReleases(TARGET, 100)).length;
     // Act
     const run = await runRelease(input);

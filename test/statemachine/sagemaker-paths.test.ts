@@ -156,7 +156,7 @@ describe('SageMaker endpoint: release paths', () => {
     cloudwatch.onDescribe = (n) => n === 3 && cloudwatch.set('ai-handler-errors', 'ALARM', 'Threshold crossed: 9 5XX');
 
     // Act
-    const run = await runRelease(input({ strategy: { type: 'canary', steps: [10], stepSeconds: 60 } }));
+    const run = await runRelease(input({ strategy: { type: 'canary', steps: [10], stepSeconds: 120 } }));
 
     // Assess
     expect(run.error).toBe('AlarmRollback');

@@ -13,7 +13,7 @@ export function releaseInput(overrides: Partial<ReleaseInput> = {}): ReleaseInpu
       names: ['ai-handler-errors'],
       releaseAlarms: true,
       errorRateThreshold: 0.05,
-      periodSeconds: 600,
+      periodSeconds: 60,
       latencyP95Ms: 10_000,
       blockOnPreexistingAlarms: false,
     },

@@ -40,7 +40,7 @@ const { twice, validated, freeTarget, toFirstStep, rollBackOnAlarm, monitorToEnd
 const input = (overrides: Partial<ReleaseInput> = {}): ReleaseInput =>
   releaseInput({
     target: { kind: 'apigateway-stage', restApiId: 'a1b2c3d4e5', stageName: 'prod', variable: 'lambda_version', functionName: 'ai-handler' },
-    strategy: { type: 'canary', steps: [10], stepSeconds: 60 },
+    strategy: { type: 'canary', steps: [10], stepSeconds: 120 },
     ...overrides,
   });
 

@@ -42,7 +42,7 @@ const { twice, validated, freeTarget, toFirstStep, rollBackOnAlarm, monitorToEnd
 function input(overrides: Partial<ReleaseInput> = {}, target: Record<string, unknown> = {}): ReleaseInput {
   const { artifact: _artifact, ...base } = releaseInput({
     target: { kind: 'sagemaker-endpoint', endpointName: 'ai-endpoint', greenModel: GREEN_MODEL, ...target } as ReleaseInput['target'],
-    strategy: { type: 'canary', steps: [10], stepSeconds: 60 },
+    strategy: { type: 'canary', steps: [10], stepSeconds: 120 },
     ...overrides,
   });
   return base;

@@ -46,7 +46,7 @@ beforeEach(async () => {
   cloudwatch.set(USER_ALARM, 'OK');
 });
 
-const canary = () => releaseInput({ strategy: { type: 'canary', steps: [10], stepSeconds: 60 } });
+const canary = () => releaseInput({ strategy: { type: 'canary', steps: [10], stepSeconds: 120 } });
 const validated = () => validate(canary());
 /** Up to the first canary step, each Task twice. */
 const toFirstStep = () => firstStep(canary());

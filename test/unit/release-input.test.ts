@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { InvalidReleaseInput } from '../../functions/shared/errors';
-import { bareFunctionName, releaseInputSchema, targetKey, type ReleaseSpec } from '../../functions/shared/release-input';
+import { bareFunctionName, releaseInputSchema, targetKey, unjudgedWindows, type ReleaseSpec } from '../../functions/shared/release-input';
 import { parseOrThrow } from '../../functions/shared/validation';
 
 const target = { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' };
@@ -31,7 +31,7 @@ describe('release input schema: defaults', () => {
       smokeTest: { cases: [] },
       bake: { seconds: 600, pollSeconds: 30, onInconclusive: 'rollback' },
       retention: { seconds: 172_800, pollSeconds: 300 },
-      alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 600, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
+      alarms: { names: [], releaseAlarms: true, errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000, blockOnPreexistingAlarms: false },
       decommission: { deleteBlueVersion: false },
       startedBy: 'console',
     });
@@ -168,6 +168,36 @@ describe('release input schema: each error names its field', () => {
     // Assess
     expect(err.issues).toHaveLength(10);
     expect(err.message).toMatch(/; and 2 more$/);
+  });
+});
+
+/**
+ * CloudWatch evaluates a period once it is over and its metrics have arrived, so a canary step or
+ * bake shorter than a period plus that minute ends on the alarm state from before the switch.
+ */
+describe('unjudgedWindows: steps and bakes the release alarms cannot judge', () => {
+  it('names a bake and a canary step shorter than the period + 60 s, with the value and the fix', () => {
+    // Act
+    const issues = unjudgedWindows(parse({ target, strategy: { type: 'canary', steps: [10], stepSeconds: 90 }, bake: { seconds: 60 } }));
+    // Assess
+    expect(issues.map((i) => i.field)).toEqual(['bake.seconds', 'strategy.stepSeconds']);
+    expect(issues[0]!.message).toMatch(/^60 s is too short .*alarms.periodSeconds 60.*up to 120 s after the switch; use at least 120, or a shorter alarms.periodSeconds$/);
+    expect(issues[1]!.message).toMatch(/^90 s is too short .*use at least 120/);
+  });
+
+  it('scales with the period', () => {
+    // Act
+    const issues = unjudgedWindows(parse({ target, bake: { seconds: 600 }, alarms: { periodSeconds: 600 } }));
+    // Assess
+    expect(issues).toEqual([{ field: 'bake.seconds', message: expect.stringMatching(/use at least 660/) }]);
+  });
+
+  it('accepts the defaults, windows of exactly the period + 60 s, no bake, and any window without release alarms', () => {
+    // Act / Assess
+    expect(unjudgedWindows(parse({ target }))).toEqual([]);
+    expect(unjudgedWindows(parse({ target, strategy: { type: 'canary', steps: [10], stepSeconds: 120 }, bake: { seconds: 120 } }))).toEqual([]);
+    expect(unjudgedWindows(parse({ target, bake: { seconds: 0 } }))).toEqual([]);
+    expect(unjudgedWindows(parse({ target, strategy: { type: 'canary', steps: [10], stepSeconds: 10 }, bake: { seconds: 10 }, alarms: { releaseAlarms: false } }))).toEqual([]);
   });
 });
 

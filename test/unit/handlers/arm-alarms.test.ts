@@ -49,7 +49,7 @@ describe('armAlarms', () => {
       expect(JSON.stringify(put)).toContain('{"Name":"ExecutedVersion","Value":"2"}'); // green, never blue
     }
     const latency = puts().find((p) => p.AlarmName!.endsWith('p95-latency'))!;
-    expect(latency).toMatchObject({ Threshold: 10_000, ExtendedStatistic: 'p95', Period: 600, MetricName: 'Duration' });
+    expect(latency).toMatchObject({ Threshold: 10_000, ExtendedStatistic: 'p95', Period: 60, MetricName: 'Duration' });
     const item = await itemOf(db.ledger, state.release);
     expect(item?.alarms).toEqual(set.names);
     expect(item?.changes['alarms-armed'].detail).toBe('4 alarms');

@@ -261,7 +261,7 @@ describe('prepareGreen', () => {
 
   it('refuses a canary with IncompatibleCanaryVersions when green has another execution role than blue (no weighted alias possible)', async () => {
     // Prepare: someone changed $LATEST's role since blue was published.
-    const canary = freshRelease({ strategy: { type: 'canary', steps: [10], stepSeconds: 60 } });
+    const canary = freshRelease({ strategy: { type: 'canary', steps: [10], stepSeconds: 120 } });
     lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: blue }).resolves({ Role: 'arn:aws:iam::123456789012:role/blue', State: 'Active' });
     lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: '2' }).resolves({ Role: 'arn:aws:iam::123456789012:role/other', State: 'Active' });
 

@@ -53,7 +53,7 @@ describe('validateInput', () => {
       strategy: { type: 'all-at-once' },
       bake: { seconds: 600, pollSeconds: 30, onInconclusive: 'rollback' },
       retention: { seconds: 172_800, pollSeconds: 300 },
-      alarms: { names: [], releaseAlarms: true, periodSeconds: 600 },
+      alarms: { names: [], releaseAlarms: true, periodSeconds: 60 },
       decommission: { deleteBlueVersion: false },
       startedBy: 'console',
     });
@@ -84,16 +84,28 @@ describe('validateInput', () => {
     expect(cloudwatch.calls()).toHaveLength(0);
   });
 
+  it('refuses a bake the release alarms cannot judge, with the orchestrator defaults applied, naming the field and the fix', async () => {
+    // Prepare: the owner's default period is 300 s; a 300 s bake would end before the first period with green traffic is judged
+    const input = { target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' }, bake: { seconds: 300 } };
+
+    // Act
+    const err = await validateInput({ input, execution }, { defaults: { alarms: { periodSeconds: 300 } } }).catch((e: unknown) => e as InvalidReleaseInput);
+
+    // Assess
+    expect(err).toBeInstanceOf(InvalidReleaseInput);
+    expect((err as InvalidReleaseInput).issues).toEqual([{ field: 'bake.seconds', message: expect.stringMatching(/^300 s is too short .*alarms.periodSeconds 300.*use at least 360/) }]);
+  });
+
   it('applies orchestrator defaults one level deep, the input winning', async () => {
     // Prepare
-    const defaults = { bake: { seconds: 60, pollSeconds: 10 }, startedBy: 'ci', retention: { seconds: 0 } };
+    const defaults = { bake: { seconds: 180, pollSeconds: 10 }, startedBy: 'ci', retention: { seconds: 0 } };
     const input = { target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' }, bake: { pollSeconds: 20 } };
 
     // Act
     const { release } = await validateInput({ input, execution }, { defaults });
 
     // Assess
-    expect(release.spec.bake).toEqual({ seconds: 60, pollSeconds: 20, onInconclusive: 'rollback' });
+    expect(release.spec.bake).toEqual({ seconds: 180, pollSeconds: 20, onInconclusive: 'rollback' });
     expect(release.spec.startedBy).toBe('ci');
     expect(release.spec.retention).toEqual({ seconds: 0, pollSeconds: 300 });
   });
@@ -216,7 +228,7 @@ describe('ValidateInput handler (middy)', () => {
 
   it('wires the environment: CUTOVER_DEFAULTS and CUTOVER_MANAGED_FUNCTIONS', async () => {
     // Prepare
-    process.env.CUTOVER_DEFAULTS = JSON.stringify({ bake: { seconds: 30, pollSeconds: 10 } });
+    process.env.CUTOVER_DEFAULTS = JSON.stringify({ bake: { seconds: 300, pollSeconds: 10 } });
     process.env.CUTOVER_MANAGED_FUNCTIONS = JSON.stringify(['ai-handler']);
     const input = { target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' } };
 
@@ -224,7 +236,7 @@ describe('ValidateInput handler (middy)', () => {
     const out = (await handler(event(input), lambdaContext('validate-input'))) as { release: { spec: { bake: unknown } } };
 
     // Assess
-    expect(out.release.spec.bake).toEqual({ seconds: 30, pollSeconds: 10, onInconclusive: 'rollback' });
+    expect(out.release.spec.bake).toEqual({ seconds: 300, pollSeconds: 10, onInconclusive: 'rollback' });
   });
 
   it('surfaces InvalidReleaseInput by name for a bad release input', async () => {
