@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const targets = Number(process.argv[2] ?? 25);
   const racers = Number(process.argv[3] ?? 10);
   const names = fixtureNames(targets);
-  const stack = await startRehearsalStack({ timeScale: 1000, environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify(names) } });
+  const stack = await startRehearsalStack({ timeScale: 1000, managedFunctions: names });
   try {
     await deployFixtures(stack, targets);
     const mb = () => process.memoryUsage().rss / 1024 / 1024;

@@ -28,6 +28,11 @@ export interface CliConfig {
 
 /** The sandbox's fixed account (sandbox/index.ts) and default names (sandbox/deploy-orchestrator.ts). */
 const SANDBOX_ACCOUNT = '000000000000';
+/**
+ * The ledger table of the ready stack as the sandbox deploys it (`<stack>-<logical id>`, from the
+ * synthesized template; test/sandbox/deploy-orchestrator.test.ts checks it): the default against a sandbox.
+ */
+export const SANDBOX_LEDGER_TABLE = 'Cutover-OrchestratorLedgerFA9BED81';
 
 export function resolveConfig(o: GlobalOptions, env: NodeJS.ProcessEnv = process.env): CliConfig {
   const endpoint = o.endpoint ?? env.AWS_ENDPOINT_URL;
@@ -40,7 +45,7 @@ export function resolveConfig(o: GlobalOptions, env: NodeJS.ProcessEnv = process
   if (!stateMachineArn) {
     throw new UsageError('no state machine: pass --state-machine-arn or set CUTOVER_STATE_MACHINE_ARN (the StateMachineArn output of the Cutover stack)');
   }
-  const tableName = o.table ?? env.CUTOVER_LEDGER_TABLE ?? (endpoint ? 'cutover-ledger' : undefined);
+  const tableName = o.table ?? env.CUTOVER_LEDGER_TABLE ?? (endpoint ? SANDBOX_LEDGER_TABLE : undefined);
   if (!tableName) throw new UsageError('no ledger table: pass --table or set CUTOVER_LEDGER_TABLE (the LedgerTableName output of the Cutover stack)');
   return { region, endpoint, stateMachineArn, tableName, json: Boolean(o.json) };
 }

@@ -36,7 +36,7 @@ const program = new Command('cutover')
   .option('--endpoint <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566 (default: AWS_ENDPOINT_URL, else AWS)')
   .option('--region <region>', 'AWS region (default: AWS_REGION)')
   .option('--state-machine-arn <arn>', 'the Cutover state machine (default: CUTOVER_STATE_MACHINE_ARN; the sandbox one with --endpoint)')
-  .option('--table <name>', 'the ledger table (default: CUTOVER_LEDGER_TABLE; cutover-ledger with --endpoint)')
+  .option('--table <name>', 'the ledger table (default: CUTOVER_LEDGER_TABLE; with --endpoint, the table of the ready stack in a sandbox)')
   .option('--json', 'machine-readable output (one JSON object per line)')
   .showHelpAfterError();
 

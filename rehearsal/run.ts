@@ -66,6 +66,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   let cli: ReturnType<typeof cliClients> | undefined;
   try {
     log(`sandbox on ${sandbox.url} (1 wall second = ${options.timeScale} simulated seconds); orchestrator ${stack.deployed.stateMachineArn}`);
+    log(`orchestrator deployed from the synthesized ${stack.deployed.stackName} stack (${stack.deployed.synth.cached ? 'cached template' : `synthesized in ${(stack.deployed.synth.ms / 1000).toFixed(1)} s`}), its IAM roles enforced`);
     log(`${stack.rig.label} serves ${stack.rig.blueText} (model v1); traffic at ${options.ratePerSecond} requests/s`);
     cli = cliClients(config);
     const recorder = stack.rig.invoker();

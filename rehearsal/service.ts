@@ -9,6 +9,8 @@ export const BUCKET = 'cutover-rehearsal';
 export const FUNCTION = 'ai-handler';
 export const ALIAS = 'production';
 export const GOLDEN_SET_URI = `s3://${BUCKET}/ai-handler/golden-set.jsonl`;
+/** Where the orchestrator may read golden sets (`-c goldenSetBuckets`): the example service's prefix. */
+export const GOLDEN_SET_LOCATION = `${BUCKET}/ai-handler/`;
 export const modelUri = (name: string) => `s3://${BUCKET}/ai-handler/models/${name}.json`;
 
 const EXAMPLE = path.join(__dirname, '../examples/ai-service');

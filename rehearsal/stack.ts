@@ -6,7 +6,7 @@ import type { CliConfig } from '../cli/config';
 import { deployOrchestrator, type DeployedOrchestrator } from '../sandbox/deploy-orchestrator';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { bundleForSandbox } from '../sandbox/bundle';
-import { deployExampleService, FUNCTION } from './service';
+import { deployExampleService, FUNCTION, GOLDEN_SET_LOCATION } from './service';
 import { deployTarget, type TargetKind, type TargetRig } from './targets';
 
 export interface RehearsalStack {
@@ -16,6 +16,8 @@ export interface RehearsalStack {
   blue: string;
   /** The target the rehearsal releases through (the Lambda alias unless told). */
   rig: TargetRig;
+  /** The routes asked for in `extraTargets`. */
+  extraRigs: Partial<Record<TargetKind, TargetRig>>;
   config: CliConfig;
   aws: { lambda: LambdaClient; s3: S3Client; cloudwatch: CloudWatchClient };
   stop(): Promise<void>;
@@ -28,10 +30,14 @@ export interface RehearsalStack {
  */
 export async function startRehearsalStack(options: {
   timeScale: number;
-  /** Extra environment for the orchestrator's functions (the fault matrix sets a short request timeout); CUTOVER_MANAGED_FUNCTIONS may be overridden. */
+  /** Extra environment for the orchestrator's functions (the fault matrix sets a short request timeout). */
   environment?: Record<string, string>;
+  /** Functions the orchestrator manages besides the example service (synthesized as `-c managedFunctions`). */
+  managedFunctions?: string[];
   /** The kind of target the example service is released through. @default 'lambda' */
   target?: TargetKind;
+  /** More routes to the example service, deployed (and managed by the orchestrator) as well: `stack.extraRigs`. */
+  extraTargets?: TargetKind[];
 }): Promise<RehearsalStack> {
   const sandbox = await startSandbox({ timeScale: options.timeScale, quiet: true });
   try {
@@ -42,17 +48,28 @@ export async function startRehearsalStack(options: {
       cloudwatch: new CloudWatchClient(sandbox.clientConfig),
     };
     const bundled = await bundleForSandbox(sandbox.repoRoot);
+    // The service and its route first: the orchestrator is synthesized to manage exactly them.
+    const { blue: lambdaBlue } = await deployExampleService({ ...aws, iam: sandbox.iam }, bundled.exampleHandler);
+    const rigContext = { sandbox, lambda: aws.lambda, lambdaBlue, exampleHandler: bundled.exampleHandler };
+    const rig = await deployTarget(options.target ?? 'lambda', rigContext);
+    const extraRigs: Partial<Record<TargetKind, TargetRig>> = {};
+    for (const kind of options.extraTargets ?? []) extraRigs[kind] = await deployTarget(kind, rigContext);
     const deployed = await deployOrchestrator(sandbox, {
       functionsDir: bundled.functionsDir,
+      source: {
+        context: {
+          managedFunctions: [FUNCTION, ...(options.managedFunctions ?? [])].join(','),
+          goldenSetBuckets: GOLDEN_SET_LOCATION,
+          ...rig.orchestratorContext,
+          ...Object.assign({}, ...Object.values(extraRigs).map((r) => r.orchestratorContext)),
+        },
+      },
       environment: {
-        CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION]),
         // Wall-clock polls of an Updating SageMaker endpoint, about one simulated second apart.
         CUTOVER_SAGEMAKER_BUSY_POLL_MS: String(Math.max(20, Math.round(1000 / options.timeScale))),
         ...options.environment,
       },
     });
-    const { blue: lambdaBlue } = await deployExampleService({ ...aws, iam: sandbox.iam }, bundled.exampleHandler);
-    const rig = await deployTarget(options.target ?? 'lambda', { sandbox, lambda: aws.lambda, lambdaBlue, exampleHandler: bundled.exampleHandler });
     const blue = rig.blue;
     const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };
     return {
@@ -60,10 +77,12 @@ export async function startRehearsalStack(options: {
       deployed,
       blue,
       rig,
+      extraRigs,
       config,
       aws,
       async stop() {
         rig.destroy();
+        for (const r of Object.values(extraRigs)) r.destroy();
         for (const c of Object.values(aws)) c.destroy();
         await sandbox.stop();
       },

@@ -38,6 +38,8 @@ export interface TargetRig {
   invoker(): { invoke: Invoke; failures: FailedRequest[] };
   /** Whether the live route shows 100 % on `blue`. */
   isAllOn(blue: string): Promise<boolean>;
+  /** What the orchestrator must be allowed to manage for this target, as `cdk synth -c` context. */
+  orchestratorContext: Record<string, string>;
   destroy(): void;
 }
 
@@ -61,6 +63,7 @@ export async function deployTarget(kind: TargetKind, ctx: RigContext): Promise<T
     scenarios: (base) => base,
     invoker: () => aliasInvoker(ctx.lambda, FUNCTION, ALIAS),
     isAllOn: async (blue) => splitOf(await ctx.lambda.send(new GetAliasCommand({ FunctionName: FUNCTION, Name: ALIAS })))[blue] === 100,
+    orchestratorContext: {},
     destroy: () => undefined,
   };
 }
@@ -96,6 +99,7 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
   const failures: FailedRequest[] = [];
   return {
     kind: 'sagemaker',
+    orchestratorContext: { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE },
     label: `endpoint ${ENDPOINT}`,
     blue,
     blueText: `variant ${blue}`,
@@ -176,6 +180,7 @@ async function deployApiGateway(ctx: RigContext): Promise<TargetRig> {
   const failures: FailedRequest[] = [];
   return {
     kind: 'apigateway',
+    orchestratorContext: { managedStages: `${restApiId}/${STAGE}` },
     label: `stage ${restApiId}/${STAGE}`,
     blue: ctx.lambdaBlue,
     blueText: `version ${ctx.lambdaBlue}`,

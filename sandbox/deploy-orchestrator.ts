@@ -1,58 +1,42 @@
 /**
- * Deploys the Cutover orchestrator into a running sandbox, the way the CDK
- * stack deploys it on AWS, through the same SDK calls:
- *  - the ledger table (pk S hash, sk S range, on-demand);
- *  - one Lambda function per task folder, `cutover-<folder>`, whose code is the
- *    local module `functions/<folder>/handler.ts`;
- *  - the state machine from `statemachine/release.asl.json`, each
- *    `${<Task>FunctionArn}` placeholder replaced by the matching function's ARN
- *    (SAM's DefinitionSubstitutions convention).
+ * Deploys what `cdk synth` produces into a running sandbox, as CloudFormation
+ * would deploy it on AWS: the ready stack CutoverStack (or a user's own stack
+ * holding a ReleaseOrchestrator), synthesized in process (sandbox/synth.ts,
+ * cached by a hash of its inputs) and its intrinsics resolved by
+ * cfn-resolver-lib (sandbox/template-resolver.ts). From the template, as it is:
+ *  - every IAM role with its inline policies and the AWS::IAM::Policy documents
+ *    attached to it (what the IAM enforcement authorizes against);
+ *  - the ledger table (its key schema and billing mode);
+ *  - each function's Role, Runtime, Timeout, MemorySize and Environment; its
+ *    code is the sandbox's bundle of the handler the construct names
+ *    (`aws:cdk:path` → the Task → functions/<folder>/handler.ts), as asset
+ *    bundling is skipped in the synthesis;
+ *  - the state machine's definition with its DefinitionSubstitutions and role.
+ * Not deployed (listed in `skipped`): log groups, the KMS key, SNS topics and
+ * EventBridge rules of the notifications (the sandbox has no CloudWatch Logs
+ * and KMS; triggers are deployed by the tests that exercise them).
+ *
+ * The only values the sandbox adds are those the Lambda runtime provides on
+ * AWS (`AWS_ENDPOINT_URL`, to reach the sandbox) and the knobs a caller passes
+ * in `environment` (request timeouts, poll cadence), named in the result.
  * Running it again updates the functions and the state machine in place.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException as TableNotFound } from '@aws-sdk/client-dynamodb';
-import { CreateFunctionCommand, LambdaClient, ResourceNotFoundException as FunctionNotFound, UpdateFunctionConfigurationCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException as TableNotFound, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ResourceNotFoundException as FunctionNotFound, UpdateFunctionConfigurationCommand, type Runtime } from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
-import { LEDGER_TABLE_KEYS } from '../functions/shared/ledger';
+import { TASK_FUNCTIONS, TRIGGER_FUNCTION } from '../infra/defaults';
 import type { Sandbox } from './index';
 import type { PolicyDocument } from './services/iam';
-
-/** The orchestrator's task folders under functions/ (see infra/defaults.ts). */
-export const ORCHESTRATOR_FOLDERS = [
-  'validate-input',
-  'acquire-lock',
-  'prepare-green',
-  'check-green-ready',
-  'smoke-test',
-  'arm-alarms',
-  'shift-traffic',
-  'check-alarms',
-  'roll-back',
-  'decommission',
-  'release-lock',
-  'record-outcome',
-] as const;
+import { synthesizeStack, type StackSource } from './synth';
+import { resolveTemplate, unresolvedIn, type ResolvedTemplate } from './template-resolver';
 
 export interface DeployOrchestratorOptions {
-  /** @default 'cutover-release' */
-  readonly stateMachineName?: string;
-  /** @default 'cutover-ledger' */
-  readonly tableName?: string;
-  /** ASL file, relative to the sandbox repoRoot. @default 'statemachine/release.asl.json' */
-  readonly definitionPath?: string;
-  /** Folder holding one sub-folder per task, relative to repoRoot. @default 'functions' */
+  /** The stack to synthesize and deploy, with its context (managedFunctions, managedEndpoints, …). @default the ready stack, no context */
+  readonly source?: StackSource;
+  /** Folder of the sandbox's handler bundles, one sub-folder per task folder, relative to repoRoot. @default 'functions' (the TypeScript sources) */
   readonly functionsDir?: string;
-  /** Task folders to deploy (those the ASL references are always deployed). @default ORCHESTRATOR_FOLDERS */
-  readonly folders?: readonly string[];
-  /** Function name prefix. @default 'cutover-' */
-  readonly functionPrefix?: string;
-  /** Extra environment variables for every function (e.g. CUTOVER_MANAGED_FUNCTIONS). */
+  /** Values added to every function's environment (sandbox knobs: a request timeout, a poll cadence). */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Values for placeholders other than `${…FunctionArn}`. */
-  readonly substitutions?: Readonly<Record<string, string>>;
-  /** Function timeout in seconds. @default 60 */
-  readonly timeoutSeconds?: number;
   /**
    * Start every function's execution environment now, so cold starts (about a
    * wall second each, i.e. timeScale seconds of virtual time) do not land
@@ -62,129 +46,136 @@ export interface DeployOrchestratorOptions {
 }
 
 export interface DeployedOrchestrator {
+  readonly stackName: string;
   readonly stateMachineArn: string;
+  readonly stateMachineRoleArn: string;
   readonly tableName: string;
-  /** Function name per task folder. */
+  /** Function name per task folder (`validate-input`, …). */
   readonly functions: Readonly<Record<string, string>>;
+  /** Execution role ARN per task folder. */
+  readonly roles: Readonly<Record<string, string>>;
+  /** Resources of the template the sandbox does not deploy: logical id → type. */
+  readonly skipped: Readonly<Record<string, string>>;
+  /** Whether the template came from the synthesis cache, and how long getting it took. */
+  readonly synth: { readonly cached: boolean; readonly ms: number };
+  /** The resolved template, for tests that read a role's policies. */
+  readonly template: ResolvedTemplate;
 }
 
-/** The state machine's role. */
-export const ORCHESTRATOR_ROLE = 'arn:aws:iam::000000000000:role/cutover-sandbox';
-const ROLE = ORCHESTRATOR_ROLE;
-/** Each Task function's own execution role, as the CDK app gives each one (`cutover-sandbox-<folder>`). */
-export const taskRole = (folder: string): string => `${ORCHESTRATOR_ROLE}-${folder}`;
-
-/**
- * TEMPORARY BRIDGE (issue #10): this hand-written deployer gives the state
- * machine and each function a role of its own, registered here with an explicit
- * allow-all policy (unless already registered) so that IAM enforcement is on
- * without the template's roles. The
- * synthesized deployment (branch h/synth) replaces this with the template's own
- * roles and their policies; delete this with the hand-written task list.
- */
-const ALLOW_ALL: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
-
-/** `roll-back` → `RollBack`. */
-export function pascalCase(folder: string): string {
-  return folder
-    .split('-')
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
+/** The folder under functions/ of a function, from its construct path (`Cutover/Orchestrator/ValidateInput/Resource`). */
+export function folderOfConstructPath(cdkPath: string): string | undefined {
+  const parts = cdkPath.split('/');
+  const task = TASK_FUNCTIONS.find((t) => parts.at(-2) === t.task);
+  if (task) return task.folder;
+  if (parts.at(-3) === TRIGGER_FUNCTION.construct && parts.at(-2) === TRIGGER_FUNCTION.function) return TRIGGER_FUNCTION.folder;
+  return undefined;
 }
 
-/**
- * The task folder a `${XFunctionArn}` placeholder names: the folder whose
- * PascalCase is X, else the longest folder whose PascalCase starts X (so
- * `RollBackToBlueFunctionArn` still finds `roll-back`).
- */
-export function folderForPlaceholder(placeholder: string, folders: readonly string[]): string | undefined {
-  const stem = placeholder.replace(/FunctionArn$/, '');
-  const exact = folders.find((f) => pascalCase(f) === stem);
-  if (exact) return exact;
-  return [...folders].filter((f) => stem.startsWith(pascalCase(f))).sort((a, b) => b.length - a.length)[0];
+type Props = Record<string, unknown>;
+const props = (r: { Properties?: Props }): Props => r.Properties ?? {};
+
+/** Each role's policies: its inline Policies and every AWS::IAM::Policy naming it in Roles. */
+function rolePolicies(t: ResolvedTemplate): Map<string, { arn: string; policies: PolicyDocument[] }> {
+  const roles = new Map<string, { arn: string; policies: PolicyDocument[] }>();
+  const byName = new Map<string, string>();
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (r.Type !== 'AWS::IAM::Role') continue;
+    const inline = ((props(r).Policies as { PolicyDocument: PolicyDocument }[] | undefined) ?? []).map((p) => p.PolicyDocument);
+    roles.set(id, { arn: roleArnOf(t, id), policies: inline });
+    byName.set(t.names[id] as string, id);
+  }
+  for (const r of Object.values(t.resources)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    for (const roleName of (props(r).Roles as string[] | undefined) ?? []) {
+      const id = byName.get(roleName);
+      if (!id) throw new Error(`deployOrchestrator: policy ${String(props(r).PolicyName)} is attached to role ${roleName}, which the template does not create`);
+      roles.get(id)!.policies.push(props(r).PolicyDocument as PolicyDocument);
+    }
+  }
+  return roles;
 }
+
+function roleArnOf(t: ResolvedTemplate, id: string): string {
+  const arn = t.attributes[id]?.Arn;
+  if (!arn) throw new Error(`deployOrchestrator: no ARN for role ${id}`);
+  return arn;
+}
+
+const SKIPPED_TYPES = new Set(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::Events::Rule', 'AWS::CDK::Metadata']);
+const HANDLED_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::DynamoDB::Table', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine']);
 
 export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrchestratorOptions = {}): Promise<DeployedOrchestrator> {
-  const stateMachineName = options.stateMachineName ?? 'cutover-release';
-  const tableName = options.tableName ?? 'cutover-ledger';
-  const prefix = options.functionPrefix ?? 'cutover-';
-  const repoRoot = sandbox.repoRoot;
-  const functionsDir = options.functionsDir ?? 'functions';
-  const definitionFile = path.join(repoRoot, options.definitionPath ?? 'statemachine/release.asl.json');
-  const handlerFile = (folder: string) => ['.ts', '.js', '.mjs', '.cjs'].map((ext) => path.join(repoRoot, functionsDir, folder, `handler${ext}`)).find((f) => existsSync(f));
-
-  if (!existsSync(definitionFile)) throw new Error(`deployOrchestrator: no state machine definition at ${definitionFile}`);
-  const definitionTemplate = readFileSync(definitionFile, 'utf8');
-  const available = existsSync(path.join(repoRoot, functionsDir))
-    ? readdirSync(path.join(repoRoot, functionsDir), { withFileTypes: true }).filter((d) => d.isDirectory() && handlerFile(d.name)).map((d) => d.name)
-    : [];
-
-  // Which folder each placeholder needs, failing early with the list of what is missing.
-  const placeholders = [...new Set([...definitionTemplate.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))];
-  const substitutions: Record<string, string> = { LedgerTableName: tableName, TableName: tableName, ...options.substitutions };
-  const functionPlaceholders = new Map<string, string>();
-  const unresolved: string[] = [];
-  for (const p of placeholders) {
-    if (p in substitutions) continue;
-    const folder = p.endsWith('FunctionArn') ? folderForPlaceholder(p, available) : undefined;
-    if (folder) functionPlaceholders.set(p, folder);
-    else unresolved.push(p);
+  const synthesized = synthesizeStack(sandbox.repoRoot, options.source ?? {});
+  const t = resolveTemplate(synthesized.template, { stackName: synthesized.stackName, account: sandbox.account, region: sandbox.region });
+  const skipped: Record<string, string> = {};
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (HANDLED_TYPES.has(r.Type)) {
+      const left = unresolvedIn(r.Type === 'AWS::IAM::Role' ? { ...props(r), AssumeRolePolicyDocument: undefined } : props(r));
+      if (left.length) throw new Error(`deployOrchestrator: ${id} (${r.Type}) still holds unresolved intrinsics at ${left.join(', ')}`);
+    } else if (SKIPPED_TYPES.has(r.Type)) skipped[id] = r.Type;
+    else throw new Error(`deployOrchestrator: the template has a ${r.Type} (${id}) the sandbox cannot deploy: deploy it in the test, or teach the sandbox`);
   }
-  if (unresolved.length) {
-    throw new Error(
-      `deployOrchestrator: no value for placeholder(s) ${unresolved.map((p) => `\${${p}}`).join(', ')} in ${definitionFile} ` +
-        `(function folders with a handler under ${functionsDir}/: ${available.join(', ') || 'none'}; pass other values in options.substitutions)`,
-    );
-  }
-  const folders = [...new Set([...(options.folders ?? ORCHESTRATOR_FOLDERS).filter((f) => available.includes(f)), ...functionPlaceholders.values()])];
 
-  if (!sandbox.iam.role(ROLE)) sandbox.iam.putRole(ROLE, [ALLOW_ALL]);
+  // Roles first, as CloudFormation orders them (functions DependsOn their role and its policy).
+  const roles = rolePolicies(t);
+  for (const { arn, policies } of roles.values()) sandbox.iam.putRole(arn, policies);
+
   const config = { ...sandbox.clientConfig, maxAttempts: 3 };
   const dynamo = new DynamoDBClient(config);
   const lambda = new LambdaClient(config);
   const sfn = new SFNClient(config);
   try {
-    try {
-      await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-    } catch (err) {
-      if (!(err instanceof TableNotFound)) throw err;
-      await dynamo.send(
-        new CreateTableCommand({ TableName: tableName, ...LEDGER_TABLE_KEYS, BillingMode: 'PAY_PER_REQUEST' }),
-      );
+    let tableName = '';
+    for (const [id, r] of Object.entries(t.resources)) {
+      if (r.Type !== 'AWS::DynamoDB::Table') continue;
+      const p = props(r);
+      tableName = t.names[id] as string;
+      try {
+        await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+      } catch (err) {
+        if (!(err instanceof TableNotFound)) throw err;
+        await dynamo.send(
+          new CreateTableCommand({
+            TableName: tableName,
+            KeySchema: p.KeySchema as CreateTableCommandInput['KeySchema'],
+            AttributeDefinitions: p.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+            BillingMode: (p.BillingMode as CreateTableCommandInput['BillingMode']) ?? 'PROVISIONED',
+            ...(p.ProvisionedThroughput ? { ProvisionedThroughput: p.ProvisionedThroughput as CreateTableCommandInput['ProvisionedThroughput'] } : {}),
+          }),
+        );
+      }
     }
 
     const functions: Record<string, string> = {};
-    for (const folder of folders) {
-      if (!sandbox.iam.role(taskRole(folder))) sandbox.iam.putRole(taskRole(folder), [ALLOW_ALL]);
-      const name = `${prefix}${folder}`;
-      // AWS_REGION and credentials are provided by the (sandbox) Lambda runtime, as on AWS, where they are reserved keys.
+    const functionRoles: Record<string, string> = {};
+    const functionsDir = options.functionsDir ?? 'functions';
+    for (const [id, r] of Object.entries(t.resources)) {
+      if (r.Type !== 'AWS::Lambda::Function') continue;
+      const p = props(r);
+      const cdkPath = String((r.Metadata ?? {})['aws:cdk:path'] ?? '');
+      const folder = folderOfConstructPath(cdkPath);
+      if (!folder) throw new Error(`deployOrchestrator: function ${id} (${cdkPath || 'no aws:cdk:path'}) is no Cutover handler the sandbox can bundle`);
+      const name = t.names[id] as string;
+      const variables = (p.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
       const settings = {
+        // The sandbox's bundle of the handler NodejsFunction bundles (`index.handler` in the asset).
         Handler: `${functionsDir}/${folder}/handler.handler`,
-        Runtime: 'nodejs22.x' as const,
-        Role: taskRole(folder),
-        Timeout: options.timeoutSeconds ?? 60,
-        MemorySize: 512,
-        Environment: {
-          Variables: {
-            LEDGER_TABLE_NAME: tableName,
-            POWERTOOLS_SERVICE_NAME: 'cutover',
-            POWERTOOLS_LOG_LEVEL: 'WARN',
-            CUTOVER_ALARM_PREFIX: 'cutover-',
-            CUTOVER_ACCOUNT_ID: sandbox.account,
-            AWS_ENDPOINT_URL: sandbox.url,
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-            ...options.environment,
-          },
-        },
+        Runtime: p.Runtime as Runtime,
+        Role: p.Role as string,
+        Timeout: (p.Timeout as number | undefined) ?? 3,
+        MemorySize: (p.MemorySize as number | undefined) ?? 128,
+        Environment: { Variables: { ...variables, AWS_ENDPOINT_URL: sandbox.url, ...options.environment } },
+        ...(typeof p.Description === 'string' ? { Description: p.Description } : {}),
       };
       try {
         await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
         await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, ...settings }));
       } catch (err) {
         if (!(err instanceof FunctionNotFound)) throw err;
-        await lambda.send(new CreateFunctionCommand({ FunctionName: name, ...settings, Code: {}, Description: `Cutover task ${folder} (sandbox)` }));
+        await lambda.send(new CreateFunctionCommand({ FunctionName: name, ...settings, Code: {} }));
       }
       functions[folder] = name;
+      functionRoles[folder] = settings.Role;
     }
 
     if (options.prewarm !== false) {
@@ -193,19 +184,33 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
       if (broken.length) throw new Error(`deployOrchestrator: handler module(s) failed to load:\n  ${broken.join('\n  ')}`);
     }
 
-    let definition = definitionTemplate;
-    for (const [p, folder] of functionPlaceholders) definition = definition.split(`\${${p}}`).join(sandbox.lambda.functionArn(`${prefix}${folder}`));
-    for (const [p, value] of Object.entries(substitutions)) definition = definition.split(`\${${p}}`).join(value);
-
+    const machines = Object.entries(t.resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+    if (machines.length !== 1) throw new Error(`deployOrchestrator: the template has ${machines.length} state machines, expected 1`);
+    const [machineId, machine] = machines[0]!;
+    const p = props(machine);
+    let definition = String(p.DefinitionString);
+    for (const [key, value] of Object.entries((p.DefinitionSubstitutions as Record<string, string> | undefined) ?? {})) definition = definition.split(`\${${key}}`).join(value);
+    const stateMachineName = t.names[machineId] as string;
+    const roleArn = p.RoleArn as string;
     const existing = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find((m) => m.name === stateMachineName);
     let stateMachineArn: string;
     if (existing?.stateMachineArn) {
-      await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: existing.stateMachineArn, definition, roleArn: ROLE }));
+      await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: existing.stateMachineArn, definition, roleArn }));
       stateMachineArn = existing.stateMachineArn;
     } else {
-      stateMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: stateMachineName, definition, roleArn: ROLE, type: 'STANDARD' }))).stateMachineArn as string;
+      stateMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: stateMachineName, definition, roleArn, type: (p.StateMachineType as 'STANDARD' | undefined) ?? 'STANDARD' }))).stateMachineArn as string;
     }
-    return { stateMachineArn, tableName, functions };
+    return {
+      stackName: synthesized.stackName,
+      stateMachineArn,
+      stateMachineRoleArn: roleArn,
+      tableName,
+      functions,
+      roles: functionRoles,
+      skipped,
+      synth: { cached: synthesized.cached, ms: synthesized.ms },
+      template: t,
+    };
   } finally {
     dynamo.destroy();
     lambda.destroy();

@@ -29,6 +29,8 @@ export interface ResolvedTemplate {
   readonly names: Readonly<Record<string, string>>;
   /** What `Ref` returns per logical id. */
   readonly refs: Readonly<Record<string, string>>;
+  /** What `Fn::GetAtt` returns per logical id and attribute (`Arn`, …). */
+  readonly attributes: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly outputs: Readonly<Record<string, unknown>>;
 }
 
@@ -146,7 +148,7 @@ export function resolveTemplate(template: CfnTemplate, c: ResolveContext): Resol
   // Fn::Sub's `${Resource}` and `${Resource.Attribute}` read the same map as Ref.
   const subKeys = Object.fromEntries(Object.entries(getAtt).flatMap(([id, attrs]) => Object.entries(attrs).map(([a, v]) => [`${id}.${a}`, v])));
   const resolved = evaluate(template, { ...pseudo, ...parameters, ...refs, ...subKeys }, getAtt);
-  return { resources: resolved.Resources, names, refs, outputs: Object.fromEntries(Object.entries(resolved.Outputs ?? {}).map(([k, o]) => [k, (o as { Value: unknown }).Value])) };
+  return { resources: resolved.Resources, names, refs, attributes: getAtt, outputs: Object.fromEntries(Object.entries(resolved.Outputs ?? {}).map(([k, o]) => [k, (o as { Value: unknown }).Value])) };
 }
 
 /** The paths under `value` still holding an intrinsic (`Ref`, `Fn::…`) or a `${…}` of Fn::Sub: what could not be resolved. */

@@ -26,7 +26,7 @@
  *    function error is 502 here: no integration responses are emulated).
  *    The answer carries `x-cutover-lambda-version`, the version that ran.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VirtualClock } from '../clock';
 import type { FaultInjector } from '../faults';
@@ -88,7 +88,18 @@ interface ApiRecord {
 }
 
 const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const newId = (length: number) => Array.from({ length }, () => ID_CHARS[Math.floor(Math.random() * ID_CHARS.length)]).join('');
+/**
+ * Ids are drawn from a sequence seeded by the account and region, not from Math.random: AWS promises only
+ * that they are unique, and a fresh sandbox that makes the same calls gets the same ids, so a stack
+ * synthesized for "the first REST API" (its managedStages) is the same template, cached, on every run.
+ */
+function idSequence(seed: string): (length: number) => string {
+  let n = 0;
+  return (length) => {
+    const digest = createHash('sha256').update(`${seed}:${n++}`).digest();
+    return Array.from({ length }, (_, i) => ID_CHARS[(digest[i] as number) % ID_CHARS.length]).join('');
+  };
+}
 const notFound = (message: string) => new ServiceError('NotFoundException', message, 404);
 const badRequest = (message: string) => new ServiceError('BadRequestException', message, 400);
 const conflict = (message: string) => new ServiceError('ConflictException', message, 409);
@@ -101,7 +112,11 @@ export function isApiGatewayPath(pathname: string): boolean {
 export class ApiGatewayService {
   private readonly apis = new Map<string, ApiRecord>();
 
-  public constructor(private readonly o: ApiGatewayServiceOptions) {}
+  private readonly newId: (length: number) => string;
+
+  public constructor(private readonly o: ApiGatewayServiceOptions) {
+    this.newId = idSequence(`${o.account}:${o.region}`);
+  }
 
   /** A REST API by id (for tests and rehearsals). */
   public api(id: string): ApiRecord {
@@ -189,9 +204,9 @@ export class ApiGatewayService {
   private createRestApi(input: Json): Json {
     const name = String(input.name ?? '');
     if (!name) throw badRequest('Invalid REST API name specified');
-    let id = newId(10);
-    while (this.apis.has(id)) id = newId(10);
-    const rootId = newId(10);
+    let id = this.newId(10);
+    while (this.apis.has(id)) id = this.newId(10);
+    const rootId = this.newId(10);
     const api: ApiRecord = {
       id,
       name,
@@ -227,7 +242,7 @@ export class ApiGatewayService {
     if (!/^(\{[A-Za-z0-9._-]+\+?\}|[A-Za-z0-9._-]+)$/.test(pathPart)) throw badRequest(`Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end.`);
     const path = `${parent.path === '/' ? '' : parent.path}/${pathPart}`;
     if ([...api.resources.values()].some((r) => r.path === path)) throw conflict(`Another resource with the same parent already has this name: ${pathPart}`);
-    const r: ResourceRecord = { id: newId(6), parentId, pathPart, path, methods: new Map() };
+    const r: ResourceRecord = { id: this.newId(6), parentId, pathPart, path, methods: new Map() };
     api.resources.set(r.id, r);
     return this.resourceJson(r);
   }
@@ -260,7 +275,7 @@ export class ApiGatewayService {
       if (methods.size) routes.set(r.path, methods);
     }
     if (routes.size === 0) throw badRequest('The REST API doesn\'t contain any methods');
-    const deployment = { id: newId(6), ...(input.description ? { description: String(input.description) } : {}), createdDate: this.o.clock.now(), routes };
+    const deployment = { id: this.newId(6), ...(input.description ? { description: String(input.description) } : {}), createdDate: this.o.clock.now(), routes };
     const stageName = input.stageName ? String(input.stageName) : undefined;
     const canary = input.canarySettings as Json | undefined;
     if (canary && (!stageName || !api.stages.has(stageName))) throw badRequest('A canary deployment needs an existing stage');

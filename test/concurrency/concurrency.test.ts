@@ -12,7 +12,7 @@ export const RACERS = 10;
 let stack: RehearsalStack;
 
 beforeAll(async () => {
-  stack = await startRehearsalStack({ timeScale: 1000, environment: { CUTOVER_MANAGED_FUNCTIONS: JSON.stringify(fixtureNames(NPM_TEST_TARGETS)) } });
+  stack = await startRehearsalStack({ timeScale: 1000, managedFunctions: fixtureNames(NPM_TEST_TARGETS) });
   await deployFixtures(stack, NPM_TEST_TARGETS);
 }, 120_000);
 afterAll(async () => {

@@ -60,7 +60,7 @@ function awsText(...args: string[]): Promise<string> {
   const argv = ['--endpoint-url', stack.sandbox.url, ...args, '--output', 'json', '--no-cli-pager'];
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    execFile(AWS, argv, { env, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(AWS, argv, { env, timeout: 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       cliMs += Date.now() - started;
       cliCalls += 1;
       if (err) return reject(new Error(`aws ${args.join(' ')} failed (exit ${(err as { code?: unknown }).code}): ${stderr || stdout}`));
@@ -99,7 +99,7 @@ beforeAll(async () => {
   await aws('cloudwatch', 'set-alarm-state', '--alarm-name', USER_ALARM, '--state-value', 'OK', '--state-reason', 'checked by hand');
   // One release of v2 to the end: a 50 % canary step, a short bake and retention.
   const v2 = fastScenarios().find((s) => s.name === 'v2')!.input;
-  const input = { ...v2, alarms: { ...v2.alarms!, names: [USER_ALARM] }, bake: { ...v2.bake!, seconds: 20 }, retention: { seconds: 20, pollSeconds: 10 } };
+  const input = { ...v2, alarms: { ...v2.alarms!, names: [USER_ALARM] }, bake: { ...v2.bake!, seconds: 120 }, retention: { seconds: 20, pollSeconds: 10 } };
   release = await runRelease(clients, stack.config, input, { name: `aws-cli-v2-${t0}`, pollMs: 100 });
   console.log(`aws-cli.test: sandbox, three targets and one release (${release.outcome}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }, 120_000);

@@ -6,7 +6,7 @@ import { cliClients } from '../../cli/config';
 import { modelUri } from '../../rehearsal/service';
 import { BUNDLE_DIR } from '../../sandbox/bundle';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
-import { deployTarget, ENDPOINT, type TargetRig } from '../../rehearsal/targets';
+import { ENDPOINT, type TargetRig } from '../../rehearsal/targets';
 import { jsonLines, runCutover } from './cli-run';
 
 /**
@@ -49,13 +49,13 @@ const sagemakerTarget = (model: string) => ({
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cutover-cli-targets-'));
-  stack = await startRehearsalStack({ timeScale: 40, target: 'sagemaker' });
+  // The orchestrator manages both routes (its synthesized context), as a team's own orchestrator would.
+  stack = await startRehearsalStack({ timeScale: 40, target: 'sagemaker', extraTargets: ['apigateway'] });
   clients = cliClients(stack.config);
-  stage = await deployTarget('apigateway', { sandbox: stack.sandbox, lambda: stack.aws.lambda, lambdaBlue: '1', exampleHandler: HANDLER });
+  stage = stack.extraRigs.apigateway!;
 }, 180_000);
 afterAll(async () => {
   clients?.destroy();
-  stage?.destroy();
   await stack?.stop();
 });
 

@@ -87,7 +87,7 @@ beforeAll(async () => {
         target: TARGET,
         release: {
           smokeTest: { goldenSet: { uri: GOLDEN_SET_URI } },
-          bake: { seconds: 20, pollSeconds: 10 },
+          bake: { seconds: 120, pollSeconds: 10 },
           retention: { seconds: 40, pollSeconds: 20 },
           alarms: { periodSeconds: 60 },
         },

@@ -36,7 +36,7 @@ import { faultTarget, REHEARSAL_TARGET, rigInput, type FaultTarget } from './tar
  */
 export const MATRIX_REQUEST_TIMEOUT_MS = 1_000;
 export const MATRIX_LATENCY_MS = 1_500;
-/** Simulated seconds per wall second: bake 40 s + retention 40 s take about 0.1 wall seconds of waiting. */
+/** Simulated seconds per wall second: a 120 s bake + 40 s retention take about 0.16 wall seconds of waiting. */
 export const MATRIX_TIME_SCALE = 1_000;
 
 /** The bake of a latency case, in simulated seconds: longer than the late requests take to land. */
@@ -95,19 +95,20 @@ interface Hook {
   fired?: boolean;
 }
 
-const TASK_FUNCTIONS: Record<string, string> = {
-  ValidateInput: 'cutover-validate-input',
-  AcquireLock: 'cutover-acquire-lock',
-  PrepareGreen: 'cutover-prepare-green',
-  CheckGreenReady: 'cutover-check-green-ready',
-  SmokeTestGreen: 'cutover-smoke-test',
-  ArmAlarms: 'cutover-arm-alarms',
-  ShiftTraffic: 'cutover-shift-traffic',
-  CheckAlarms: 'cutover-check-alarms',
-  RollBackToBlue: 'cutover-roll-back',
-  Decommission: 'cutover-decommission',
-  ReleaseLock: 'cutover-release-lock',
-  RecordOutcome: 'cutover-record-outcome',
+/** The task folder behind each Task state of the ASL (its function's name comes from the deployed template). */
+const TASK_FOLDERS: Record<string, string> = {
+  ValidateInput: 'validate-input',
+  AcquireLock: 'acquire-lock',
+  PrepareGreen: 'prepare-green',
+  CheckGreenReady: 'check-green-ready',
+  SmokeTestGreen: 'smoke-test',
+  ArmAlarms: 'arm-alarms',
+  ShiftTraffic: 'shift-traffic',
+  CheckAlarms: 'check-alarms',
+  RollBackToBlue: 'roll-back',
+  Decommission: 'decommission',
+  ReleaseLock: 'release-lock',
+  RecordOutcome: 'record-outcome',
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -125,6 +126,10 @@ export class FaultHarness {
   private armFault: (() => void) | undefined;
   private seq = 0;
   private lastEndedExecution: string | undefined;
+  /** Function name per Task state, as deployed from the synthesized template. */
+  private get taskFunctions(): Record<string, string> {
+    return Object.fromEntries(Object.entries(TASK_FOLDERS).map(([task, folder]) => [task, this.stack.deployed.functions[folder]!]));
+  }
 
   /** A sandbox releasing through one target kind (`kind`, default the Lambda alias): a case of another kind needs another harness. */
   public static async start(options: { timeScale?: number; extraManagedFunctions?: string[]; kind?: Target['kind'] } = {}): Promise<FaultHarness> {
@@ -138,10 +143,8 @@ export class FaultHarness {
     this.stack = await startRehearsalStack({
       timeScale,
       target: REHEARSAL_TARGET[kind],
-      environment: {
-        CUTOVER_MANAGED_FUNCTIONS: JSON.stringify([FUNCTION, ...extraManaged]),
-        CUTOVER_AWS_REQUEST_TIMEOUT_MS: String(MATRIX_REQUEST_TIMEOUT_MS),
-      },
+      managedFunctions: extraManaged,
+      environment: { CUTOVER_AWS_REQUEST_TIMEOUT_MS: String(MATRIX_REQUEST_TIMEOUT_MS) },
     });
     try {
       const { sandbox } = this.stack;
@@ -162,7 +165,8 @@ export class FaultHarness {
           Namespace: 'FaultMatrix',
           MetricName: 'Breach',
           Statistic: 'Sum',
-          Period: 10,
+          // Standard-resolution points: a 10/20/30 s period would never see them (CloudWatch's rule, emulated).
+          Period: 60,
           EvaluationPeriods: 1,
           Threshold: 0,
           ComparisonOperator: 'GreaterThanThreshold',
@@ -197,7 +201,7 @@ export class FaultHarness {
     // Attribution: a Task's own invocation, the calls made while it runs, the target's calls while it is invoked.
     const original = async (req: InvokeRequest): Promise<InvokeResponse> => {
       const fn = bareName(req.functionName);
-      const task = Object.entries(TASK_FUNCTIONS).find(([, f]) => f === fn)?.[0];
+      const task = Object.entries(this.taskFunctions).find(([, f]) => f === fn)?.[0];
       this.invokeLabel = task ? `${task} (Task invoke)` : this.currentTask;
       let call: Promise<InvokeResponse>;
       try {
@@ -282,13 +286,14 @@ export class FaultHarness {
   }
 
   /**
-   * Breach points for the next simulated ten minutes, so that the alarm still reads ALARM when the check
-   * looks, however long the check takes to start on a loaded machine (100 ms of wall time is 100 s here).
+   * Breach points from the last complete minute (CloudWatch evaluates only periods that are over) to ten
+   * simulated minutes ahead, so that the alarm reads ALARM at once and still does when the check looks,
+   * however long the check takes to start on a loaded machine (100 ms of wall time is 100 s here).
    */
   private breachUserAlarm(): void {
     const { sandbox } = this.stack;
-    const now = sandbox.clock.now();
-    for (let t = 0; t <= BREACH_MS; t += 5_000) sandbox.cloudwatch.metrics.putValue({ Namespace: 'FaultMatrix', MetricName: 'Breach', Dimensions: [] }, now + t, 1);
+    const from = Math.floor(sandbox.clock.now() / 60_000) * 60_000 - 60_000;
+    for (let t = from; t <= from + BREACH_MS; t += 5_000) sandbox.cloudwatch.metrics.putValue({ Namespace: 'FaultMatrix', MetricName: 'Breach', Dimensions: [] }, t, 1);
     sandbox.cloudwatch.alarms.evaluateAll();
   }
 
@@ -303,7 +308,7 @@ export class FaultHarness {
    * The release input of a case: a fresh artifact (a copy of model v2 under a new key), short durations,
    * released through the harness's target kind (the rehearsal's own mapping of a Lambda-alias input).
    */
-  public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false, bake = { seconds: 40, pollSeconds: 10 }): Promise<ReleaseInput> {
+  public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false, bake = { seconds: 120, pollSeconds: 10 }): Promise<ReleaseInput> {
     const artifact = `fault-${n}`;
     const key = `ai-handler/models/${artifact}.json`;
     await this.stack.aws.s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/ai-handler/models/v2.json` }));
@@ -323,7 +328,7 @@ export class FaultHarness {
   }
 
   private taskHook(task: string, phase: 'bake' | 'retention' | undefined, extra: Partial<Hook> = {}): Hook {
-    const fn = TASK_FUNCTIONS[task];
+    const fn = this.taskFunctions[task];
     if (!fn) throw new Error(`no Task ${task}`);
     return {
       match: (name, input) => name === fn && (!phase || (input.progress as { phase?: string } | undefined)?.phase === phase),
@@ -357,7 +362,7 @@ export class FaultHarness {
       const times = faultTimes(c.kind);
       this.armFault = () => {
         if (c.row.invokeScope) {
-          const fn = c.row.invokeScope === 'target' ? this.target.invokedFunction! : TASK_FUNCTIONS[(c.row.trigger as { task: string }).task]!;
+          const fn = c.row.invokeScope === 'target' ? this.target.invokedFunction! : this.taskFunctions[(c.row.trigger as { task: string }).task]!;
           this.scoped.push({ functionName: fn, kind: c.kind, remaining: times ?? null, hits: 0 });
         } else {
           this.injected.push(sandbox.faults.inject({ service: c.operation.service, operation: c.operation.operation, kind: c.kind, ...(times ? { times } : {}), ...(c.kind === 'latency' ? { latencyMs: MATRIX_LATENCY_MS } : {}) }));
@@ -390,7 +395,7 @@ export class FaultHarness {
     }
     if (c && 'task' in c.row.trigger) {
       const t = c.row.trigger;
-      const hook = this.hooks.find((h) => h.match(TASK_FUNCTIONS[t.task]!, { progress: { phase: t.phase } }) && !h.crashAfter);
+      const hook = this.hooks.find((h) => h.match(this.taskFunctions[t.task]!, { progress: { phase: t.phase } }) && !h.crashAfter);
       // Same invocation as a scenario hook (e.g. the first bake check): arm there too.
       if (hook) hook.arm = c.row.invokeScope === 'task' ? 'before' : 'after';
       else this.hooks.push(this.taskHook(t.task, t.phase, { arm: c.row.invokeScope === 'task' ? 'before' : 'after' }));

@@ -1,102 +1,108 @@
 /**
- * deployOrchestrator and the foreground runner: a fixture orchestrator (two
- * task folders, a Wait loop, handlers that use DynamoDB through the sandbox)
- * deployed and run end to end; and the real orchestrator files deployed, when
- * they exist.
+ * deployOrchestrator: what `cdk synth` produces for the ready stack, deployed
+ * into the sandbox as CloudFormation would deploy it (its roles and policies,
+ * table, functions and state machine, as the template has them); and the
+ * foreground runner that does it for `cutover sandbox`.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
+import { SANDBOX_LEDGER_TABLE } from '../../cli/config';
+import { TASK_FUNCTIONS } from '../../infra/defaults';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { runSandboxForeground } from '../../sandbox/cli-entry';
-import { deployOrchestrator, folderForPlaceholder, ORCHESTRATOR_FOLDERS } from '../../sandbox/deploy-orchestrator';
-import { clientsFor, FIXTURES } from './helpers';
+import { deployOrchestrator, folderOfConstructPath, type DeployedOrchestrator } from '../../sandbox/deploy-orchestrator';
+import type { PolicyStatementDoc } from '../../sandbox/services/iam';
+import { clientsFor } from './helpers';
 
-const fixture = { definitionPath: `${FIXTURES}/release.asl.json`, functionsDir: `${FIXTURES}/functions`, folders: [] };
-
-describe('folderForPlaceholder', () => {
-  it('maps ${<Task>FunctionArn} to the folder in PascalCase, or the longest folder prefix', () => {
+describe('folderOfConstructPath', () => {
+  it('finds the handler folder of a Task function, and of the trigger, from its construct path', () => {
     // Act & Assess
-    expect(folderForPlaceholder('ValidateInputFunctionArn', ORCHESTRATOR_FOLDERS)).toBe('validate-input');
-    expect(folderForPlaceholder('RollBackFunctionArn', ORCHESTRATOR_FOLDERS)).toBe('roll-back');
-    expect(folderForPlaceholder('RollBackToBlueFunctionArn', ORCHESTRATOR_FOLDERS)).toBe('roll-back');
-    expect(folderForPlaceholder('SmokeTestGreenFunctionArn', ORCHESTRATOR_FOLDERS)).toBe('smoke-test');
-    expect(folderForPlaceholder('UnknownFunctionArn', ORCHESTRATOR_FOLDERS)).toBeUndefined();
+    expect(folderOfConstructPath('Cutover/Orchestrator/ValidateInput/Resource')).toBe('validate-input');
+    expect(folderOfConstructPath('App/Releases/RollBack/Resource')).toBe('roll-back');
+    expect(folderOfConstructPath('App/Trigger/StartRelease/Function/Resource')).toBe('start-release');
+    expect(folderOfConstructPath('App/Custom/LogRetention/Resource')).toBeUndefined();
   });
 });
 
-describe('deployOrchestrator (fixture)', () => {
+describe('deployOrchestrator (the synthesized ready stack)', () => {
   let sandbox: Sandbox;
   let c: ReturnType<typeof clientsFor>;
+  let deployed: DeployedOrchestrator;
+  const context = { managedFunctions: 'ai-handler,other-fn', goldenSetBuckets: 'quality/golden/' };
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ quiet: true, timeScale: 600 });
+    sandbox = await startSandbox({ quiet: true });
     c = clientsFor(sandbox);
-  });
+    // Pre-warming all twelve would cost ~1 s of CPU each; the rehearsal tests run them.
+    deployed = await deployOrchestrator(sandbox, { source: { context }, prewarm: false });
+  }, 120_000);
 
   afterAll(async () => {
     c.destroy();
     await sandbox.stop();
   });
 
-  it('creates the table, the functions and the state machine, which then runs a Wait loop to success', async () => {
+  const resourceOf = (type: string, predicate: (props: Record<string, unknown>) => boolean = () => true) =>
+    Object.entries(deployed.template.resources).find(([, r]) => r.Type === type && predicate(r.Properties ?? {}));
+
+  it('deploys one function per Task, each with the Role, Runtime, Timeout, MemorySize and Environment of the template', async () => {
     // Act
-    const deployed = await deployOrchestrator(sandbox, fixture);
-    const redeployed = await deployOrchestrator(sandbox, fixture);
-    const { executionArn } = await c.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: deployed.stateMachineArn, name: 'r1', input: JSON.stringify({ release: 'r1', waitSeconds: 300 }) }),
-    );
-    const status = await sandbox.stepfunctions.waitFor(executionArn as string, 20_000);
-    const described = await c.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const events = (await c.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
-    const ledger = await c.dynamo.send(new GetItemCommand({ TableName: 'cutover-ledger', Key: { pk: { S: 'release#r1' }, sk: { S: 'state' } } }));
-    const config = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'cutover-check-step' }));
+    const configs = await Promise.all(Object.entries(deployed.functions).map(async ([folder, name]) => [folder, await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))] as const));
 
     // Assess
-    expect(deployed).toEqual({ stateMachineArn: `arn:aws:states:${sandbox.region}:000000000000:stateMachine:cutover-release`, tableName: 'cutover-ledger', functions: { 'prepare-step': 'cutover-prepare-step', 'check-step': 'cutover-check-step' } });
-    expect(redeployed.stateMachineArn).toBe(deployed.stateMachineArn);
-    expect(status).toBe('SUCCEEDED');
-    expect(JSON.parse(described.output as string).progress).toEqual({ next: 'Done', waitSeconds: 300, polls: 3 });
-    expect(events.filter((e) => e.type === 'WaitStateEntered')).toHaveLength(3);
-    expect(events.find((e) => e.type === 'LambdaFunctionScheduled')?.lambdaFunctionScheduledEventDetails?.resource).toBe(sandbox.lambda.functionArn('cutover-prepare-step'));
-    expect(ledger.Item?.polls?.N).toBe('3');
-    expect(config.Environment?.Variables).toMatchObject({ LEDGER_TABLE_NAME: 'cutover-ledger', AWS_ENDPOINT_URL: sandbox.url, POWERTOOLS_LOG_LEVEL: 'WARN' });
-  });
-
-  it('names the placeholders it cannot fill', async () => {
-    // Act
-    const attempt = deployOrchestrator(sandbox, { ...fixture, functionsDir: `${FIXTURES}/no-such-dir`, stateMachineName: 'other' });
-
-    // Assess
-    await expect(attempt).rejects.toThrow(/no value for placeholder\(s\) \$\{PrepareStepFunctionArn\}, \$\{CheckStepAgainFunctionArn\}/);
-  });
-});
-
-const repoRoot = path.resolve(__dirname, '../..');
-const realFilesExist = existsSync(path.join(repoRoot, 'statemachine/release.asl.json')) && ORCHESTRATOR_FOLDERS.every((f) => existsSync(path.join(repoRoot, 'functions', f, 'handler.ts')));
-
-(realFilesExist ? describe : describe.skip)('deployOrchestrator (the real orchestrator files)', () => {
-  it('deploys every task function and a state machine with no placeholder left; a real handler loads in a worker', async () => {
-    // Prepare
-    const sandbox = await startSandbox({ quiet: true });
-    const c = clientsFor(sandbox);
-    try {
-      // Act: pre-warming all eleven would cost ~1 s of CPU each; one proves the real handler stack loads.
-      const deployed = await deployOrchestrator(sandbox, { prewarm: false });
-      const machine = await c.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: deployed.stateMachineArn }));
-      const warm = await sandbox.lambda.prewarm('cutover-validate-input');
-
-      // Assess
-      expect(Object.keys(deployed.functions).sort()).toEqual([...ORCHESTRATOR_FOLDERS].sort());
-      expect(machine.definition).not.toMatch(/\$\{/);
-      expect(warm).toEqual({ ok: true });
-    } finally {
-      c.destroy();
-      await sandbox.stop();
+    expect(Object.keys(deployed.functions).sort()).toEqual(TASK_FUNCTIONS.map((t) => t.folder).sort());
+    const validate = configs.find(([folder]) => folder === 'validate-input')![1];
+    expect(JSON.parse(validate.Environment!.Variables!.CUTOVER_MANAGED_FUNCTIONS!)).toEqual(['ai-handler', 'other-fn']);
+    for (const [folder, config] of configs) {
+      const [, fn] = resourceOf('AWS::Lambda::Function', (p) => p.Description === config.Description)!;
+      const p = fn.Properties as { Role: string; Runtime: string; Timeout: number; MemorySize: number; Environment: { Variables: Record<string, string> } };
+      expect({ folder, Role: config.Role, Runtime: config.Runtime, Timeout: config.Timeout, MemorySize: config.MemorySize }).toEqual({ folder, Role: p.Role, Runtime: p.Runtime, Timeout: p.Timeout, MemorySize: p.MemorySize });
+      // The template's variables, resolved (the table's name, the managed functions), plus only the sandbox's endpoint.
+      expect(config.Environment?.Variables).toEqual({ ...p.Environment.Variables, AWS_ENDPOINT_URL: sandbox.url });
+      expect(config.Environment?.Variables?.LEDGER_TABLE_NAME).toBe(deployed.tableName);
     }
-  }, 60_000);
+  });
+
+  it("registers every role with the template's policies: ShiftTraffic may GetItem the ledger, ValidateInput may not write it", () => {
+    // Act
+    const statements = (folder: string) => sandbox.iam.role(deployed.roles[folder]!)!.policies.flatMap((p) => [p.Statement].flat() as PolicyStatementDoc[]);
+    const actions = (folder: string) => statements(folder).flatMap((s) => [s.Action ?? []].flat());
+
+    // Assess
+    expect(actions('shift-traffic')).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'lambda:UpdateAlias']));
+    expect(actions('validate-input').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(statements('shift-traffic').find((s) => [s.Action].flat().includes('dynamodb:GetItem'))?.Resource).toEqual(`arn:aws:dynamodb:${sandbox.region}:000000000000:table/${deployed.tableName}`);
+    expect(sandbox.iam.role(deployed.stateMachineRoleArn)).toBeDefined();
+  });
+
+  it("creates the template's table and the state machine from its definition and substitutions, under its role", async () => {
+    // Act
+    const table = await c.dynamo.send(new DescribeTableCommand({ TableName: deployed.tableName }));
+    const machine = await c.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: deployed.stateMachineArn }));
+
+    // Assess
+    expect(table.Table?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(deployed.stateMachineArn).toBe(`arn:aws:states:${sandbox.region}:000000000000:stateMachine:cutover-release`);
+    expect(deployed.tableName).toBe(SANDBOX_LEDGER_TABLE); // what the CLI assumes against a sandbox
+    expect(machine.roleArn).toBe(deployed.stateMachineRoleArn);
+    expect(machine.definition).not.toMatch(/\$\{/);
+    for (const name of Object.values(deployed.functions)) expect(machine.definition).toContain(sandbox.lambda.functionArn(name));
+    expect(new Set(Object.values(deployed.skipped))).toEqual(new Set(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::Events::Rule']));
+  });
+
+  it('deploys again in place, from the synthesis cache', async () => {
+    // Act
+    const again = await deployOrchestrator(sandbox, { source: { context }, prewarm: false });
+
+    // Assess
+    expect(again.synth.cached).toBe(true);
+    expect(again.stateMachineArn).toBe(deployed.stateMachineArn);
+    expect(again.functions).toEqual(deployed.functions);
+  });
 });
 
 describe('runSandboxForeground', () => {
@@ -110,7 +116,7 @@ describe('runSandboxForeground', () => {
     await runSandboxForeground({
       port: 0,
       quiet: true,
-      deployOptions: fixture,
+      deployOptions: { prewarm: false },
       signal: controller.signal,
       out: (text) => (printed += text),
       onReady: (sandbox) => {
@@ -125,5 +131,5 @@ describe('runSandboxForeground', () => {
     expect(printed).toMatch(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+/);
     expect(printed).toContain('export CUTOVER_STATE_MACHINE_ARN=arn:aws:states:');
     expect(printed).toContain('Stopping the sandbox');
-  });
+  }, 120_000);
 });
