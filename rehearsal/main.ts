@@ -11,7 +11,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 const program = new Command('npm start --')
   .description('Rehearse four real releases of the example AI service on the sandbox (AWS on localhost) and write an HTML report.')
-  .option('--time-scale <n>', 'simulated seconds per wall second in the sandbox', '20')
+  .option('--time-scale <n>', 'simulated seconds per wall second in the sandbox', '40')
   .option('--rate <n>', 'requests per second through the alias while releasing', '40')
   .option('--report <file>', 'where to write the HTML report', '.rehearsal/report.html')
   .addOption(new Option('--target <kind>', 'release through a Lambda alias, a SageMaker endpoint (its variants) or an API Gateway stage (its variable)').choices(TARGET_KINDS).default('lambda'))

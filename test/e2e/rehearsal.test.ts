@@ -13,7 +13,7 @@ let run: RehearsalResult;
 const byName = (name: string) => run.results.find((r) => r.scenario.name === name)!;
 
 beforeAll(async () => {
-  run = await rehearse({ timeScale: 20, ratePerSecond: 40 });
+  run = await rehearse({ timeScale: 40, ratePerSecond: 40 });
 }, 180_000);
 
 describe('rehearsal on the sandbox', () => {
