@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
   ASL_FILE,
+  BUILT_IN_RELEASE_DEFAULTS,
   BUNDLING_DEFAULTS,
   DEFAULT_ALARM_PREFIX,
   DEFAULT_LOG_LEVEL,
@@ -25,7 +26,7 @@ import {
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
 import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
 import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
-import { PERIOD_RULE, periodFix, SAGEMAKER_NAME_PREFIX } from '../functions/shared/release-input';
+import { PERIOD_RULE, periodFix, SAGEMAKER_NAME_PREFIX, shortestJudgedWindow } from '../functions/shared/release-input';
 import { MAX_ALARM_PREFIX } from '../functions/shared/routers/release-alarms';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript). */
@@ -529,6 +530,14 @@ export function normalizeDefaults(defaults: ReleaseDefaults | undefined): Releas
   const period = out.alarms?.periodSeconds;
   if (period !== undefined && !Token.isUnresolved(period) && period % 60 !== 0) {
     throw new Error(`ReleaseOrchestrator: defaults.alarms.periodSeconds ${PERIOD_RULE}; got ${period}: use ${periodFix(period)}`);
+  }
+  // The default bake must let the release alarms judge green (ValidateInput refuses each release otherwise).
+  const bake = out.bake?.seconds ?? BUILT_IN_RELEASE_DEFAULTS.bake.seconds;
+  const judgedPeriod = period ?? BUILT_IN_RELEASE_DEFAULTS.alarms.periodSeconds;
+  if (!Token.isUnresolved(bake) && !Token.isUnresolved(judgedPeriod) && bake > 0 && bake < shortestJudgedWindow(judgedPeriod)) {
+    throw new Error(
+      `ReleaseOrchestrator: defaults.bake.seconds ${bake} is too short for the release alarms to judge green with alarms.periodSeconds ${judgedPeriod}: use at least ${shortestJudgedWindow(judgedPeriod)}, or a shorter defaults.alarms.periodSeconds`,
+    );
   }
   return Object.keys(out).length === 0 ? undefined : (out as ReleaseDefaults);
 }

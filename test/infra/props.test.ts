@@ -171,6 +171,10 @@ describe('defaults', () => {
     expect(() => normalizeDefaults({ alarms: { periodSeconds: 45 } })).toThrow(/multiple of 60/);
     expect(() => normalizeDefaults({ alarms: { periodSeconds: 30 } })).toThrow(/defaults.alarms.periodSeconds must be a multiple of 60 .*1-minute metrics.*got 30: use 60/);
     expect(() => normalizeDefaults({ canary: {} } as never)).toThrow(/defaults.canary is not a release default/);
+    // The release alarms cannot judge a bake shorter than their period + 60 s (ValidateInput's rule, at synth time).
+    expect(() => normalizeDefaults({ bake: { seconds: 60 } })).toThrow(/defaults.bake.seconds 60 is too short .*alarms.periodSeconds 60: use at least 120/);
+    expect(() => normalizeDefaults({ alarms: { periodSeconds: 600 } })).toThrow(/defaults.bake.seconds 600 is too short .*use at least 660, or a shorter defaults.alarms.periodSeconds/);
+    expect(normalizeDefaults({ bake: { seconds: 0 } })).toEqual({ bake: { seconds: 0 } });
   });
 });
 
