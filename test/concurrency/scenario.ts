@@ -47,7 +47,7 @@ export async function deployFixtures(stack: RehearsalStack, n: number): Promise<
   }
 }
 
-export function fixtureRelease(fn: string, tag: string, bake = { seconds: 120, pollSeconds: 10 }): ReleaseInput {
+export function fixtureRelease(fn: string, tag: string, bake = { seconds: 120, pollSeconds: 60 }): ReleaseInput {
   return {
     target: { kind: 'lambda-alias', functionName: fn, alias: ALIAS },
     artifact: { uri: modelUri(fn, tag), envVar: 'MODEL_URI' },

@@ -39,7 +39,7 @@ const inputFile = (name: string, input: unknown) => {
   writeFileSync(file, JSON.stringify(input));
   return file;
 };
-const fast = { bake: { seconds: 120, pollSeconds: 10 }, retention: { seconds: 20, pollSeconds: 10 }, alarms: { periodSeconds: 60 } };
+const fast = { bake: { seconds: 120, pollSeconds: 30 }, retention: { seconds: 20, pollSeconds: 10 }, alarms: { periodSeconds: 60 } };
 const sagemakerTarget = (model: string) => ({
   kind: 'sagemaker-endpoint',
   endpointName: ENDPOINT,

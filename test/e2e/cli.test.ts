@@ -12,10 +12,10 @@ import { jsonLines, runCutover, type CliRun } from './cli-run';
 let stack: RehearsalStack;
 
 const cutover = (...args: string[]) => runCutover(stack.sandbox, ...args);
-const fast = ['--bake', '120', '--bake-poll', '10', '--retention', '40', '--retention-poll', '20', '--period', '60', '--poll-ms', '100'];
+const fast = ['--bake', '120', '--bake-poll', '30', '--retention', '40', '--retention-poll', '20', '--period', '60', '--poll-ms', '100'];
 
 beforeAll(async () => {
-  stack = await startRehearsalStack({ timeScale: 20 });
+  stack = await startRehearsalStack({ timeScale: 40 });
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();

@@ -13,7 +13,7 @@ export function fastScenarios(): Scenario[] {
     input: {
       ...s.input,
       ...(s.input.strategy?.type === 'canary' ? { strategy: { type: 'canary' as const, steps: [50], stepSeconds: 120 } } : {}),
-      bake: { seconds: 120, pollSeconds: 10, onInconclusive: 'rollback' as const },
+      bake: { seconds: 120, pollSeconds: 30, onInconclusive: 'rollback' as const },
       retention: s.manualRollbackInRetention ? { seconds: 600, pollSeconds: 20 } : { seconds: 120, pollSeconds: 20 },
     },
   }));

@@ -65,7 +65,7 @@ function resolve(value: unknown, ids: Record<string, string>, sandbox: Rehearsal
 }
 
 beforeAll(async () => {
-  stack = await startRehearsalStack({ timeScale: 20 });
+  stack = await startRehearsalStack({ timeScale: 40 });
   const { sandbox } = stack;
   const config = { ...sandbox.clientConfig, maxAttempts: 2 };
   events = new EventBridgeClient(config);
@@ -87,7 +87,7 @@ beforeAll(async () => {
         target: TARGET,
         release: {
           smokeTest: { goldenSet: { uri: GOLDEN_SET_URI } },
-          bake: { seconds: 120, pollSeconds: 10 },
+          bake: { seconds: 120, pollSeconds: 30 },
           retention: { seconds: 40, pollSeconds: 20 },
           alarms: { periodSeconds: 60 },
         },

@@ -308,7 +308,7 @@ export class FaultHarness {
    * The release input of a case: a fresh artifact (a copy of model v2 under a new key), short durations,
    * released through the harness's target kind (the rehearsal's own mapping of a Lambda-alias input).
    */
-  public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false, bake = { seconds: 120, pollSeconds: 10 }): Promise<ReleaseInput> {
+  public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false, bake = { seconds: 120, pollSeconds: 60 }): Promise<ReleaseInput> {
     const artifact = `fault-${n}`;
     const key = `ai-handler/models/${artifact}.json`;
     await this.stack.aws.s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/ai-handler/models/v2.json` }));
