@@ -3,20 +3,24 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { manualRollback, NothingToRollBack } from '../functions/shared/manual-rollback';
 import { routerFor } from '../functions/shared/routers';
-import { cliClients, resolveConfig, type GlobalOptions } from './config';
+import { cliClients, loadConfig, type CliConfig, type GlobalOptions } from './config';
 import { EXIT, exitCodeOf, UsageError } from './errors';
 import type { ProgressEvent } from './follow';
-import { duration, splitText, table } from './format';
+import { clockDuration, clockNote, clockTime, outcomeText, splitText, suggestion, table, wantsColor } from './format';
 import { readHistory } from './commands/history';
 import { buildReleaseInput, type ReleaseFlags } from './commands/release-input';
 import { runRelease } from './commands/release';
 import { readStatus } from './commands/status';
-import { parseTargetRef, resolveTarget } from './target';
+import { sandboxNow } from './sandbox-endpoint';
+import { parseTargetRef, resolveTarget, targetKey } from './target';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const time = (iso: string) => iso.slice(11, 19);
+
+/** Now on the clock the ledger's times are on: the sandbox's virtual one, or the wall. */
+const nowOn = (config: CliConfig) => (config.sandbox ? sandboxNow(config.sandbox) : Date.now());
 
 function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
@@ -61,7 +65,7 @@ program
   .option('--no-wait', 'start and return the execution ARN without following it')
   .addOption(new Option('--poll-ms <ms>', 'how often to read the execution history').default('1000'))
   .action(async (targetText: string | undefined, flags: ReleaseFlags & { name?: string; wait: boolean; pollMs: string }, cmd: Command) => {
-    const config = resolveConfig(globals(cmd));
+    const config = await loadConfig(globals(cmd));
     const input = buildReleaseInput(targetText, flags);
     const clients = cliClients(config);
     try {
@@ -73,11 +77,11 @@ program
         onStarted: (s) =>
           config.json
             ? out(JSON.stringify({ kind: 'started', executionArn: s.executionArn, name: s.name, reattached: !s.started }))
-            : out(`▶ ${s.started ? 'started' : 'following'} ${s.name}\n  ${s.executionArn}`),
+            : out(`▶ ${s.started ? 'started' : 'following'} ${s.name}\n  ${s.executionArn}${config.sandbox ? `\n  ${clockNote(config.sandbox)}` : ''}`),
       });
       if (config.json) out(JSON.stringify({ kind: 'result', executionArn: run.executionArn, outcome: run.outcome, error: run.end.error, cause: run.end.cause }));
-      else if (run.outcome === 'Running') out('Started; follow it with `cutover status`.');
-      else out(`${run.outcome === 'Succeeded' ? '✔' : '✘'} ${run.outcome}${run.end.error ? ` (${run.end.error})` : ''}${run.end.cause ? `: ${run.end.cause}` : ''}`);
+      else if (run.outcome === 'Running') out(`Started; follow it with: ${suggestion(config.endpoint, 'status', targetKey(input.target as Parameters<typeof targetKey>[0]))}`);
+      else out(`${outcomeText(run.outcome, wantsColor())}${run.end.error ? ` (${run.end.error})` : ''}${run.end.cause ? `: ${run.end.cause}` : ''}`);
       process.exitCode = run.outcome === 'InputRejected' ? EXIT.usage : exitCodeOf(run.outcome);
     } finally {
       clients.destroy();
@@ -91,7 +95,7 @@ program
   .option('-r, --reason <text>', 'why (kept in the history)', 'manual rollback')
   .option('--by <who>', 'who asks (kept in the history)', process.env.USER ?? 'cli')
   .action(async (targetText: string, flags: { reason: string; by: string }, cmd: Command) => {
-    const config = resolveConfig(globals(cmd));
+    const config = await loadConfig(globals(cmd));
     const ref = parseTargetRef(targetText);
     const clients = cliClients(config);
     try {
@@ -112,22 +116,25 @@ program
   .description('the live traffic split and the running release (phase, verdict, time left in retention)')
   .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
   .action(async (targetText: string, _flags: object, cmd: Command) => {
-    const config = resolveConfig(globals(cmd));
+    const config = await loadConfig(globals(cmd));
     const clients = cliClients(config);
     try {
-      const s = await readStatus(clients, await resolveTarget(parseTargetRef(targetText), clients.ledger));
+      const s = await readStatus(clients, await resolveTarget(parseTargetRef(targetText), clients.ledger), nowOn(config));
       if (config.json) {
-        out(JSON.stringify(s));
+        out(JSON.stringify(config.sandbox ? { ...s, clock: { simulated: true, timeScale: config.sandbox.timeScale } } : s));
         return;
       }
       out(`${s.target}: ${splitText(s.split)}`);
       if (s.running) {
         const r = s.running;
         out(`running: ${r.releaseId} (blue ${r.blueVersion ?? '?'}, green ${r.greenVersion ?? '?'}), ${r.phase ?? 'preparing'}, green at ${r.greenPercent ?? 0} %, last verdict ${r.lastVerdict ?? '—'}`);
-        if (r.startedBy) out(`started by ${r.startedBy} at ${r.startedAt}`);
-        if (r.retentionLeftSeconds !== undefined) out(`retention: ${duration(r.retentionLeftSeconds * 1000)} left (ends ${r.retentionEndsAt}); \`cutover rollback ${targetText}\` goes back to blue now`);
+        if (r.startedBy) out(`started by ${r.startedBy} at ${clockTime(r.startedAt, config.sandbox)}`);
+        if (r.retentionLeftSeconds !== undefined) {
+          out(`retention: ${clockDuration(r.retentionLeftSeconds * 1000, config.sandbox)} left (ends ${clockTime(r.retentionEndsAt, config.sandbox)})`);
+          out(`go back to blue now: ${suggestion(config.endpoint, 'rollback', targetText)}`);
+        }
       } else out('no release running');
-      if (s.last) out(`last: ${s.last.releaseId} ${s.last.status}${s.last.cause ? ` — ${s.last.cause}` : ''}`);
+      if (s.last) out(`last: ${s.last.releaseId} ${outcomeText(s.last.status, wantsColor())}${s.last.cause ? ` — ${s.last.cause}` : ''}`);
     } finally {
       clients.destroy();
     }
@@ -139,11 +146,11 @@ program
   .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
   .option('-n, --limit <n>', 'how many', '20')
   .action(async (targetText: string, flags: { limit: string }, cmd: Command) => {
-    const config = resolveConfig(globals(cmd));
+    const config = await loadConfig(globals(cmd));
     const clients = cliClients(config);
     try {
       const ref = parseTargetRef(targetText);
-      const rows = await readHistory(clients, ref.key, Number(flags.limit));
+      const rows = await readHistory(clients, ref.key, Number(flags.limit), nowOn(config));
       if (config.json) {
         rows.forEach((r) => out(JSON.stringify(r)));
         return;
@@ -151,9 +158,11 @@ program
       out(
         table(
           ['started', 'release', 'by', 'artifact', 'blue→green', 'outcome', 'took', 'switched after', 'cause'],
-          rows.map((r) => [r.startedAt.slice(0, 19), r.releaseId, r.startedBy, r.artifact, `${r.blue ?? '?'}→${r.green ?? '?'}`, r.status, duration(r.durationMs), duration(r.switchedAfterMs), r.cause?.slice(0, 80)]),
+          rows.map((r) => [r.startedAt.slice(0, 19), r.releaseId, r.startedBy, r.artifact, `${r.blue ?? '?'}→${r.green ?? '?'}`, outcomeText(r.status), clockDuration(r.durationMs, config.sandbox), clockDuration(r.switchedAfterMs, config.sandbox), r.cause?.slice(0, 80)]),
         ),
       );
+      const note = clockNote(config.sandbox);
+      if (note) out(note);
     } finally {
       clients.destroy();
     }
@@ -170,7 +179,7 @@ program
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { runSandboxForeground } = require('../sandbox/cli-entry') as typeof import('../sandbox/cli-entry');
     const { bundleForSandbox } = require('../sandbox/bundle') as typeof import('../sandbox/bundle');
-    const { deployExampleService, modelUri, GOLDEN_SET_URI } = require('../rehearsal/service') as typeof import('../rehearsal/service');
+    const { deployExampleService, modelUri, GOLDEN_SET_URI, GOLDEN_SET_LOCATION, FUNCTION } = require('../rehearsal/service') as typeof import('../rehearsal/service');
     const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
     const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
     /* eslint-enable @typescript-eslint/no-require-imports */
@@ -181,15 +190,17 @@ program
       timeScale: Number(flags.timeScale),
       quiet: true,
       repoRoot,
-      deployOptions: { functionsDir: bundled.functionsDir },
+      // With the example, the orchestrator is synthesized to manage it and read its golden set (IAM is enforced).
+      deployOptions: { functionsDir: bundled.functionsDir, ...(flags.example ? { source: { context: { managedFunctions: FUNCTION, goldenSetBuckets: GOLDEN_SET_LOCATION } } } : {}) },
       onReady: (sandbox) => {
         if (!flags.example) return;
         const aws = { lambda: new LambdaClient(sandbox.clientConfig), s3: new S3Client(sandbox.clientConfig) };
         void deployExampleService({ ...aws, iam: sandbox.iam }, bundled.exampleHandler).then(
           ({ blue }) =>
             out(
-              `Example service: ai-handler:production on version ${blue} (model v1). Try:\n` +
-                `  npx cutover --endpoint ${sandbox.url} release ai-handler:production --artifact ${modelUri('v2')} --golden-set ${GOLDEN_SET_URI} --bake 120 --bake-poll 10 --retention 60 --retention-poll 20 --period 10\n`,
+              `Example service: ai-handler:production on version ${blue} (model v1). Try, in another terminal:\n` +
+                `  ${suggestion(sandbox.url, 'release', 'ai-handler:production', '--artifact', modelUri('v2'), '--golden-set', GOLDEN_SET_URI, '--bake', '120', '--bake-poll', '10', '--retention', '60', '--retention-poll', '20', '--period', '60')}\n` +
+                `  ${suggestion(sandbox.url, 'history', 'ai-handler:production')}\n`,
             ),
           (err: Error) => out(`Example service not deployed: ${err.message}`),
         );

@@ -6,6 +6,7 @@ import type { CliConfig } from '../cli/config';
 import { deployOrchestrator, type DeployedOrchestrator } from '../sandbox/deploy-orchestrator';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { bundleForSandbox } from '../sandbox/bundle';
+import { recordOutputs } from '../sandbox/cli-entry';
 import { deployExampleService, FUNCTION, GOLDEN_SET_LOCATION } from './service';
 import { deployTarget, type TargetKind, type TargetRig } from './targets';
 
@@ -70,6 +71,7 @@ export async function startRehearsalStack(options: {
         ...options.environment,
       },
     });
+    recordOutputs(sandbox, deployed);
     const blue = rig.blue;
     const config: CliConfig = { region: sandbox.region, endpoint: sandbox.url, stateMachineArn: deployed.stateMachineArn, tableName: deployed.tableName, json: false };
     return {

@@ -26,6 +26,12 @@ export interface ForegroundOptions {
 
 export const DEFAULT_SANDBOX_PORT = 4566;
 
+/** Names the deployment like the Cutover stack's outputs, so GET /_sandbox/health tells the CLI where it is. */
+export function recordOutputs(sandbox: Sandbox, deployed: DeployedOrchestrator): void {
+  sandbox.outputs.StateMachineArn = deployed.stateMachineArn;
+  sandbox.outputs.LedgerTableName = deployed.tableName;
+}
+
 /** The banner: endpoint and the shell lines that point the CLI and SDK at the sandbox. */
 export function sandboxBanner(sandbox: Sandbox, deployed: DeployedOrchestrator | undefined): string {
   const lines = [
@@ -67,6 +73,7 @@ export async function runSandboxForeground(options: ForegroundOptions = {}): Pro
   if (options.deploy !== false) {
     try {
       deployed = await deployOrchestrator(sandbox, options.deployOptions);
+      recordOutputs(sandbox, deployed);
     } catch (err) {
       // The sandbox stays useful without the orchestrator (e.g. while its files are being written).
       out(`Orchestrator not deployed: ${(err as Error).message}\n`);

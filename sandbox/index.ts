@@ -108,6 +108,11 @@ export interface Sandbox {
   readonly validation: ValidationGate | undefined;
   /** Appends a gate; the returned function removes it. */
   useGate(gate: RequestGate): () => void;
+   * What was deployed into the sandbox, named like the Cutover stack's CloudFormation outputs
+   * (StateMachineArn, LedgerTableName); whoever deploys fills it in. GET /_sandbox/health reports it,
+   * so the CLI pointed at a loopback endpoint finds the state machine and table by itself.
+   */
+  readonly outputs: Record<string, string>;
   /** Environment variables that point an SDK v3 client (or the CLI) at the sandbox. */
   readonly env: Readonly<Record<string, string>>;
   /** SDK v3 client configuration for the sandbox (S3 needs forcePathStyle). */
@@ -137,6 +142,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultInjector();
   const log = options.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   let url = '';
+  const outputs: Record<string, string> = {};
 
   const iam = new IamService();
   const guard = (options.iam ?? process.env.CUTOVER_SANDBOX_IAM !== 'off') ? new IamGuard({ iam, region, account }) : undefined;
@@ -181,6 +187,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         account,
         timeScale: clock.timeScale,
         now: new Date(clock.now()).toISOString(),
+        outputs,
         services: ['lambda', 'stepfunctions', 'dynamodb', 'cloudwatch', 's3', 'eventbridge', 'sns', 'sagemaker', 'sagemaker-runtime', 'apigateway'],
       });
     }
@@ -336,6 +343,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (at >= 0) gates.splice(at, 1);
       };
     },
+    outputs,
     env: {
       AWS_ENDPOINT_URL: url,
       AWS_REGION: region,

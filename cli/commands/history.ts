@@ -35,6 +35,6 @@ export function historyRow(r: ReleaseItem, now = Date.now()): HistoryRow {
 }
 
 /** Releases of a target (or of its target key), newest first. */
-export async function readHistory(clients: CliClients, target: Target | string, limit: number): Promise<HistoryRow[]> {
-  return (await clients.ledger.listReleases(typeof target === 'string' ? target : targetKey(target), limit)).map((r) => historyRow(r));
+export async function readHistory(clients: CliClients, target: Target | string, limit: number, now = Date.now()): Promise<HistoryRow[]> {
+  return (await clients.ledger.listReleases(typeof target === 'string' ? target : targetKey(target), limit)).map((r) => historyRow(r, now));
 }
