@@ -47,7 +47,7 @@ describe('cutover CLI against the sandbox', () => {
     expect(s.running).toBeNull();
     expect(s.last.status).toBe('Succeeded');
     expect(history.code).toBe(0);
-    expect(history.stdout).toMatch(/Succeeded/);
+    expect(history.stdout).toMatch(/✔ succeeded/);
     expect(history.stdout).toContain(modelUri('v2'));
   }, 60_000);
 
@@ -74,6 +74,7 @@ describe('cutover CLI against the sandbox', () => {
     const second = await cutover('release', 'ai-handler:production', '--artifact', modelUri('v4'), ...fast);
     // Assess
     expect(second.stdout).toContain('ReleaseInProgress'); // first, so that a red run shows what it printed instead
+    expect(second.stderr).toBe('');
     expect(second.code).toBe(3);
     // Clean up through the manual rollback (also checks it): the first release ends RolledBack.
     let rollback: CliRun | undefined;
