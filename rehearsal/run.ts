@@ -12,6 +12,7 @@ import { startRehearsalStack } from './stack';
 import type { TargetKind } from './targets';
 import { countHistory, type HistoryCount } from './history';
 import { failedAroundSwitches, type FailedRequest } from './traffic-log';
+import { outcomeWords } from '../functions/shared/outcome-words';
 
 export interface RehearsalOptions {
   timeScale: number;
@@ -133,8 +134,9 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
       await manual;
       observer.stop();
       const endedAt = Date.now();
-      const kind = run.outcome === 'Succeeded' ? 'succeeded' : run.end.error === 'QualityGateFailed' ? 'quality-gate' : 'failed';
-      events.push({ t: at(), release: scenario.name, kind, label: `${scenario.name}: ${run.outcome}` });
+      // The outcome's own word: a rollback that worked is not a failure.
+      const kind = run.outcome === 'Succeeded' ? 'succeeded' : run.outcome === 'RolledBack' ? 'ended-rolled-back' : run.end.error === 'QualityGateFailed' ? 'quality-gate' : 'failed';
+      events.push({ t: at(), release: scenario.name, kind, label: `${scenario.name}: ${outcomeWords(run.outcome)}` });
       const badVersion = run.outcome === 'RolledBack' && run.end.error === 'AlarmRollback' ? green?.green : undefined;
       const nearSwitch = failedAroundSwitches(recorder.failures, { startedAt: started, endedAt }, switches, badVersion);
       results.push({

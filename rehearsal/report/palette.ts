@@ -32,6 +32,7 @@ export const MARKER_STYLES: Record<ReportEventKind, MarkerStyle> = {
   'manual-rollback': { color: '#a16207', dash: '1 2', short: 'manual rb' },
   retention: { color: '#0f766e', dash: '3 3', short: 'retain' },
   succeeded: { color: '#15803d', dash: '', short: 'succeeded' },
+  'ended-rolled-back': { color: '#b45309', dash: '6 2 2 2', short: 'rolled back' },
   failed: { color: '#7f1d1d', dash: '8 3', short: 'failed' },
 };
 

@@ -6,6 +6,8 @@ export type ReportEventKind =
   | 'rolled-back'
   | 'quality-gate'
   | 'succeeded'
+  /** The release ended RolledBack: its own end, never drawn as "failed". */
+  | 'ended-rolled-back'
   | 'failed'
   | 'manual-rollback'
   | 'retention';

@@ -68,5 +68,14 @@ describe('rehearsal on the sandbox', () => {
     expect(html).toContain('<svg');
     for (const r of run.results) expect(html).toContain(r.scenario.name);
     expect(html).not.toMatch(/<script[^>]+src=|https?:\/\/(?!www\.w3\.org)/);
+    // Each release ends in its outcome's own words (issue #17): a rollback that worked is not drawn as "failed".
+    const ends = run.report.events.filter((e) => ['succeeded', 'ended-rolled-back', 'quality-gate', 'failed'].includes(e.kind));
+    expect(ends.map((e) => [e.kind, e.label])).toEqual([
+      ['succeeded', 'v2: succeeded'],
+      ['quality-gate', 'v3: failed'],
+      ['ended-rolled-back', 'v4: rolled back'],
+      ['ended-rolled-back', 'v2-retrained: rolled back'],
+    ]);
+    expect(html).toContain('data-kind="ended-rolled-back"');
   });
 });
