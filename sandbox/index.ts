@@ -108,6 +108,7 @@ export interface Sandbox {
   readonly validation: ValidationGate | undefined;
   /** Appends a gate; the returned function removes it. */
   useGate(gate: RequestGate): () => void;
+  /**
    * What was deployed into the sandbox, named like the Cutover stack's CloudFormation outputs
    * (StateMachineArn, LedgerTableName); whoever deploys fills it in. GET /_sandbox/health reports it,
    * so the CLI pointed at a loopback endpoint finds the state machine and table by itself.
