@@ -12,7 +12,7 @@
  * the context. aws-cdk-lib is required only on a miss.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BUNDLE_DIR } from './bundle';
@@ -96,17 +96,67 @@ export function synthKey(repoRoot: string, source: StackSource): string {
 export function synthesizeStack(repoRoot: string, source: StackSource = {}): SynthesizedStack {
   const started = performance.now();
   const file = path.join(repoRoot, TEMPLATE_CACHE_DIR, `${synthKey(repoRoot, source)}.json`);
-  if (existsSync(file)) {
+  const cached = (): SynthesizedStack | undefined => {
+    if (!existsSync(file)) return undefined;
     const entry = JSON.parse(readFileSync(file, 'utf8')) as { stackName: string; template: CfnTemplate };
     return { ...entry, cached: true, ms: performance.now() - started };
-  }
-  const entry = synthesizeNow(repoRoot, source);
-  // Parallel test files may synthesize the same stack: write beside the place, then rename.
+  };
+  const hit = cached();
+  if (hit) return hit;
+  // Parallel test files often need the same stack at once: one synthesizes, the others wait for its file.
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  writeFileSync(tmp, JSON.stringify(entry));
-  renameSync(tmp, file);
-  return { ...entry, cached: false, ms: performance.now() - started };
+  const lock = `${file}.lock`;
+  if (!takeLock(lock)) {
+    const waited = waitFor(cached, lock);
+    if (waited) return waited;
+  }
+  try {
+    const entry = synthesizeNow(repoRoot, source);
+    // Write beside the place, then rename: a reader never sees half a file.
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    writeFileSync(tmp, JSON.stringify(entry));
+    renameSync(tmp, file);
+    return { ...entry, cached: false, ms: performance.now() - started };
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** A synthesis that has not finished in this long is taken for dead (its process crashed): its lock is taken over. */
+const STALE_LOCK_MS = 120_000;
+
+function takeLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sleeps without an event loop turn (synthesizeStack is synchronous, as the CDK's synth is). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Waits for the lock holder's template; undefined when the lock went stale or vanished without one (then this process synthesizes, holding the lock). */
+function waitFor(cached: () => SynthesizedStack | undefined, lock: string): SynthesizedStack | undefined {
+  for (;;) {
+    sleepSync(100);
+    const hit = cached();
+    if (hit) return hit;
+    let age: number;
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      if (takeLock(lock)) return undefined; // released without a template (its synthesis failed): try here
+      continue;
+    }
+    if (age > STALE_LOCK_MS) {
+      rmSync(lock, { recursive: true, force: true });
+      if (takeLock(lock)) return undefined;
+    }
+  }
 }
 
 function synthesizeNow(repoRoot: string, source: StackSource): { stackName: string; template: CfnTemplate } {

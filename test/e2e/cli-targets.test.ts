@@ -76,7 +76,7 @@ describe('cutover CLI with a SageMaker endpoint and an API Gateway stage', () =>
     expect(s).toMatchObject({ target: `sagemaker-endpoint:${ENDPOINT}`, running: null, last: { status: 'Succeeded' } });
     expect(Object.entries(s.split)).toEqual([[expect.stringMatching(/^cutover-ai-endpoint-/), 100]]);
     expect(history.stdout).toContain('ai-service-v1→cutover-ai-endpoint-');
-    expect(history.stdout).toContain('Succeeded');
+    expect(history.stdout).toContain('✔ succeeded'); // the outcome's own words (issue #17)
   }, 180_000);
 
   it('rollback by target key (SageMaker): 100 % on blue now, the running release ends RolledBack', async () => {
@@ -115,7 +115,7 @@ describe('cutover CLI with a SageMaker endpoint and an API Gateway stage', () =>
 
     // Assess
     expect([run.code, run.stderr]).toEqual([0, '']);
-    expect(run.stdout).toMatch(/✔ Succeeded/);
+    expect(run.stdout).toMatch(/✔ succeeded/);
     expect(JSON.parse(status.stdout)).toMatchObject({ target: `apigateway-stage:${restApiId}:prod`, split: { '2': 100 }, last: { status: 'Succeeded' } });
     expect(await stage.isAllOn('2')).toBe(true);
   }, 180_000);

@@ -9,6 +9,7 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { SANDBOX_LEDGER_TABLE } from '../../cli/config';
 import { TASK_FUNCTIONS } from '../../infra/defaults';
+import { FUNCTION, GOLDEN_SET_LOCATION } from '../../rehearsal/service';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { runSandboxForeground } from '../../sandbox/cli-entry';
 import { deployOrchestrator, folderOfConstructPath, type DeployedOrchestrator } from '../../sandbox/deploy-orchestrator';
@@ -29,7 +30,8 @@ describe('deployOrchestrator (the synthesized ready stack)', () => {
   let sandbox: Sandbox;
   let c: ReturnType<typeof clientsFor>;
   let deployed: DeployedOrchestrator;
-  const context = { managedFunctions: 'ai-handler,other-fn', goldenSetBuckets: 'quality/golden/' };
+  // The rehearsal's own context (the same template, cached once for the whole suite).
+  const context = { managedFunctions: FUNCTION, goldenSetBuckets: GOLDEN_SET_LOCATION };
 
   beforeAll(async () => {
     sandbox = await startSandbox({ quiet: true });
@@ -53,7 +55,7 @@ describe('deployOrchestrator (the synthesized ready stack)', () => {
     // Assess
     expect(Object.keys(deployed.functions).sort()).toEqual(TASK_FUNCTIONS.map((t) => t.folder).sort());
     const validate = configs.find(([folder]) => folder === 'validate-input')![1];
-    expect(JSON.parse(validate.Environment!.Variables!.CUTOVER_MANAGED_FUNCTIONS!)).toEqual(['ai-handler', 'other-fn']);
+    expect(JSON.parse(validate.Environment!.Variables!.CUTOVER_MANAGED_FUNCTIONS!)).toEqual([FUNCTION]);
     for (const [folder, config] of configs) {
       const [, fn] = resourceOf('AWS::Lambda::Function', (p) => p.Description === config.Description)!;
       const p = fn.Properties as { Role: string; Runtime: string; Timeout: number; MemorySize: number; Environment: { Variables: Record<string, string> } };
@@ -116,7 +118,7 @@ describe('runSandboxForeground', () => {
     await runSandboxForeground({
       port: 0,
       quiet: true,
-      deployOptions: { prewarm: false },
+      deployOptions: { prewarm: false, source: { context: { managedFunctions: FUNCTION, goldenSetBuckets: GOLDEN_SET_LOCATION } } },
       signal: controller.signal,
       out: (text) => (printed += text),
       onReady: (sandbox) => {
