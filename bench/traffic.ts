@@ -110,7 +110,7 @@ export async function trafficBench(o: { rate: number; timeScale: number; log?: (
       ...extra,
     });
     const plan: { name: string; kind: ReleaseMeasure['kind']; input: ReleaseInput }[] = [
-      { name: 'v2', kind: 'canary', input: input('v2', { strategy: { type: 'canary', steps: [25, 50], stepSeconds: 20 }, bake: { seconds: 40, pollSeconds: 10, onInconclusive: 'rollback' } }) },
+      { name: 'v2', kind: 'canary', input: input('v2', { strategy: { type: 'canary', steps: [25, 50], stepSeconds: 120 } }) },
       { name: 'v4-a', kind: 'alarm-rollback', input: input('v4-a', {}) },
       { name: 'v4-b', kind: 'alarm-rollback', input: input('v4-b', {}) },
       { name: 'v2-retrained', kind: 'manual-rollback', input: input('v2-retrained', {}) },
