@@ -290,8 +290,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       else res.end();
     });
   });
-  // Handlers keep SDK clients with keep-alive sockets; do not let them hold stop() up.
-  server.keepAliveTimeout = 5_000;
+  // Idle keep-alive sockets live about a minute, as behind AWS's endpoints (load balancers keep idle
+  // connections 60 s by default). At 5 s, a client reusing a socket the server had just closed saw
+  // ECONNRESET under load, a failure no AWS endpoint gives a busy client. stop() closes every socket itself.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
