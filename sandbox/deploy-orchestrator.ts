@@ -74,8 +74,13 @@ export function folderOfConstructPath(cdkPath: string): string | undefined {
 type Props = Record<string, unknown>;
 const props = (r: { Properties?: Props }): Props => r.Properties ?? {};
 
-/** Each role's policies: its inline Policies and every AWS::IAM::Policy naming it in Roles. */
-function rolePolicies(t: ResolvedTemplate): Map<string, { arn: string; policies: PolicyDocument[] }> {
+/**
+ * Each role's policies: its inline Policies, every AWS::IAM::Policy and AWS::IAM::ManagedPolicy naming it
+ * in Roles, and the template's managed policies its ManagedPolicyArns name (the CDK moves statements
+ * into an "OverflowPolicy" ManagedPolicy when a role's policy would pass IAM's size limit). AWS managed
+ * policies (arn:aws:iam::aws:policy/…) are not attached: the sandbox has none of their services (Logs).
+ */
+export function rolePolicies(t: Pick<ResolvedTemplate, 'resources' | 'names' | 'refs' | 'attributes'>): Map<string, { arn: string; policies: PolicyDocument[] }> {
   const roles = new Map<string, { arn: string; policies: PolicyDocument[] }>();
   const byName = new Map<string, string>();
   for (const [id, r] of Object.entries(t.resources)) {
@@ -84,25 +89,34 @@ function rolePolicies(t: ResolvedTemplate): Map<string, { arn: string; policies:
     roles.set(id, { arn: roleArnOf(t, id), policies: inline });
     byName.set(t.names[id] as string, id);
   }
+  const managedByArn = new Map<string, PolicyDocument>();
+  for (const [id, r] of Object.entries(t.resources)) if (r.Type === 'AWS::IAM::ManagedPolicy') managedByArn.set(t.refs[id] as string, props(r).PolicyDocument as PolicyDocument);
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (r.Type !== 'AWS::IAM::Role') continue;
+    for (const arn of (props(r).ManagedPolicyArns as string[] | undefined) ?? []) {
+      const doc = managedByArn.get(arn);
+      if (doc) roles.get(id)!.policies.push(doc);
+    }
+  }
   for (const r of Object.values(t.resources)) {
-    if (r.Type !== 'AWS::IAM::Policy') continue;
+    if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
     for (const roleName of (props(r).Roles as string[] | undefined) ?? []) {
       const id = byName.get(roleName);
-      if (!id) throw new Error(`deployOrchestrator: policy ${String(props(r).PolicyName)} is attached to role ${roleName}, which the template does not create`);
+      if (!id) throw new Error(`deployOrchestrator: policy ${String(props(r).PolicyName ?? props(r).ManagedPolicyName ?? '')} is attached to role ${roleName}, which the template does not create`);
       roles.get(id)!.policies.push(props(r).PolicyDocument as PolicyDocument);
     }
   }
   return roles;
 }
 
-function roleArnOf(t: ResolvedTemplate, id: string): string {
+function roleArnOf(t: Pick<ResolvedTemplate, 'attributes'>, id: string): string {
   const arn = t.attributes[id]?.Arn;
   if (!arn) throw new Error(`deployOrchestrator: no ARN for role ${id}`);
   return arn;
 }
 
 const SKIPPED_TYPES = new Set(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::Events::Rule', 'AWS::CDK::Metadata']);
-const HANDLED_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::DynamoDB::Table', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine']);
+const HANDLED_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::DynamoDB::Table', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine']);
 
 export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrchestratorOptions = {}): Promise<DeployedOrchestrator> {
   const synthesized = synthesizeStack(sandbox.repoRoot, options.source ?? {});

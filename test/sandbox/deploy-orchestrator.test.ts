@@ -12,7 +12,7 @@ import { TASK_FUNCTIONS } from '../../infra/defaults';
 import { FUNCTION, GOLDEN_SET_LOCATION } from '../../rehearsal/service';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { runSandboxForeground } from '../../sandbox/cli-entry';
-import { deployOrchestrator, folderOfConstructPath, type DeployedOrchestrator } from '../../sandbox/deploy-orchestrator';
+import { deployOrchestrator, folderOfConstructPath, rolePolicies, type DeployedOrchestrator } from '../../sandbox/deploy-orchestrator';
 import type { PolicyStatementDoc } from '../../sandbox/services/iam';
 import { clientsFor } from './helpers';
 
@@ -134,4 +134,27 @@ describe('runSandboxForeground', () => {
     expect(printed).toContain('export CUTOVER_STATE_MACHINE_ARN=arn:aws:states:');
     expect(printed).toContain('Stopping the sandbox');
   }, 120_000);
+});
+
+describe('rolePolicies', () => {
+  it("attaches a template's managed policies (the CDK's OverflowPolicy) to the roles they name, and not AWS managed ones", () => {
+    // Prepare: a resolved template as the CDK writes one for a role whose statements overflowed
+    const doc = (action: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+    const t = {
+      resources: {
+        Role: { Type: 'AWS::IAM::Role', Properties: { ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] } },
+        Default: { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'Default', PolicyDocument: doc('lambda:GetAlias'), Roles: ['S-Role'] } },
+        Overflow: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: doc('lambda:PublishVersion'), Roles: ['S-Role'] } },
+      },
+      names: { Role: 'S-Role', Default: 'Default', Overflow: 'S-Overflow' },
+      refs: { Role: 'S-Role', Default: 'Default', Overflow: 'arn:aws:iam::000000000000:policy/S-Overflow' },
+      attributes: { Role: { Arn: 'arn:aws:iam::000000000000:role/S-Role' } },
+    };
+
+    // Act
+    const roles = rolePolicies(t);
+
+    // Assess
+    expect([...roles.values()]).toEqual([{ arn: 'arn:aws:iam::000000000000:role/S-Role', policies: [doc('lambda:GetAlias'), doc('lambda:PublishVersion')] }]);
+  });
 });
