@@ -32,7 +32,7 @@ import { validationGate, type ValidationGate } from './models/validate';
 import { CloudWatchService, type CloudWatchOptions } from './services/cloudwatch';
 import { handleCloudWatchQuery, isCloudWatchQueryRequest } from './services/cloudwatch-query';
 import { DynamoDbService } from './services/dynamodb';
-import { LambdaService, type LambdaTimings } from './services/lambda';
+import { LambdaService, type LambdaConcurrency, type LambdaTimings } from './services/lambda';
 import { handleLambdaHttp, isLambdaPath } from './services/lambda-http';
 import { S3Service } from './services/s3';
 import { EventBridgeService } from './services/eventbridge';
@@ -75,6 +75,8 @@ export interface SandboxOptions {
   lambda?: Partial<LambdaTimings>;
   /** DescribeAlarms' default page size (50) and the alarm evaluation delay; see services/cloudwatch.ts. */
   cloudwatch?: CloudWatchOptions;
+  /** Lambda's account concurrency (default 1,000) and the sandbox's environments per version (default 4) and their idle time (default 30 s wall). */
+  lambdaConcurrency?: Partial<LambdaConcurrency>;
 }
 
 export interface Sandbox {
@@ -149,7 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const guard = (options.iam ?? process.env.CUTOVER_SANDBOX_IAM !== 'off') ? new IamGuard({ iam, region, account }) : undefined;
   const sessionCredentials = guard ? { credentials: (roleArn: string, sessionName: string) => iam.sessions.issue(roleArn, sessionName) } : {};
   const cloudwatch = new CloudWatchService(clock, region, account, options.cloudwatch);
-  const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...sessionCredentials, ...(options.lambda ? { timings: options.lambda } : {}) });
+  const lambda = new LambdaService({ clock, cloudwatch, faults, region, account, repoRoot, endpointUrl: () => url, ...(log ? { log } : {}), ...sessionCredentials, ...(options.lambda ? { timings: options.lambda } : {}), ...(options.lambdaConcurrency ? { concurrency: options.lambdaConcurrency } : {}) });
   const authorizeInvoke = async (roleArn: string, executionName: string, functionName: string, qualifier: string | undefined): Promise<void> => {
     const session = iam.sessions.session(iam.sessions.issue(roleArn, executionName).accessKeyId);
     const denial = session && guard ? await guard.authorize(session, 'lambda', 'Invoke', { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }) : undefined;

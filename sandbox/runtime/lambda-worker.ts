@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ClockState } from '../clock';
+import { requireWithCodeCache } from './code-cache';
 import type { FromWorker, InvokeContext, LambdaErrorPayload, ToWorker, WorkerData } from './messages';
 
 const data = workerData as WorkerData;
@@ -65,6 +66,8 @@ function toPayload(err: unknown, fallbackType = 'Error'): LambdaErrorPayload {
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }
 
+const BUNDLED = /[\\/]node_modules[\\/]\.cache[\\/]cutover-sandbox[\\/].*\.c?js$/;
+
 type Handler = (event: unknown, context: unknown, callback?: (err: unknown, result?: unknown) => void) => unknown;
 
 async function loadHandler(): Promise<Handler> {
@@ -77,7 +80,8 @@ async function loadHandler(): Promise<Handler> {
   try {
     const req = createRequire(__filename);
     try {
-      mod = req(data.handlerFile) as Record<string, unknown>;
+      // The sandbox's own esbuild bundles are CommonJS: load them through the code cache.
+      mod = BUNDLED.test(data.handlerFile) ? requireWithCodeCache(data.handlerFile) : (req(data.handlerFile) as Record<string, unknown>);
     } catch (err) {
       const code = (err as { code?: string }).code;
       // An ES module with top-level await (or similar) cannot be required: import it.

@@ -23,7 +23,8 @@ import { readFileSync } from 'node:fs';
 import type { VirtualClock } from '../clock';
 import type { FaultInjector } from '../faults';
 import { faultError, ServiceError } from '../protocol';
-import { ExecutionEnvironment, resolveHandler, type InvocationOutcome } from '../runtime/environment';
+import { resolveHandler, type InvocationOutcome } from '../runtime/environment';
+import { DEFAULT_POOL_LIMITS, EnvironmentPool, type PoolLimits } from '../runtime/environment-pool';
 import type { LambdaErrorPayload } from '../runtime/messages';
 import type { CloudWatchService } from './cloudwatch';
 import type { SessionCredentials } from '../iam/identity';
@@ -46,6 +47,8 @@ export interface LambdaServiceOptions {
   credentials?: (roleArn: string, functionName: string) => SessionCredentials;
   /** How long Lambda's asynchronous work takes (virtual seconds); see LambdaTimings. */
   timings?: Partial<LambdaTimings>;
+  /** The account's concurrency and the sandbox's own limits on execution environments. */
+  concurrency?: Partial<LambdaConcurrency>;
 }
 
 /**
@@ -64,6 +67,18 @@ export interface LambdaTimings {
 }
 
 export const DEFAULT_LAMBDA_TIMINGS: LambdaTimings = { updateSeconds: 0, publishSeconds: 0 };
+
+/**
+ * How many invocations run at once. `accountLimit` is AWS's (ConcurrentExecutions,
+ * 1,000 by default): a synchronous Invoke beyond it, or beyond a function's reserved
+ * concurrency, is throttled. `maxEnvironments` and `idleMs` are the sandbox's
+ * (see EnvironmentPool): two cores cannot start a thousand workers.
+ */
+export interface LambdaConcurrency extends PoolLimits {
+  accountLimit: number;
+}
+
+export const DEFAULT_LAMBDA_CONCURRENCY: LambdaConcurrency = { accountLimit: 1000, ...DEFAULT_POOL_LIMITS };
 
 interface VersionRecord {
   Version: string;
@@ -176,8 +191,11 @@ function lambdaDate(ms: number): string {
 
 export class LambdaService {
   private readonly functions = new Map<string, FunctionRecord>();
-  private readonly environments = new Map<string, ExecutionEnvironment>();
-  private readonly retiring = new Set<ExecutionEnvironment>();
+  private readonly environments = new Map<string, EnvironmentPool>();
+  private readonly retiring = new Set<EnvironmentPool>();
+  /** Invocations under way, per function name (what Lambda counts as concurrency). */
+  private readonly inFlight = new Map<string, number>();
+  private readonly concurrency: LambdaConcurrency;
   private readonly background = new Set<Promise<unknown>>();
   private readonly unsubscribeClock: () => void;
   private stopped = false;
@@ -187,6 +205,7 @@ export class LambdaService {
 
   public constructor(private readonly o: LambdaServiceOptions) {
     this.timings = { ...DEFAULT_LAMBDA_TIMINGS, ...o.timings };
+    this.concurrency = { ...DEFAULT_LAMBDA_CONCURRENCY, ...o.concurrency };
     this.unsubscribeClock = o.clock.onChange((state) => {
       for (const env of this.environments.values()) env.syncClock(state);
     });
@@ -776,7 +795,7 @@ export class LambdaService {
     return { version: this.versionOf(fn, qualifier), viaAlias: false };
   }
 
-  private environmentFor(fn: FunctionRecord, v: VersionRecord): ExecutionEnvironment {
+  private environmentFor(fn: FunctionRecord, v: VersionRecord): EnvironmentPool {
     // No new worker once stop() has begun: it would outlive the sandbox.
     if (this.stopped) throw new ServiceError('ServiceException', 'The sandbox is stopping', 503);
     const key = `${fn.name}:${v.Version}`;
@@ -784,7 +803,7 @@ export class LambdaService {
     if (!env) {
       // "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN – The access keys obtained from the function's execution role."
       const credentials = this.o.credentials?.(v.Role, fn.name);
-      env = new ExecutionEnvironment(
+      env = new EnvironmentPool(
         {
           functionName: fn.name,
           version: v.Version,
@@ -817,6 +836,7 @@ export class LambdaService {
         },
         this.o.repoRoot,
         this.o.clock,
+        this.concurrency,
       );
       this.environments.set(key, env);
     }
@@ -840,9 +860,6 @@ export class LambdaService {
       const err = faultError('lambda', 'Invoke', fault.error);
       throw fault.error === 'throttle' ? this.throttle(fn, resource, err) : err;
     }
-    if (fn.reserved === 0) {
-      throw this.throttle(fn, resource, new ServiceError('TooManyRequestsException', 'Rate Exceeded.', 429, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }, undefined, { 'retry-after': '1' }));
-    }
     const payloadText = req.payload === undefined ? '' : Buffer.isBuffer(req.payload) ? req.payload.toString('utf8') : req.payload;
     if (Buffer.byteLength(payloadText) > MAX_SYNC_PAYLOAD) throw new ServiceError('RequestTooLargeException', 'Request must be smaller than 6291456 bytes for the InvokeFunction operation', 413);
     if (payloadText.trim()) {
@@ -858,7 +875,10 @@ export class LambdaService {
     // "Lambda does not invoke a function during pending state."
     if (this.stateOf(version) === 'Pending') throw notActive('Pending');
     if (type === 'DryRun') return { statusCode: 204, executedVersion: version.Version, payload: Buffer.alloc(0) };
-    const run = this.execute(fn, version, { resource, viaAlias, qualifier: r.qualifier, event: payloadText.trim() ? payloadText : '{}', clientContext: req.clientContext });
+    // Asynchronous invocations are queued by Lambda, not throttled at the door.
+    const reason = type === 'RequestResponse' ? this.concurrencyExceeded(fn) : undefined;
+    if (reason) throw this.throttle(fn, resource, new ServiceError('TooManyRequestsException', 'Rate Exceeded.', 429, { Reason: reason }, undefined, { 'retry-after': '1' }));
+    const run = this.counted(fn, () => this.execute(fn, version, { resource, viaAlias, qualifier: r.qualifier, event: payloadText.trim() ? payloadText : '{}', clientContext: req.clientContext }));
     if (type === 'Event') {
       // Asynchronous invocation: accepted now, run in the background (errors end up in metrics).
       const p = run.catch(() => undefined);
@@ -879,6 +899,45 @@ export class LambdaService {
     }
     if (req.logType === 'Tail') response.logResult = Buffer.from(outcome.tail.slice(-4096)).toString('base64');
     return response;
+  }
+
+  /**
+   * Why one more synchronous invocation of `fn` would be throttled, if it would. "Reserved
+   * concurrency is the maximum number of concurrent instances that you want to allocate to
+   * your function"; the others share what is left of the account's limit ("the unreserved
+   * concurrency pool"); "If requests come in faster than your function can scale, or if your
+   * function is at maximum concurrency, then additional requests fail with a throttling error
+   * (429 status code)." — https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html,
+   * https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html
+   */
+  private concurrencyExceeded(fn: FunctionRecord): string | undefined {
+    const running = (name: string) => this.inFlight.get(name) ?? 0;
+    if (fn.reserved !== undefined) return running(fn.name) >= fn.reserved ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : undefined;
+    let reserved = 0;
+    let unreservedRunning = 0;
+    for (const other of this.functions.values()) {
+      if (other.reserved !== undefined) reserved += other.reserved;
+      else unreservedRunning += running(other.name);
+    }
+    return unreservedRunning >= this.concurrency.accountLimit - reserved ? 'ConcurrentInvocationLimitExceeded' : undefined;
+  }
+
+  private async counted<T>(fn: FunctionRecord, run: () => Promise<T>): Promise<T> {
+    this.inFlight.set(fn.name, (this.inFlight.get(fn.name) ?? 0) + 1);
+    try {
+      return await run();
+    } finally {
+      const left = (this.inFlight.get(fn.name) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(fn.name, left);
+      else this.inFlight.delete(fn.name);
+    }
+  }
+
+  /** Execution environments started per `name:version` (each a cold start), live now, and the most busy at once. */
+  public environmentStats(name?: string): Record<string, { started: number; live: number; peakBusy: number }> {
+    const out: Record<string, { started: number; live: number; peakBusy: number }> = {};
+    for (const [key, pool] of this.environments) if (name === undefined || key.startsWith(`${name}:`)) out[key] = pool.stats();
+    return out;
   }
 
   private async execute(
