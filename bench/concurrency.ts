@@ -19,7 +19,7 @@ export interface ConcurrencyMeasure {
   manyWallMs: number;
   manyProblems: string[];
   manySucceeded: number;
-  race: { winner?: string; losers: number; loserErrors: string[]; losersEndedBeforeWinner: boolean; problems: string[]; slowestLoserMs: number; winnerMs: number };
+  race: { winner?: string; losers: number; loserErrors: string[]; losersEndedBeforeWinner: boolean; problems: string[]; slowestLoserMs: number; winnerMs: number; wallMs: number; peakOverlap: number; environmentsStarted: number };
 }
 
 async function main(): Promise<void> {
@@ -56,6 +56,9 @@ async function main(): Promise<void> {
         problems: race.problems,
         slowestLoserMs: Math.max(0, ...race.losers.map((l) => l.endedMs)),
         winnerMs: race.winner?.endedMs ?? 0,
+        wallMs: race.wallMs,
+        peakOverlap: race.peakOverlap,
+        environmentsStarted: race.environmentsStarted,
       },
     };
     process.stdout.write(`CONCURRENCY ${JSON.stringify(out)}\n`);

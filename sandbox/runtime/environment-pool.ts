@@ -112,6 +112,12 @@ export class EnvironmentPool {
     }
   }
 
+  /** Counts from now on: started 0, peak = the environments busy now. */
+  public startOverStats(): void {
+    this.started = 0;
+    this.peak = this.busy.size;
+  }
+
   /** Keeps every worker's virtual `Date` in step after `clock.advance()`. */
   public syncClock(state: ClockState): void {
     for (const env of [...this.idle, ...this.busy]) env.syncClock(state);

@@ -940,6 +940,11 @@ export class LambdaService {
     return out;
   }
 
+  /** environmentStats() counts from now on (a measurement's start). */
+  public startOverStats(): void {
+    for (const pool of this.environments.values()) pool.startOverStats();
+  }
+
   private async execute(
     fn: FunctionRecord,
     v: VersionRecord,

@@ -28,6 +28,8 @@ describe('concurrent releases on one sandbox', () => {
     expect(r.winner?.status).toBe('SUCCEEDED');
     expect(r.losers).toHaveLength(RACERS - 1);
     expect(r.losers.every((l) => l.error === 'ReleaseInProgress')).toBe(true);
+    // …while their Tasks really ran side by side (in several execution environments of one version), as on Lambda.
+    expect(r.peakOverlap).toBeGreaterThan(1);
   }, 120_000);
 
   it(`${NPM_TEST_TARGETS} releases of ${NPM_TEST_TARGETS} targets started together: each alias on its own green, each ledger its own release`, async () => {

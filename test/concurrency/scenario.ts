@@ -107,6 +107,11 @@ export interface SameTargetResult {
   winner?: ExecutionEnd;
   losers: ExecutionEnd[];
   problems: string[];
+  /** The most invocations of one orchestrator function version that ran at the same moment during the race (1: the racers took turns). */
+  peakOverlap: number;
+  /** Execution environments started during the race (cold starts), all functions together. */
+  environmentsStarted: number;
+  wallMs: number;
 }
 
 /**
@@ -123,7 +128,13 @@ export async function sameTargetRace(stack: RehearsalStack, fn: string, k: numbe
   const cli = cliClients(stack.config);
   try {
     const releases = Array.from({ length: k }, (_, i) => ({ name: `race-${runId}-${i}`, input: fixtureRelease(fn, `race-${runId}-${i}`, RACE_BAKE) }));
+    stack.sandbox.lambda.startOverStats();
+    const t0 = Date.now();
     const ends = await startAll(stack, sfn, releases, timeoutMs);
+    const wallMs = Date.now() - t0;
+    const stats = Object.entries(stack.sandbox.lambda.environmentStats()).filter(([key]) => key.startsWith('cutover-'));
+    const peakOverlap = Math.max(0, ...stats.map(([, s]) => s.peakBusy));
+    const environmentsStarted = stats.reduce((n, [, s]) => n + s.started, 0);
     const problems: string[] = [];
     // Mutual exclusion, whatever the timing: no two executions held the target's lock at the same time.
     const holders = ends.filter((e) => e.held);
@@ -149,7 +160,7 @@ export async function sameTargetRace(stack: RehearsalStack, fn: string, k: numbe
     }
     if (await cli.ledger.getLock(`lambda-alias:${fn}:${ALIAS}`)) problems.push('the lock is still held');
     if (winner) problems.push(...(await checkTarget(stack, fn, winner.name, `race-${runId}-${ends.indexOf(winner)}`)));
-    return { ends, winner, losers, problems };
+    return { ends, winner, losers, problems, peakOverlap, environmentsStarted, wallMs };
   } finally {
     sfn.destroy();
     cli.destroy();
