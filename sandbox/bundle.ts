@@ -23,6 +23,9 @@ export async function bundle(repoRoot: string, entries: Record<string, string>):
     // @middy/core 6 ships ESM only: prefer the module entry, esbuild converts it.
     mainFields: ['module', 'main'],
     keepNames: true, // ErrorEquals matches error.name
+    // import() becomes require(): the worker loads a bundle through a V8 code cache (runtime/code-cache.ts), and on
+    // Node 20 a script compiled from a cache cannot import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+    supported: { 'dynamic-import': false },
     logLevel: 'warning',
     write: false,
   });

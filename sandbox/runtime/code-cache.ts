@@ -24,6 +24,7 @@ export function requireWithCodeCache(file: string): Record<string, unknown> {
   } catch {
     cachedData = undefined;
   }
+  // No import() callback: on Node 20 a script compiled from a code cache loses it, so bundle.ts turns import() into require().
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   const mod = { exports: {} as Record<string, unknown>, filename: file, id: file, loaded: false };
