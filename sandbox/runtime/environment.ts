@@ -1,9 +1,9 @@
 /**
- * Lambda execution environments as worker threads, one per (function, version),
- * each with that version's own environment variables, so two versions with a
- * different MODEL_URI run side by side. Environments start on first use, are
- * reused, serve one invocation at a time, and are replaced after a timeout or a
- * crash (as Lambda replaces a broken environment).
+ * A Lambda execution environment as a worker thread, with its version's own
+ * environment variables, so two versions with a different MODEL_URI run side
+ * by side. It starts on first use, is reused, serves one invocation at a time,
+ * and is replaced after a timeout or a crash (as Lambda replaces a broken
+ * environment). environment-pool.ts keeps as many per version as are busy.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';

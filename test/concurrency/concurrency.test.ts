@@ -1,5 +1,5 @@
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
-import { deployFixtures, fixtureName, fixtureNames, manyTargets, sameTargetRace } from './scenario';
+import { aliasesOfOneFunction, deployFixtures, fixtureName, fixtureNames, manyTargets, sameTargetRace } from './scenario';
 
 /**
  * Releases started at the same moment on one sandbox. npm test runs 10
@@ -38,5 +38,13 @@ describe('concurrent releases on one sandbox', () => {
     // Assess
     expect(r.problems).toEqual([]);
     expect(r.ends.map((e) => e.status)).toEqual(Array(NPM_TEST_TARGETS).fill('SUCCEEDED'));
+  }, 180_000);
+
+  it('releases of three aliases of one function started together: each alias ends on a version that runs its own artifact', async () => {
+    // Act: three PrepareGreens update the same $LATEST and publish from it at the same time
+    const r = await aliasesOfOneFunction(stack, fixtureName(1), ['blue-a', 'blue-b', 'blue-c'], 'jest');
+    // Assess
+    expect(r.problems).toEqual([]);
+    expect(r.ends.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   }, 180_000);
 });

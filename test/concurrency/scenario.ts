@@ -115,10 +115,10 @@ export interface SameTargetResult {
 }
 
 /**
- * The winner's bake in a race, simulated seconds: 10 wall seconds at 1,000×. The sandbox runs one invocation
- * of a function version at a time, so the other releases' ValidateInput and AcquireLock queue one after
- * another (about 1 s for ten on an idle 2-core machine, 5 s seen under heavy load); the winner must still hold
- * the lock when the last of them arrives. The lock intervals are checked for overlap anyway.
+ * The winner's bake in a race, simulated seconds: 10 wall seconds at 1,000×. The racers' ValidateInput and
+ * AcquireLock run side by side in several environments per function version (at most four in the sandbox, so
+ * ten racers still partly queue; seconds under heavy load); the winner must still hold the lock when the last
+ * of them arrives. The lock intervals are checked for overlap anyway.
  */
 export const RACE_BAKE = { seconds: 10_000, pollSeconds: 2_500 };
 
@@ -132,7 +132,8 @@ export async function sameTargetRace(stack: RehearsalStack, fn: string, k: numbe
     const t0 = Date.now();
     const ends = await startAll(stack, sfn, releases, timeoutMs);
     const wallMs = Date.now() - t0;
-    const stats = Object.entries(stack.sandbox.lambda.environmentStats()).filter(([key]) => key.startsWith('cutover-'));
+    const orchestrator = new Set(Object.values(stack.deployed.functions));
+    const stats = Object.entries(stack.sandbox.lambda.environmentStats()).filter(([key]) => orchestrator.has(key.slice(0, key.lastIndexOf(':'))));
     const peakOverlap = Math.max(0, ...stats.map(([, s]) => s.peakBusy));
     const environmentsStarted = stats.reduce((n, [, s]) => n + s.started, 0);
     const problems: string[] = [];
@@ -201,20 +202,63 @@ export async function manyTargets(stack: RehearsalStack, targets: string[], runI
   }
 }
 
+export interface AliasesOfOneFunctionResult {
+  ends: ExecutionEnd[];
+  problems: string[];
+}
+
+/**
+ * One release per alias of one function, all at once. Each PrepareGreen sets
+ * its own artifact on the same $LATEST and publishes it, so their updates
+ * interleave: each alias must still end on a version that runs its own release's artifact.
+ */
+export async function aliasesOfOneFunction(stack: RehearsalStack, fn: string, aliases: string[], runId: string, timeoutMs = 240_000): Promise<AliasesOfOneFunctionResult> {
+  const { lambda } = stack.aws;
+  const sfn = new SFNClient({ ...stack.sandbox.clientConfig, maxAttempts: 3 });
+  const cli = cliClients(stack.config);
+  try {
+    const live = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: ALIAS }));
+    for (const name of aliases) {
+      try {
+        await lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: name, FunctionVersion: live.FunctionVersion! }));
+      } catch (err) {
+        if ((err as Error).name !== 'ResourceConflictException') throw err;
+      }
+    }
+    const tag = (alias: string) => `${runId}-${alias}`;
+    const releases = aliases.map((alias) => ({
+      name: `aliases-${runId}-${alias}`,
+      input: { ...fixtureRelease(fn, tag(alias)), target: { kind: 'lambda-alias' as const, functionName: fn, alias } },
+    }));
+    const ends = await startAll(stack, sfn, releases, timeoutMs);
+    const problems: string[] = [];
+    for (const [i, e] of ends.entries()) {
+      const alias = aliases[i]!;
+      if (e.status !== 'SUCCEEDED') problems.push(`${e.name} ended ${e.status} (${e.error})`);
+      problems.push(...(await checkTarget(stack, fn, e.name, tag(alias), alias)));
+      if (await cli.ledger.getLock(`lambda-alias:${fn}:${alias}`)) problems.push(`lock of ${fn}:${alias} still held`);
+    }
+    return { ends, problems };
+  } finally {
+    sfn.destroy();
+    cli.destroy();
+  }
+}
+
 /** The alias of `fn` serves, at 100 %, the version this release published, which runs this release's artifact. */
-async function checkTarget(stack: RehearsalStack, fn: string, releaseName: string, tag: string): Promise<string[]> {
+async function checkTarget(stack: RehearsalStack, fn: string, releaseName: string, tag: string, aliasName = ALIAS): Promise<string[]> {
   const { lambda } = stack.aws;
   const problems: string[] = [];
-  const alias = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: ALIAS }));
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: aliasName }));
   const extra = Object.keys(alias.RoutingConfig?.AdditionalVersionWeights ?? {});
-  if (extra.length) problems.push(`${fn}:${ALIAS} still splits traffic with ${extra.join(', ')}`);
+  if (extra.length) problems.push(`${fn}:${aliasName} still splits traffic with ${extra.join(', ')}`);
   const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn }))).Versions ?? [];
   const ours = versions.filter((v) => v.Description === `cutover ${releaseName}`).map((v) => v.Version);
-  if (ours.length !== 1 || alias.FunctionVersion !== ours[0]) problems.push(`${fn}:${ALIAS} serves ${alias.FunctionVersion}, its release published ${ours.join(', ') || 'nothing'}`);
+  if (ours.length !== 1 || alias.FunctionVersion !== ours[0]) problems.push(`${fn}:${aliasName} serves ${alias.FunctionVersion}, its release published ${ours.join(', ') || 'nothing'}`);
   const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn, Qualifier: alias.FunctionVersion }));
   if (config.Environment?.Variables?.MODEL_URI !== modelUri(fn, tag)) problems.push(`${fn}:${alias.FunctionVersion} runs ${config.Environment?.Variables?.MODEL_URI}, not ${modelUri(fn, tag)}`);
-  const out = await lambda.send(new InvokeCommand({ FunctionName: fn, Qualifier: ALIAS, Payload: new TextEncoder().encode('{}') }));
+  const out = await lambda.send(new InvokeCommand({ FunctionName: fn, Qualifier: aliasName, Payload: new TextEncoder().encode('{}') }));
   const body = JSON.parse(new TextDecoder().decode(out.Payload)) as { model?: string };
-  if (body.model !== modelUri(fn, tag)) problems.push(`${fn}:${ALIAS} answered with ${body.model}`);
+  if (body.model !== modelUri(fn, tag)) problems.push(`${fn}:${aliasName} answered with ${body.model}`);
   return problems;
 }

@@ -79,6 +79,15 @@ export class LambdaVersions {
     const artifact = release.spec.artifact;
     if (artifact) await this.setEnvironment(artifact.envVar, artifact.uri, budget);
     const latest = await this.settled(budget);
+    // The RevisionId below only says that nothing changed since this read. Another release of another alias of
+    // this function may have set its own artifact between our update and the read: publishing that would ship
+    // its model under our name. The retry sets ours again.
+    const current = artifact ? latest.Environment?.Variables?.[artifact.envVar] : undefined;
+    if (artifact && current !== artifact.uri) {
+      throw new ConcurrentModification(
+        `${this.fn} changed while Cutover was updating it: $LATEST's ${artifact.envVar} is ${current ?? 'unset'}, not ${artifact.uri} (another release of this function?); the step will retry`,
+      );
+    }
     const description = descriptionOf(release);
     const published = await this.call(() =>
       this.lambda.send(

@@ -221,6 +221,23 @@ describe('prepareGreen', () => {
     expect(lambda.versions).toHaveLength(1); // nothing published
   });
 
+  it('throws ConcurrentModification, publishing nothing, when another release set its own artifact on $LATEST after ours (two aliases of one function)', async () => {
+    // Prepare: the other release's UpdateFunctionConfiguration lands between ours and our read before publishing,
+    // so the RevisionId we publish with is that of its configuration, not ours.
+    lambda.mock.on(UpdateFunctionConfigurationCommand).callsFake((input: { Environment?: { Variables?: Record<string, string> } }) => {
+      lambda.env = { ...(input.Environment?.Variables ?? {}), MODEL_URI: 's3://models/ai-handler/other-release.json' };
+      return { LastUpdateStatus: 'InProgress' };
+    });
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(ConcurrentModification);
+    expect((err as Error).message).toContain('s3://models/ai-handler/other-release.json');
+    expect(lambda.versions).toHaveLength(1); // no version of the other release's artifact published as ours
+  });
+
   it('resumes after a retry: the $LATEST it already changed is recognised, and it is not changed twice', async () => {
     // Prepare: the first attempt set the artifact on $LATEST, then ran out of time waiting for the update (TargetBusy).
     const release = freshRelease();
