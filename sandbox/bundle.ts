@@ -1,9 +1,41 @@
-import { build } from 'esbuild';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { build, version as esbuildVersion, type BuildOptions } from 'esbuild';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const BUNDLE_DIR = 'node_modules/.cache/cutover-sandbox';
+
+/** What the last build of one set of entries read, so that the next call can tell whether anything changed. */
+interface BundleManifest {
+  /** Every file esbuild read (its metafile's inputs), relative to repoRoot. */
+  inputs: string[];
+  /** SHA-256 of those files' paths and contents. */
+  digest: string;
+  outputs: string[];
+}
+
+/** The inputs' digest and their newest modification time, or undefined when one of them is gone. */
+function digestOf(repoRoot: string, inputs: string[]): { digest: string; newestMs: number } | undefined {
+  const hash = createHash('sha256');
+  let newestMs = 0;
+  for (const input of inputs) {
+    const file = path.resolve(repoRoot, input);
+    try {
+      newestMs = Math.max(newestMs, statSync(file).mtimeMs);
+      hash.update(input).update('\0').update(readFileSync(file)).update('\0');
+    } catch {
+      return undefined;
+    }
+  }
+  return { digest: hash.digest('hex'), newestMs };
+}
+
+function writeAtomically(file: string, contents: string | Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
 
 /**
  * Bundle Lambda handlers with esbuild into one CommonJS file each, as the
@@ -12,10 +44,12 @@ export const BUNDLE_DIR = 'node_modules/.cache/cutover-sandbox';
  * sandbox's cold starts short. `entries` maps an output name (relative to
  * BUNDLE_DIR, without extension) to a TypeScript entry (relative to repoRoot).
  */
-export async function bundle(repoRoot: string, entries: Record<string, string>): Promise<void> {
-  const out = await build({
+export async function bundle(repoRoot: string, entries: Record<string, string>): Promise<{ built: boolean }> {
+  const outdir = path.join(repoRoot, BUNDLE_DIR);
+  const options: BuildOptions = {
     entryPoints: Object.fromEntries(Object.entries(entries).map(([out, entry]) => [out, path.join(repoRoot, entry)])),
-    outdir: path.join(repoRoot, BUNDLE_DIR),
+    outdir,
+    absWorkingDir: repoRoot,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -28,15 +62,31 @@ export async function bundle(repoRoot: string, entries: Record<string, string>):
     supported: { 'dynamic-import': false },
     logLevel: 'warning',
     write: false,
-  });
+    metafile: true,
+  };
+  // Bundling takes both cores for about 4 s, and every sandbox stack (each e2e test file, npm start) asks for
+  // the same bundles: rebuild only when a file the last build read, the options or esbuild changed.
+  const key = createHash('sha256').update(esbuildVersion).update(JSON.stringify(options)).digest('hex').slice(0, 16);
+  const manifestFile = path.join(outdir, `.manifest-${key}.json`);
+  try {
+    const last = JSON.parse(readFileSync(manifestFile, 'utf8')) as BundleManifest;
+    if (last.outputs.every((o) => existsSync(path.resolve(repoRoot, o))) && digestOf(repoRoot, last.inputs)?.digest === last.digest) return { built: false };
+  } catch {
+    // No manifest yet, or an unreadable one: build.
+  }
+  const startedMs = Date.now();
+  const out = await build(options);
   // Several processes (parallel test files) bundle into the same directory while others load the
   // bundles: write each file beside its place and rename it there, so a reader sees a whole file.
-  for (const file of out.outputFiles) {
-    mkdirSync(path.dirname(file.path), { recursive: true });
-    const tmp = `${file.path}.${randomUUID()}.tmp`;
-    writeFileSync(tmp, file.contents);
-    renameSync(tmp, file.path);
+  for (const file of out.outputFiles ?? []) writeAtomically(file.path, file.contents);
+  const inputs = Object.keys(out.metafile?.inputs ?? {}).sort();
+  const now = digestOf(repoRoot, inputs);
+  // A file changed while esbuild ran may not be in the bundle as it is now: no manifest, so the next call builds again.
+  if (now && now.newestMs < startedMs - 1000) {
+    const manifest: BundleManifest = { inputs, digest: now.digest, outputs: (out.outputFiles ?? []).map((f) => path.relative(repoRoot, f.path)) };
+    writeAtomically(manifestFile, JSON.stringify(manifest));
   }
+  return { built: true };
 }
 
 /** The orchestrator's handlers and the example service; returns where the orchestrator's functions are, relative to repoRoot. */
