@@ -86,6 +86,12 @@ export const greenModelSchema = z
   });
 
 /**
+ * The longest a SageMaker endpoint update may take (target.readyTimeoutSeconds). Every UpdateEndpoint replaces the
+ * endpoint's fleet, Decommission's included, so Decommission's TargetBusy retries wait at least this long too.
+ */
+export const READY_TIMEOUT_MAX_SECONDS = 7_200;
+
+/**
  * A SageMaker real-time endpoint: green is a second production variant on the
  * same endpoint (weight 0 until the switch), blue the variant that serves now.
  */
@@ -100,7 +106,7 @@ export const sagemakerEndpointTarget = z.strictObject({
   /** Blue's instances during retention (blue keeps its full count when unset): cheaper, but a rollback then waits for blue to scale back up. */
   blueStandbyInstanceCount: z.number().int().min(1).max(100).optional(),
   /** How long PrepareGreen's endpoint update may take before the release fails (TargetNotReady). */
-  readyTimeoutSeconds: z.number().int().min(60).max(7_200).default(1_800),
+  readyTimeoutSeconds: z.number().int().min(60).max(READY_TIMEOUT_MAX_SECONDS).default(1_800),
   /** How often the readiness loop checks the endpoint. */
   readyPollSeconds: z.number().int().min(5).max(600).default(30),
 });

@@ -266,6 +266,38 @@ describe('UpdateEndpoint and UpdateEndpointWeightsAndCapacities', () => {
     expect(ended.FailureReason).toMatch(/rolled back/);
   });
 
+  it('an UpdateEndpoint replaces the fleet: Updating for all of updateSeconds (5 simulated minutes here) while the old fleet serves, then InService', async () => {
+    // "When you update your endpoint, Amazon SageMaker AI automatically uses a blue/green deployment … SageMaker AI
+    // provisions a new fleet with the updates (the green fleet). Then, SageMaker AI shifts traffic from the old fleet"
+    // — https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html
+    // Prepare
+    await model('fleet-1');
+    await model('fleet-2');
+    await endpointConfig('fleet-one', [['one', 'fleet-1', 1]]);
+    await endpointConfig('fleet-two', [['one', 'fleet-1', 1], ['two', 'fleet-2', 0]]);
+    await sm.send(new CreateEndpointCommand({ EndpointName: 'fleet', EndpointConfigName: 'fleet-one' }));
+    await inService('fleet');
+    const before = sandbox.sagemaker.setTimings({ updateSeconds: 300 });
+
+    try {
+      // Act
+      const started = sandbox.clock.now();
+      await sm.send(new UpdateEndpointCommand({ EndpointName: 'fleet', EndpointConfigName: 'fleet-two' }));
+      const during = await describe_('fleet');
+      const served = await invoke('fleet', {});
+      const done = await inService('fleet');
+      const took = sandbox.clock.now() - started;
+
+      // Assess
+      expect(during).toMatchObject({ EndpointStatus: 'Updating', EndpointConfigName: 'fleet-one' });
+      expect(served.variant).toBe('one');
+      expect(done).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'fleet-two' });
+      expect(took).toBeGreaterThanOrEqual(300_000);
+    } finally {
+      sandbox.sagemaker.setTimings(before);
+    }
+  });
+
   it('setTimings changes how long the updates started from then on take, and returns the timings to put back', async () => {
     // Prepare
     await model('timed-1');

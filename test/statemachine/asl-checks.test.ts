@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as errors from '../../functions/shared/errors';
-import { releaseInputSchema } from '../../functions/shared/release-input';
+import { READY_TIMEOUT_MAX_SECONDS, releaseInputSchema } from '../../functions/shared/release-input';
 
 /**
  * Static checks of statemachine/release.asl.json: valid ASL, every Task bound
@@ -27,6 +27,7 @@ interface Retrier {
   MaxAttempts?: number;
   BackoffRate?: number;
   MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
 }
 interface Catcher {
   ErrorEquals: string[];
@@ -178,6 +179,16 @@ function retryWaitSeconds(state: State): number {
     for (let k = 0; k < (r.MaxAttempts ?? 3); k++) total += Math.min(interval * rate ** k, r.MaxDelaySeconds ?? Infinity);
   }
   return total;
+}
+
+/**
+ * The least a retrier waits in all before it gives up. "FULL: a random delay between 0 and the computed
+ * interval" — https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (JitterStrategy),
+ * so with full jitter nothing is guaranteed.
+ */
+function guaranteedWaitSeconds(r: Retrier): number {
+  if (r.JitterStrategy === 'FULL') return 0;
+  return retryWaitSeconds({ Type: 'Task', Retry: [r] });
 }
 
 function rollbackTask(def: Definition): [string, State] {
@@ -355,6 +366,18 @@ describe('statemachine/release.asl.json', () => {
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThanOrEqual(10);
     expect(retryWaitSeconds({ Type: 'Task', Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }] })).toBe(126);
+  });
+
+  it('lets Decommission wait through TargetBusy for a whole fleet replacement: at least the longest readiness a release may ask for', () => {
+    // Prepare: Decommission's UpdateEndpoint replaces the endpoint's fleet, as PrepareGreen's does
+    const busy = (def.States.Decommission.Retry ?? []).find((r) => r.ErrorEquals.includes('TargetBusy'))!;
+
+    // Act
+    const seconds = guaranteedWaitSeconds(busy);
+
+    // Assess
+    expect(seconds).toBeGreaterThanOrEqual(READY_TIMEOUT_MAX_SECONDS);
+    expect(guaranteedWaitSeconds({ ...busy, JitterStrategy: 'FULL' })).toBe(0);
   });
 
   it('uses nothing the local engine runs incorrectly', () => {

@@ -100,6 +100,24 @@ describe('SageMaker endpoint: release paths', () => {
     expect(await ledger.getLock(KEY)).toBeUndefined();
   });
 
+  it('a fleet replacement of an hour or more: Decommission waits through it (TargetBusy retries) and retires blue', async () => {
+    // Prepare: every UpdateEndpoint replaces the fleet; here each takes 150 reads (75 min at one read per 30 s retry),
+    // a weights update 2, and the release allows the longest readiness there is.
+    sm.updateDescribes = 150;
+    sm.weightsDescribes = 2;
+
+    // Act
+    const run = await runRelease(input({}, { readyTimeoutSeconds: 7_200 }));
+
+    // Assess
+    expect([run.status, run.error, run.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    const id = (run.output as { release: { id: string } }).release.id;
+    expect(run.attempts.Decommission).toBeGreaterThan(100);
+    expect(sm.endpoint).toMatchObject({ status: 'InService', config: `cutover-${id}-live` });
+    expect(sm.endpoint.variants.map((v) => v.name)).toEqual([`cutover-${id}`]);
+    expect(await latestRelease()).toMatchObject({ status: 'Succeeded' });
+  });
+
   it('the readiness loop is bounded: an update that never ends fails with TargetNotReady, and nothing is left behind', async () => {
     // Prepare: 4 checks allowed (120 s / 30 s), the update takes longer (Decommission then waits for it to end).
     sm.updateDescribes = 6;

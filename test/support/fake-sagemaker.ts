@@ -50,6 +50,8 @@ export class FakeSageMaker {
   public calls: { op: string; input: Record<string, unknown> }[] = [];
   /** DescribeEndpoint reads an update stays Updating for (the read that ends it shows InService). */
   public updateDescribes = 1;
+  /** …for UpdateEndpointWeightsAndCapacities, when it is not as long as an UpdateEndpoint (which replaces the fleet). */
+  public weightsDescribes: number | undefined;
   /** The next UpdateEndpoint fails and rolls back with this reason. */
   public failNextUpdate: string | undefined;
   public behaviour: ModelBehaviour = (model) => ({ ok: true, model });
@@ -73,6 +75,7 @@ export class FakeSageMaker {
     this.pending = undefined;
     this.failNextUpdate = undefined;
     this.updateDescribes = 1;
+    this.weightsDescribes = undefined;
     this.behaviour = (m) => ({ ok: true, model: m });
   }
 
@@ -143,7 +146,7 @@ export class FakeSageMaker {
     if (this.endpoint.status !== 'InService') throw awsError('ValidationException', `Cannot update in-progress endpoint "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/${this.endpoint.name}".`);
     this.endpoint.status = 'Updating';
     this.pending = pending;
-    this.remaining = this.updateDescribes;
+    this.remaining = pending.kind === 'weights' ? (this.weightsDescribes ?? this.updateDescribes) : this.updateDescribes;
   }
 
   private wire(): void {
