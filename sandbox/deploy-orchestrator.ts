@@ -106,6 +106,8 @@ export function rolePolicies(t: Pick<ResolvedTemplate, 'resources' | 'names' | '
       roles.get(id)!.policies.push(props(r).PolicyDocument as PolicyDocument);
     }
   }
+  // A managed policy may name the role in its Roles and be in the role's ManagedPolicyArns too: attached once.
+  for (const role of roles.values()) role.policies = [...new Set(role.policies)];
   return roles;
 }
 

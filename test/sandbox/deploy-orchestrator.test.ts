@@ -157,4 +157,25 @@ describe('rolePolicies', () => {
     // Assess
     expect([...roles.values()]).toEqual([{ arn: 'arn:aws:iam::000000000000:role/S-Role', policies: [doc('lambda:GetAlias'), doc('lambda:PublishVersion')] }]);
   });
+
+  it('attaches a managed policy once when the role lists it and the policy names the role', () => {
+    // Prepare
+    const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:PublishVersion', Resource: '*' }] };
+    const arn = 'arn:aws:iam::000000000000:policy/S-Shared';
+    const t = {
+      resources: {
+        Role: { Type: 'AWS::IAM::Role', Properties: { ManagedPolicyArns: [arn] } },
+        Shared: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: doc, Roles: ['S-Role'] } },
+      },
+      names: { Role: 'S-Role', Shared: 'S-Shared' },
+      refs: { Role: 'S-Role', Shared: arn },
+      attributes: { Role: { Arn: 'arn:aws:iam::000000000000:role/S-Role' } },
+    };
+
+    // Act
+    const roles = rolePolicies(t);
+
+    // Assess
+    expect(roles.get('Role')!.policies).toEqual([doc]);
+  });
 });
