@@ -13,4 +13,6 @@ module.exports = {
   // Two workers on the 2-core machines this runs on: the end-to-end files spend part of their time
   // waiting on the sandbox's simulated clock, which the other worker's CPU work fills.
   maxWorkers: 2,
+  // The longest files first, on a fresh clone too (test/support/slow-first-sequencer.js).
+  testSequencer: '<rootDir>/test/support/slow-first-sequencer.js',
 };

@@ -8,6 +8,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { alarmsSchema, bakeSchema, retentionSchema } from '../functions/shared/release-input';
 
 /** Repository root: the construct bundles `functions/` and reads `statemachine/` from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -20,15 +21,28 @@ export const DEFAULT_ALARM_PREFIX = 'cutover-';
 export const DEFAULT_LOG_LEVEL = 'INFO';
 export const DEFAULT_TABLE_REMOVAL_POLICY = RemovalPolicy.RETAIN;
 
+/** The fields of the release input that the `defaults` prop may set, per group; their schemas are the release input's. */
+export const DEFAULTABLE = {
+  bake: { schema: bakeSchema, keys: ['seconds', 'pollSeconds'] },
+  retention: { schema: retentionSchema, keys: ['seconds', 'pollSeconds'] },
+  alarms: { schema: alarmsSchema, keys: ['errorRateThreshold', 'periodSeconds', 'latencyP95Ms'] },
+} as const;
+
+const defaultsOf = <G extends keyof typeof DEFAULTABLE>(group: G) => {
+  const all = DEFAULTABLE[group].schema.parse({}) as Record<string, number>;
+  return Object.fromEntries(DEFAULTABLE[group].keys.map((k) => [k, all[k]])) as Record<(typeof DEFAULTABLE)[G]['keys'][number], number>;
+};
+
 /**
- * The release defaults built into the handlers (functions/shared/release-input.ts),
- * used when neither the release input nor the `defaults` prop sets a value.
- * Documentation only: the construct passes on just what the prop sets.
+ * The release defaults built into the handlers, read from the release input
+ * schema (functions/shared/release-input.ts): used when neither the release
+ * input nor the `defaults` prop sets a value. The construct passes on just
+ * what the prop sets.
  */
 export const BUILT_IN_RELEASE_DEFAULTS = {
-  bake: { seconds: 600, pollSeconds: 30 },
-  retention: { seconds: 172_800, pollSeconds: 300 },
-  alarms: { errorRateThreshold: 0.05, periodSeconds: 60, latencyP95Ms: 10_000 },
+  bake: defaultsOf('bake'),
+  retention: defaultsOf('retention'),
+  alarms: defaultsOf('alarms'),
 } as const;
 
 /** Retention of every log group the construct creates. */

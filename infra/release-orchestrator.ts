@@ -9,10 +9,12 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { z } from 'zod';
 import {
   ASL_FILE,
   BUILT_IN_RELEASE_DEFAULTS,
   BUNDLING_DEFAULTS,
+  DEFAULTABLE,
   DEFAULT_ALARM_PREFIX,
   DEFAULT_LOG_LEVEL,
   DEFAULT_STATE_MACHINE_NAME,
@@ -26,7 +28,7 @@ import {
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
 import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
 import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
-import { PERIOD_RULE, periodFix, SAGEMAKER_NAME_PREFIX, shortestJudgedWindow } from '../functions/shared/release-input';
+import { SAGEMAKER_NAME_PREFIX, shortestJudgedWindow } from '../functions/shared/release-input';
 import { MAX_ALARM_PREFIX } from '../functions/shared/routers/release-alarms';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript). */
@@ -54,7 +56,7 @@ export interface ReleaseDefaults {
   /** The retention: blue kept untouched as the rollback target, alarms still watched. */
   readonly retention?: {
     /**
-     * How long to keep blue, in seconds (0–2,592,000).
+     * How long to keep blue, in seconds (0–1,209,600: 14 days).
      * @default 172800 (48 h)
      */
     readonly seconds?: number;
@@ -494,18 +496,6 @@ function validateGoldenSet(location: GoldenSetLocation): Required<GoldenSetLocat
   return { bucketName, prefix };
 }
 
-type Range = { readonly min: number; readonly max: number; readonly int: boolean; readonly exclusive?: boolean };
-
-const DEFAULT_RANGES: Record<string, Record<string, Range>> = {
-  bake: { seconds: { min: 0, max: 86_400, int: true }, pollSeconds: { min: 1, max: 3_600, int: true } },
-  retention: { seconds: { min: 0, max: 30 * 86_400, int: true }, pollSeconds: { min: 1, max: 86_400, int: true } },
-  alarms: {
-    errorRateThreshold: { min: 0, max: 1, int: false, exclusive: true },
-    periodSeconds: { min: 1, max: 86_400, int: true },
-    latencyP95Ms: { min: 1, max: 900_000, int: true },
-  },
-};
-
 /**
  * The defaults with empty groups dropped, checked against the same bounds as
  * the release input (so a typo fails `cdk synth`, not the first release);
@@ -515,22 +505,18 @@ export function normalizeDefaults(defaults: ReleaseDefaults | undefined): Releas
   if (!defaults) return undefined;
   const out: Record<string, Record<string, number>> = {};
   for (const [group, values] of Object.entries(defaults as Record<string, Record<string, number | undefined> | undefined>)) {
-    const ranges = DEFAULT_RANGES[group];
-    if (!ranges) throw new Error(`ReleaseOrchestrator: defaults.${group} is not a release default (use bake, retention or alarms)`);
+    const defaultable = (DEFAULTABLE as Record<string, { schema: z.ZodObject; keys: readonly string[] }>)[group];
+    if (!defaultable) throw new Error(`ReleaseOrchestrator: defaults.${group} is not a release default (use ${Object.keys(DEFAULTABLE).join(', ')})`);
     for (const [key, value] of Object.entries(values ?? {})) {
       if (value === undefined) continue;
-      const range = ranges[key];
-      if (!range) {
-        throw new Error(`ReleaseOrchestrator: defaults.${group}.${key} is not a release default (use ${Object.keys(ranges).join(', ')})`);
+      if (!defaultable.keys.includes(key)) {
+        throw new Error(`ReleaseOrchestrator: defaults.${group}.${key} is not a release default (use ${defaultable.keys.join(', ')})`);
       }
-      if (!Token.isUnresolved(value)) checkRange(`defaults.${group}.${key}`, value, range);
+      if (!Token.isUnresolved(value)) checkAgainstSchema(`defaults.${group}.${key}`, value, defaultable.schema.shape[key] as z.ZodType);
       (out[group] ??= {})[key] = value;
     }
   }
   const period = out.alarms?.periodSeconds;
-  if (period !== undefined && !Token.isUnresolved(period) && period % 60 !== 0) {
-    throw new Error(`ReleaseOrchestrator: defaults.alarms.periodSeconds ${PERIOD_RULE}; got ${period}: use ${periodFix(period)}`);
-  }
   // The default bake must let the release alarms judge green (ValidateInput refuses each release otherwise).
   const bake = out.bake?.seconds ?? BUILT_IN_RELEASE_DEFAULTS.bake.seconds;
   const judgedPeriod = period ?? BUILT_IN_RELEASE_DEFAULTS.alarms.periodSeconds;
@@ -542,16 +528,25 @@ export function normalizeDefaults(defaults: ReleaseDefaults | undefined): Releas
   return Object.keys(out).length === 0 ? undefined : (out as ReleaseDefaults);
 }
 
-function checkRange(name: string, value: number, range: Range): void {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (!range.int || Number.isInteger(value)) &&
-    (range.exclusive ? value > range.min && value < range.max : value >= range.min && value <= range.max);
-  if (!ok) {
-    const bounds = range.exclusive ? `strictly between ${range.min} and ${range.max}` : `from ${range.min} to ${range.max}`;
-    throw new Error(`ReleaseOrchestrator: ${name} must be ${range.int ? 'an integer' : 'a number'} ${bounds}; got ${JSON.stringify(value)}`);
+/**
+ * A default is checked by the release input's own schema for that field (never a copy of its bounds), and
+ * the error says the bounds the schema has, in the construct's words.
+ */
+function checkAgainstSchema(name: string, value: number, field: z.ZodType): void {
+  const result = field.safeParse(value);
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const inner = (field instanceof z.ZodDefault ? field.unwrap() : field) as z.ZodType;
+  const rangeIssue = issue && ['too_small', 'too_big', 'invalid_type'].includes(issue.code);
+  if (rangeIssue && inner instanceof z.ZodNumber && inner.minValue !== null && inner.maxValue !== null) {
+    const [min, max] = [inner.minValue, inner.maxValue];
+    // .gt/.lt/.positive leave minValue/maxValue at the excluded bound itself.
+    const [minOut, maxOut] = [!inner.safeParse(min).success, !inner.safeParse(max).success];
+    const bounds =
+      minOut && maxOut ? `strictly between ${min} and ${max}` : !minOut && !maxOut ? `from ${min} to ${max}` : `${minOut ? `greater than ${min}` : `at least ${min}`} and ${maxOut ? `below ${max}` : `at most ${max}`}`;
+    throw new Error(`ReleaseOrchestrator: ${name} must be ${inner.isInt ? 'an integer' : 'a number'} ${bounds}; got ${JSON.stringify(value)}`);
   }
+  throw new Error(`ReleaseOrchestrator: ${name} ${issue?.message ?? 'is not valid'}`);
 }
 
 /** The `${Name}` placeholders of an ASL document, sorted. */

@@ -291,17 +291,11 @@ export const releaseInputSchema = z.strictObject({
   description: z.string().max(256).default(''),
   strategy: strategySchema.default({ type: 'all-at-once' }),
   smokeTest: smokeTestSchema.default(() => ({ cases: [] })),
-  bake: bakeSchema.default({ seconds: 600, pollSeconds: 30, onInconclusive: 'rollback' }),
-  retention: retentionSchema.default({ seconds: 172_800, pollSeconds: 300 }),
-  alarms: alarmsSchema.default(() => ({
-    names: [],
-    releaseAlarms: true,
-    errorRateThreshold: 0.05,
-    periodSeconds: 60,
-    latencyP95Ms: 10_000,
-    blockOnPreexistingAlarms: false,
-  })),
-  decommission: decommissionSchema.default({ deleteBlueVersion: false }),
+  // A group left out is the group with every field at its own default (read from the group's schema, never restated).
+  bake: bakeSchema.default(() => bakeSchema.parse({})),
+  retention: retentionSchema.default(() => retentionSchema.parse({})),
+  alarms: alarmsSchema.default(() => alarmsSchema.parse({})),
+  decommission: decommissionSchema.default(() => decommissionSchema.parse({})),
   /** Who or what started the release, for the history. */
   startedBy: z.string().max(128).default('console'),
 }).superRefine((input, ctx) => {

@@ -6,7 +6,8 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { CutoverStack, ReleaseOrchestrator, normalizeDefaults } from '../../infra';
+import { BUILT_IN_RELEASE_DEFAULTS, CutoverStack, ReleaseOrchestrator, normalizeDefaults } from '../../infra';
+import { releaseInputSchema } from '../../functions/shared/release-input';
 import { ACCOUNT, REGION, allStatements, functionOf, grantsOf, orchestratorStack, roleOf } from './helpers';
 
 const build = (props: Parameters<typeof orchestratorStack>[0] = {}) => {
@@ -175,6 +176,25 @@ describe('defaults', () => {
     expect(() => normalizeDefaults({ bake: { seconds: 60 } })).toThrow(/defaults.bake.seconds 60 is too short .*alarms.periodSeconds 60: use at least 120/);
     expect(() => normalizeDefaults({ alarms: { periodSeconds: 600 } })).toThrow(/defaults.bake.seconds 600 is too short .*use at least 660, or a shorter defaults.alarms.periodSeconds/);
     expect(normalizeDefaults({ bake: { seconds: 0 } })).toEqual({ bake: { seconds: 0 } });
+  });
+
+  it('take their bounds from the release input schema, so a default no release input may have fails cdk synth', () => {
+    // Act / Assess: the release input caps retention at 14 days (the execution times out after 21)
+    expect(() => normalizeDefaults({ retention: { seconds: 20 * 86_400 } })).toThrow(/defaults.retention.seconds must be an integer from 0 to 1209600; got 1728000/);
+    expect(normalizeDefaults({ retention: { seconds: 14 * 86_400 } })).toEqual({ retention: { seconds: 1_209_600 } });
+    expect(() => normalizeDefaults({ alarms: { latencyP95Ms: 0 } })).toThrow(/defaults.alarms.latencyP95Ms must be an integer greater than 0 and at most 900000; got 0/);
+  });
+
+  it('documents the built-in defaults as the release input schema applies them', () => {
+    // Act
+    const parsed = releaseInputSchema.parse({ target: { kind: 'lambda-alias', functionName: 'f', alias: 'live' } });
+
+    // Assess
+    expect(BUILT_IN_RELEASE_DEFAULTS).toEqual({
+      bake: { seconds: parsed.bake.seconds, pollSeconds: parsed.bake.pollSeconds },
+      retention: { seconds: parsed.retention.seconds, pollSeconds: parsed.retention.pollSeconds },
+      alarms: { errorRateThreshold: parsed.alarms.errorRateThreshold, periodSeconds: parsed.alarms.periodSeconds, latencyP95Ms: parsed.alarms.latencyP95Ms },
+    });
   });
 });
 
