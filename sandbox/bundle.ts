@@ -12,6 +12,8 @@ interface BundleManifest {
   /** SHA-256 of those files' paths and contents. */
   digest: string;
   outputs: string[];
+  /** SHA-256 of the outputs as written: another checkout sharing node_modules (a git worktree) may overwrite them. */
+  outputsDigest: string;
 }
 
 /** The inputs' digest and their newest modification time, or undefined when one of them is gone. */
@@ -70,7 +72,7 @@ export async function bundle(repoRoot: string, entries: Record<string, string>):
   const manifestFile = path.join(outdir, `.manifest-${key}.json`);
   try {
     const last = JSON.parse(readFileSync(manifestFile, 'utf8')) as BundleManifest;
-    if (last.outputs.every((o) => existsSync(path.resolve(repoRoot, o))) && digestOf(repoRoot, last.inputs)?.digest === last.digest) return { built: false };
+    if (digestOf(repoRoot, last.outputs)?.digest === last.outputsDigest && digestOf(repoRoot, last.inputs)?.digest === last.digest) return { built: false };
   } catch {
     // No manifest yet, or an unreadable one: build.
   }
@@ -82,9 +84,10 @@ export async function bundle(repoRoot: string, entries: Record<string, string>):
   const inputs = Object.keys(out.metafile?.inputs ?? {}).sort();
   const now = digestOf(repoRoot, inputs);
   // A file changed while esbuild ran may not be in the bundle as it is now: no manifest, so the next call builds again.
-  if (now && now.newestMs < startedMs - 1000) {
-    const manifest: BundleManifest = { inputs, digest: now.digest, outputs: (out.outputFiles ?? []).map((f) => path.relative(repoRoot, f.path)) };
-    writeAtomically(manifestFile, JSON.stringify(manifest));
+  const outputs = (out.outputFiles ?? []).map((f) => path.relative(repoRoot, f.path)).sort();
+  const written = digestOf(repoRoot, outputs);
+  if (now && written && now.newestMs < startedMs - 1000) {
+    writeAtomically(manifestFile, JSON.stringify({ inputs, digest: now.digest, outputs, outputsDigest: written.digest } satisfies BundleManifest));
   }
   return { built: true };
 }

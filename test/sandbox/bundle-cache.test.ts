@@ -48,6 +48,19 @@ describe('bundle()', () => {
     expect(output()).toContain('second');
   });
 
+  it('builds again when its output was overwritten (another checkout sharing node_modules)', async () => {
+    // Prepare
+    await bundle(root, { 'out/handler': 'entry.ts' });
+    writeFileSync(path.join(root, BUNDLE_DIR, 'out/handler.js'), 'exports.handler = () => "someone else\'s";');
+
+    // Act
+    const again = await bundle(root, { 'out/handler': 'entry.ts' });
+
+    // Assess
+    expect(again.built).toBe(true);
+    expect(output()).toContain('first');
+  });
+
   it('builds again when its output was deleted', async () => {
     // Prepare
     await bundle(root, { 'out/handler': 'entry.ts' });
