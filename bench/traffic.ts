@@ -4,12 +4,12 @@ import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { cliClients } from '../cli/config';
 import { runRelease } from '../cli/commands/release';
 import { startTraffic, type Invoke } from '../examples/ai-service/traffic';
-import { manualRollback } from '../functions/shared/manual-rollback';
-import type { ReleaseInput } from '../functions/shared/release-input';
-import { routerFor } from '../functions/shared/routers';
+import { manualRollback } from '../core/manual-rollback';
+import type { ReleaseInput } from '../core/release-input';
+import { routerFor } from '../targets';
 import { countHistory, type HistoryCount } from '../rehearsal/history';
 import { SCENARIOS } from '../rehearsal/scenarios';
-import { ALIAS, BUCKET, FUNCTION, modelUri } from '../rehearsal/service';
+import { ALIAS, BUCKET, FUNCTION, modelUri } from '../examples/ai-service/sandbox-service';
 import { startRehearsalStack } from '../rehearsal/stack';
 
 /**

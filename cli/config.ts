@@ -5,8 +5,8 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Ledger } from '../functions/shared/ledger';
-import type { RouterClients } from '../functions/shared/routers';
+import { Ledger } from '../core/ledger';
+import type { RouterClients } from '../targets';
 import { UsageError } from './errors';
 import { askSandbox, isLoopbackEndpoint, SANDBOX_CREDENTIALS, type SandboxClock, type SandboxHealth } from './sandbox-endpoint';
 

@@ -1,4 +1,4 @@
-import { causeMessage } from '../functions/shared/cause';
+import { causeMessage } from '../core/cause';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** One line of progress, the way the Step Functions console would show it. */

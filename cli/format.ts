@@ -1,4 +1,4 @@
-import { outcomeMark, outcomeWords } from '../functions/shared/outcome-words';
+import { outcomeMark, outcomeWords } from '../core/outcome-words';
 import type { SandboxClock } from './sandbox-endpoint';
 
 /** A plain text table: columns padded to their widest cell. */

@@ -1,8 +1,8 @@
 import '../sandbox/polyfills';
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { manualRollback, NothingToRollBack } from '../functions/shared/manual-rollback';
-import { routerFor } from '../functions/shared/routers';
+import { manualRollback, NothingToRollBack } from '../core/manual-rollback';
+import { routerFor } from '../targets';
 import { cliClients, loadConfig, type CliConfig, type GlobalOptions } from './config';
 import { EXIT, exitCodeOf, UsageError } from './errors';
 import type { ProgressEvent } from './follow';
@@ -179,7 +179,7 @@ program
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { runSandboxForeground } = require('../sandbox/cli-entry') as typeof import('../sandbox/cli-entry');
     const { bundleForSandbox } = require('../sandbox/bundle') as typeof import('../sandbox/bundle');
-    const { deployExampleService, modelUri, GOLDEN_SET_URI, GOLDEN_SET_LOCATION, FUNCTION } = require('../rehearsal/service') as typeof import('../rehearsal/service');
+    const { deployExampleService, modelUri, GOLDEN_SET_URI, GOLDEN_SET_LOCATION, FUNCTION } = require('../examples/ai-service/sandbox-service') as typeof import('../examples/ai-service/sandbox-service');
     const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
     const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
     /* eslint-enable @typescript-eslint/no-require-imports */

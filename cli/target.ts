@@ -1,5 +1,5 @@
-import type { Ledger } from '../functions/shared/ledger';
-import { targetSchema, targetKey, type Target } from '../functions/shared/release-input';
+import type { Ledger } from '../core/ledger';
+import { targetSchema, targetKey, type Target } from '../core/release-input';
 import { UsageError } from './errors';
 
 const OTHER_KINDS = 'for a SageMaker endpoint or an API Gateway stage give "target" in --input';

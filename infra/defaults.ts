@@ -8,7 +8,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { alarmsSchema, bakeSchema, retentionSchema } from '../functions/shared/release-input';
+import { alarmsSchema, bakeSchema, retentionSchema } from '../core/release-input';
 
 /** Repository root: the construct bundles `functions/` and reads `statemachine/` from here. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -35,7 +35,7 @@ const defaultsOf = <G extends keyof typeof DEFAULTABLE>(group: G) => {
 
 /**
  * The release defaults built into the handlers, read from the release input
- * schema (functions/shared/release-input.ts): used when neither the release
+ * schema (core/release-input.ts): used when neither the release
  * input nor the `defaults` prop sets a value. The construct passes on just
  * what the prop sets.
  */

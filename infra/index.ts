@@ -21,5 +21,5 @@ export {
 } from './triggers';
 export { CutoverReleaseStage, PIPELINE_ACTION_TIMEOUT_SECONDS, type CutoverReleaseStageProps } from './pipeline/cutover-release-stage';
 export type { ReleaseTemplate, TargetInput } from '../functions/start-release/config';
-export type { ReleaseInput } from '../functions/shared/release-input';
-export { RELEASE_EVENT_SOURCE, RELEASE_EVENT_DETAIL_TYPE, releaseEventStates, type ReleaseEventDetail, type ReleaseEventState } from '../functions/shared/events';
+export type { ReleaseInput } from '../core/release-input';
+export { RELEASE_EVENT_SOURCE, RELEASE_EVENT_DETAIL_TYPE, releaseEventStates, type ReleaseEventDetail, type ReleaseEventState } from '../core/events';

@@ -28,8 +28,8 @@ import {
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
 import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
 import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
-import { SAGEMAKER_NAME_PREFIX, shortestJudgedWindow } from '../functions/shared/release-input';
-import { MAX_ALARM_PREFIX } from '../functions/shared/routers/release-alarms';
+import { SAGEMAKER_NAME_PREFIX, shortestJudgedWindow } from '../core/release-input';
+import { MAX_ALARM_PREFIX } from '../targets/release-alarms';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript). */
 export type CutoverLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';

@@ -1,6 +1,6 @@
 import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { splitOf } from '../functions/shared/routers/lambda-alias';
+import { splitOf } from '../targets/lambda-alias';
 
 /**
  * Watches one release from the outside, as an operator would: when did one of

@@ -3,8 +3,8 @@ import { cliClients } from '../cli/config';
 import { runRelease } from '../cli/commands/release';
 import type { ProgressEvent } from '../cli/follow';
 import { startTraffic } from '../examples/ai-service/traffic';
-import { manualRollback } from '../functions/shared/manual-rollback';
-import { routerFor } from '../functions/shared/routers';
+import { manualRollback } from '../core/manual-rollback';
+import { routerFor } from '../targets';
 import { ReleaseObserver } from './observer';
 import type { ReportData } from './report/types';
 import { SCENARIOS, type Scenario } from './scenarios';
@@ -12,7 +12,7 @@ import { startRehearsalStack } from './stack';
 import type { TargetKind } from './targets';
 import { countHistory, type HistoryCount } from './history';
 import { failedAroundSwitches, type FailedRequest } from './traffic-log';
-import { outcomeWords } from '../functions/shared/outcome-words';
+import { outcomeWords } from '../core/outcome-words';
 
 export interface RehearsalOptions {
   timeScale: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ReleaseInput } from '../functions/shared/release-input';
-import { ALIAS, FUNCTION, GOLDEN_SET_URI, modelUri } from './service';
+import type { ReleaseInput } from '../core/release-input';
+import { ALIAS, FUNCTION, GOLDEN_SET_URI, modelUri } from '../examples/ai-service/sandbox-service';
 
 export interface Scenario {
   name: string;

@@ -7,7 +7,7 @@ import { deployOrchestrator, type DeployedOrchestrator } from '../sandbox/deploy
 import { startSandbox, type Sandbox } from '../sandbox';
 import { bundleForSandbox } from '../sandbox/bundle';
 import { recordOutputs } from '../sandbox/cli-entry';
-import { deployExampleService, FUNCTION, GOLDEN_SET_LOCATION } from './service';
+import { deployExampleService, FUNCTION, GOLDEN_SET_LOCATION } from '../examples/ai-service/sandbox-service';
 import { deployTarget, type TargetKind, type TargetRig } from './targets';
 
 export interface RehearsalStack {

@@ -3,13 +3,13 @@ import { AddPermissionCommand, GetAliasCommand, type LambdaClient } from '@aws-s
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Invoke } from '../examples/ai-service/traffic';
-import type { ReleaseInput } from '../functions/shared/release-input';
-import { splitOfStage } from '../functions/shared/routers/api-gateway-stage';
-import { splitOfEndpoint } from '../functions/shared/routers/sagemaker-endpoint';
-import { splitOf } from '../functions/shared/routers/lambda-alias';
+import type { ReleaseInput } from '../core/release-input';
+import { splitOfStage } from '../targets/api-gateway-stage';
+import { splitOfEndpoint } from '../targets/sagemaker-endpoint';
+import { splitOf } from '../targets/lambda-alias';
 import type { Sandbox } from '../sandbox';
 import type { Scenario } from './scenarios';
-import { ALIAS, FUNCTION, MODEL_ROLE, modelUri } from './service';
+import { ALIAS, FUNCTION, MODEL_ROLE, modelUri } from '../examples/ai-service/sandbox-service';
 import { aliasInvoker, type FailedRequest } from './traffic-log';
 
 /**

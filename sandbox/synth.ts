@@ -6,8 +6,8 @@
  *
  * A cold synth loads aws-cdk-lib and builds the construct tree (seconds); the
  * result is cached under node_modules/.cache/cutover-sandbox/templates/ by a
- * hash of its inputs: infra/**\/*.ts, the functions/shared and
- * functions/start-release modules infra imports, statemachine/*.asl.json,
+ * hash of its inputs: infra/**\/*.ts, the core/ and targets/ modules and
+ * functions/start-release, which infra imports, statemachine/*.asl.json,
  * package-lock.json, the stack module (for a user's own stack), its props and
  * the context. aws-cdk-lib is required only on a miss.
  */
@@ -73,7 +73,8 @@ function inputFiles(repoRoot: string, source: StackSource): string[] {
   const ts = (f: string) => f.endsWith('.ts') && !f.endsWith('.test.ts');
   return [
     ...walk('infra', ts),
-    ...walk('functions/shared', ts),
+    ...walk('core', ts),
+    ...walk('targets', ts),
     ...walk('functions/start-release', ts),
     ...walk('statemachine', (f) => f.endsWith('.asl.json')),
     'package-lock.json',

@@ -1,6 +1,6 @@
 /**
  * The release input as JSON Schema (draft 2020-12), generated from the one
- * zod schema (functions/shared/release-input.ts) with `z.toJSONSchema`: what
+ * zod schema (core/release-input.ts) with `z.toJSONSchema`: what
  * an editor, a console user or another team's pipeline can validate an input
  * against before starting a release. `npm run schema` rewrites
  * statemachine/release-input.schema.json; test/statemachine/examples.test.ts
@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { releaseInputSchema } from '../functions/shared/release-input';
+import { releaseInputSchema } from '../core/release-input';
 
 export const SCHEMA_FILE = path.join(__dirname, 'release-input.schema.json');
 
@@ -25,7 +25,7 @@ export function releaseInputJsonSchema(): Record<string, unknown> {
     title: 'Cutover release input',
     description:
       'The execution input of the Cutover release state machine (Step Functions console, `cutover release --input`, triggers, CodePipeline). ' +
-      'Generated from functions/shared/release-input.ts by `npm run schema`; ValidateInput also checks what JSON Schema cannot express.',
+      'Generated from core/release-input.ts by `npm run schema`; ValidateInput also checks what JSON Schema cannot express.',
     ...rest,
   };
 }

@@ -1,6 +1,6 @@
-import type { ReleaseItem } from '../../functions/shared/ledger';
-import type { Target } from '../../functions/shared/release-input';
-import { targetKey } from '../../functions/shared/release-input';
+import type { ReleaseItem } from '../../core/ledger';
+import type { Target } from '../../core/release-input';
+import { targetKey } from '../../core/release-input';
 import type { CliClients } from '../config';
 
 export interface HistoryRow {

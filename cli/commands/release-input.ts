@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { releaseInputSchema, type ReleaseInput } from '../../functions/shared/release-input';
-import { issuesOf } from '../../functions/shared/validation';
+import { releaseInputSchema, type ReleaseInput } from '../../core/release-input';
+import { issuesOf } from '../../core/validation';
 import { UsageError } from '../errors';
 import { parseTarget } from '../target';
 

@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { ReleaseInput } from '../../functions/shared/release-input';
+import type { ReleaseInput } from '../../core/release-input';
 import type { CliClients, CliConfig } from '../config';
 import { followExecution, type ExecutionEnd, type ProgressEvent } from '../follow';
 import { executionNameFor } from './release-input';

@@ -1,6 +1,6 @@
-import type { Target } from '../../functions/shared/release-input';
-import { targetKey } from '../../functions/shared/release-input';
-import { routerFor } from '../../functions/shared/routers';
+import type { Target } from '../../core/release-input';
+import { targetKey } from '../../core/release-input';
+import { routerFor } from '../../targets';
 import type { CliClients } from '../config';
 
 export interface TargetStatus {

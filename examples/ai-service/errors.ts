@@ -4,7 +4,7 @@
  * `ErrorEquals`) see; so each failure mode gets its own class.
  *
  * The example is a separate deployable: it does not import Cutover's own
- * functions/shared/errors.ts.
+ * core/errors.ts.
  */
 
 /** The event is not `{ text: string }` with 1 to 10,000 characters. The caller's fault. */

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { outputSchemaValidation } from '../../functions/shared/middleware/output-schema';
+import { outputSchemaValidation } from '../../middleware/output-schema';
 import { classify, parseRequest, type ClassifyRequest, type ClassifyResponse } from './classify';
 import { ModelNotConfigured } from './errors';
 import { createArtifactLoader, type ArtifactLoader } from './load-artifact';

@@ -1,9 +1,9 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { ReleaseInProgress } from '../shared/errors';
-import { releaseKey, type Clock } from '../shared/deps';
-import type { ReleaseEvents } from '../shared/events';
-import { releaseSortKey, type Ledger } from '../shared/ledger';
-import type { ReleaseState } from '../shared/release-state';
+import { ReleaseInProgress } from '../../core/errors';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { ReleaseEvents } from '../../core/events';
+import { releaseSortKey, type Ledger } from '../../core/ledger';
+import type { ReleaseState } from '../../core/release-state';
 
 export interface AcquireLockDeps {
   ledger: Ledger;

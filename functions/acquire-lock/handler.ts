@@ -1,8 +1,8 @@
-import { clients } from '../shared/clients';
-import { ledgerFromEnv, systemClock } from '../shared/deps';
-import { eventsFromEnv } from '../shared/events';
-import { logger, taskHandler } from '../shared/handler-kit';
-import { releaseStateSchema } from '../shared/release-state';
+import { clients } from '../kit/clients';
+import { ledgerFromEnv, systemClock } from '../kit/deps';
+import { eventsFromEnv } from '../../core/events';
+import { logger, taskHandler } from '../kit/handler-kit';
+import { releaseStateSchema } from '../../core/release-state';
 import { acquireLock } from './acquire-lock';
 
 export const handler = taskHandler('AcquireLock', releaseStateSchema, (state) =>

@@ -1,11 +1,11 @@
 import { PutMetricAlarmCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { readAlarms } from '../check-alarms/check-alarms';
-import { releaseKey, type Clock } from '../shared/deps';
-import { PreexistingAlarm } from '../shared/errors';
-import type { Ledger } from '../shared/ledger';
-import type { AlarmSet, StateWithGreen } from '../shared/release-state';
-import type { TrafficRouter } from '../shared/routers';
-import type { AlarmThresholds } from '../shared/routers/types';
+import { releaseKey, type Clock } from '../kit/deps';
+import { PreexistingAlarm } from '../../core/errors';
+import type { Ledger } from '../../core/ledger';
+import type { AlarmSet, StateWithGreen } from '../../core/release-state';
+import type { TrafficRouter } from '../../targets';
+import type { AlarmThresholds } from '../../core/traffic-router';
 
 export interface ArmAlarmsDeps {
   ledger: Ledger;

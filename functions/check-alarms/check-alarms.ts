@@ -1,9 +1,9 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { describeAlarmsNamed } from '../shared/alarm-reader';
-import { releaseKey, type Clock } from '../shared/deps';
-import type { Ledger } from '../shared/ledger';
-import type { MonitoringState, Progress } from '../shared/release-state';
-import type { TrafficRouter } from '../shared/routers';
+import { describeAlarmsNamed } from '../../core/alarm-reader';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { Ledger } from '../../core/ledger';
+import type { MonitoringState, Progress } from '../../core/release-state';
+import type { TrafficRouter } from '../../targets';
 import { nextAction } from './next-action';
 import { verdictOf, type AlarmReading } from './verdict';
 

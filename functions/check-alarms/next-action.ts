@@ -1,5 +1,5 @@
-import type { ReleaseSpec } from '../shared/release-input';
-import type { Progress } from '../shared/release-state';
+import type { ReleaseSpec } from '../../core/release-input';
+import type { Progress } from '../../core/release-state';
 import { describeReadings, type AlarmVerdict } from './verdict';
 
 /**

@@ -1,4 +1,4 @@
-import type { Verdict } from '../shared/release-state';
+import type { Verdict } from '../../core/release-state';
 
 export interface AlarmReading {
   name: string;

@@ -1,8 +1,8 @@
-import { releaseKey, type Clock } from '../shared/deps';
-import { TargetNotReady } from '../shared/errors';
-import type { Ledger } from '../shared/ledger';
-import type { Green, StateWithGreen } from '../shared/release-state';
-import type { TrafficRouter } from '../shared/routers';
+import { releaseKey, type Clock } from '../kit/deps';
+import { TargetNotReady } from '../../core/errors';
+import type { Ledger } from '../../core/ledger';
+import type { Green, StateWithGreen } from '../../core/release-state';
+import type { TrafficRouter } from '../../targets';
 
 export interface CheckGreenReadyDeps {
   ledger: Ledger;

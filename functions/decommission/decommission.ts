@@ -1,11 +1,11 @@
 import { DeleteAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { describeAlarmsNamed } from '../shared/alarm-reader';
+import { describeAlarmsNamed } from '../../core/alarm-reader';
 import { thresholdsOf } from '../arm-alarms/arm-alarms';
-import { releaseKey, type Clock } from '../shared/deps';
-import type { ReleaseEvents } from '../shared/events';
-import type { Ledger } from '../shared/ledger';
-import type { ReleaseState } from '../shared/release-state';
-import type { DecommissionResult, TrafficRouter } from '../shared/routers';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { ReleaseEvents } from '../../core/events';
+import type { Ledger } from '../../core/ledger';
+import type { ReleaseState } from '../../core/release-state';
+import type { DecommissionResult, TrafficRouter } from '../../targets';
 
 export interface DecommissionDeps {
   ledger: Ledger;

@@ -1,9 +1,9 @@
-import { clients } from '../shared/clients';
-import { ledgerFromEnv, systemClock } from '../shared/deps';
-import { eventsFromEnv } from '../shared/events';
-import { logger, taskHandler } from '../shared/handler-kit';
-import { releaseStateSchema } from '../shared/release-state';
-import { routerFor } from '../shared/routers';
+import { clients } from '../kit/clients';
+import { ledgerFromEnv, systemClock } from '../kit/deps';
+import { eventsFromEnv } from '../../core/events';
+import { logger, taskHandler } from '../kit/handler-kit';
+import { releaseStateSchema } from '../../core/release-state';
+import { routerFor } from '../../targets';
 import { decommission } from './decommission';
 
 export const handler = taskHandler('Decommission', releaseStateSchema, (state) =>

@@ -1,8 +1,8 @@
-import { releaseKey, type Clock } from '../shared/deps';
-import type { Ledger } from '../shared/ledger';
-import type { Green, ReleaseState } from '../shared/release-state';
-import type { TrafficRouter } from '../shared/routers';
-import type { TaskBudget } from '../shared/routers/types';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { Ledger } from '../../core/ledger';
+import type { Green, ReleaseState } from '../../core/release-state';
+import type { TrafficRouter } from '../../targets';
+import type { TaskBudget } from '../../core/traffic-router';
 
 export interface PrepareGreenDeps {
   ledger: Ledger;

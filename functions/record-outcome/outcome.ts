@@ -1,5 +1,5 @@
-import { causeMessage } from '../shared/cause';
-import type { CaughtError, ReleaseState, ReleaseStatus } from '../shared/release-state';
+import { causeMessage } from '../../core/cause';
+import type { CaughtError, ReleaseState, ReleaseStatus } from '../../core/release-state';
 import { succeeded } from '../decommission/decommission';
 
 export interface Outcome {

@@ -1,7 +1,7 @@
-import { releaseKey, type Clock } from '../shared/deps';
-import type { ReleaseEvents, ReleaseEventState } from '../shared/events';
-import type { Ledger } from '../shared/ledger';
-import type { ReleaseState, ReleaseStatus } from '../shared/release-state';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { ReleaseEvents, ReleaseEventState } from '../../core/events';
+import type { Ledger } from '../../core/ledger';
+import type { ReleaseState, ReleaseStatus } from '../../core/release-state';
 import { outcomeOf, type Outcome } from './outcome';
 
 /** The release event RecordOutcome emits for each outcome. */

@@ -1,6 +1,6 @@
-import { ledgerFromEnv } from '../shared/deps';
-import { taskHandler } from '../shared/handler-kit';
-import { releaseStateSchema } from '../shared/release-state';
+import { ledgerFromEnv } from '../kit/deps';
+import { taskHandler } from '../kit/handler-kit';
+import { releaseStateSchema } from '../../core/release-state';
 import { releaseLock } from './release-lock';
 
 export const handler = taskHandler('ReleaseLock', releaseStateSchema, (state) => releaseLock(state, { ledger: ledgerFromEnv() }));

@@ -1,5 +1,5 @@
-import type { Ledger } from '../shared/ledger';
-import type { ReleaseState } from '../shared/release-state';
+import type { Ledger } from '../../core/ledger';
+import type { ReleaseState } from '../../core/release-state';
 
 /** Only the owner's delete succeeds: a release rejected as ReleaseInProgress leaves the other's lock alone. */
 export async function releaseLock(state: ReleaseState, deps: { ledger: Ledger }): Promise<{ released: boolean }> {

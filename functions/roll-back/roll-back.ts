@@ -1,9 +1,9 @@
-import { causeMessage } from '../shared/cause';
-import { releaseKey, type Clock } from '../shared/deps';
-import type { ReleaseEvents } from '../shared/events';
-import type { Ledger } from '../shared/ledger';
-import type { Rollback, StateWithGreen } from '../shared/release-state';
-import type { TrafficRouter } from '../shared/routers';
+import { causeMessage } from '../../core/cause';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { ReleaseEvents } from '../../core/events';
+import type { Ledger } from '../../core/ledger';
+import type { Rollback, StateWithGreen } from '../../core/release-state';
+import type { TrafficRouter } from '../../targets';
 
 export interface RollBackDeps {
   ledger: Ledger;

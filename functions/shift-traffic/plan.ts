@@ -1,5 +1,5 @@
-import type { ReleaseSpec } from '../shared/release-input';
-import type { Progress } from '../shared/release-state';
+import type { ReleaseSpec } from '../../core/release-input';
+import type { Progress } from '../../core/release-state';
 
 /** Green's share at each step: the canary steps, then 100. */
 export function stepsOf(spec: ReleaseSpec): number[] {

@@ -1,8 +1,8 @@
-import { releaseKey, type Clock } from '../shared/deps';
-import type { ReleaseEvents } from '../shared/events';
-import type { Ledger } from '../shared/ledger';
-import type { AlarmSet, Progress, StateWithGreen } from '../shared/release-state';
-import type { TrafficRouter } from '../shared/routers';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { ReleaseEvents } from '../../core/events';
+import type { Ledger } from '../../core/ledger';
+import type { AlarmSet, Progress, StateWithGreen } from '../../core/release-state';
+import type { TrafficRouter } from '../../targets';
 import { nextStep } from './plan';
 
 export interface ShiftTrafficDeps {

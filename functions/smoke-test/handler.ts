@@ -1,8 +1,8 @@
-import { clients } from '../shared/clients';
-import { ledgerFromEnv, systemClock } from '../shared/deps';
-import { taskHandler } from '../shared/handler-kit';
-import { stateWithGreenSchema } from '../shared/release-state';
-import { routerFor } from '../shared/routers';
+import { clients } from '../kit/clients';
+import { ledgerFromEnv, systemClock } from '../kit/deps';
+import { taskHandler } from '../kit/handler-kit';
+import { stateWithGreenSchema } from '../../core/release-state';
+import { routerFor } from '../../targets';
 import { smokeTest } from './smoke-test';
 
 /** Stop starting golden-set calls this long before the Lambda timeout, to score and record what ran. */

@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { releaseKey, type Clock } from '../shared/deps';
-import { QualityGateFailed, SmokeTestFailed } from '../shared/errors';
-import type { Ledger } from '../shared/ledger';
-import type { GoldenSetSpec, SmokeCase } from '../shared/release-input';
-import type { Green, StateWithGreen } from '../shared/release-state';
-import type { InvokeResult, TrafficRouter } from '../shared/routers';
+import { releaseKey, type Clock } from '../kit/deps';
+import { QualityGateFailed, SmokeTestFailed } from '../../core/errors';
+import type { Ledger } from '../../core/ledger';
+import type { GoldenSetSpec, SmokeCase } from '../../core/release-input';
+import type { Green, StateWithGreen } from '../../core/release-state';
+import type { InvokeResult, TrafficRouter } from '../../targets';
 import {
   checkAll,
   compileOutputSchema,
@@ -15,7 +15,7 @@ import {
   type CaseResult,
   type GateVerdict,
   type QualityReport,
-} from '../shared/quality';
+} from '../../core/quality';
 
 export interface SmokeTestDeps {
   ledger: Ledger;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ReleaseInput, targetSchema } from '../shared/release-input';
+import type { ReleaseInput, targetSchema } from '../../core/release-input';
 
 /**
  * What a trigger construct tells its start-release function

@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { clients, requiredEnv } from '../shared/clients';
-import { isTransientAwsError, messageOf, TransientAwsError } from '../shared/errors';
-import { logger } from '../shared/handler-kit';
-import { parseOrThrow } from '../shared/validation';
+import { clients, requiredEnv } from '../kit/clients';
+import { isTransientAwsError, messageOf, TransientAwsError } from '../../core/errors';
+import { logger } from '../kit/handler-kit';
+import { parseOrThrow } from '../../core/validation';
 import { triggerConfigSchema, type TriggerConfig } from './config';
 import { startRelease } from './start-release';
 

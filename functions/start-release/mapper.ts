@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { releaseInputSchema } from '../shared/release-input';
-import { issuesOf } from '../shared/validation';
+import { releaseInputSchema } from '../../core/release-input';
+import { issuesOf } from '../../core/validation';
 import type { ModelPackageTriggerConfig, S3TriggerConfig, TriggerConfig } from './config';
 import { executionName } from './execution-name';
 

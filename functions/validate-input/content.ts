@@ -1,6 +1,6 @@
-import { InvalidReleaseInput } from '../shared/errors';
-import { compileOutputSchema } from '../shared/quality';
-import type { ReleaseSpec } from '../shared/release-input';
+import { InvalidReleaseInput } from '../../core/errors';
+import { compileOutputSchema } from '../../core/quality';
+import type { ReleaseSpec } from '../../core/release-input';
 
 /**
  * What the schema accepts but a later state would choke on, after something

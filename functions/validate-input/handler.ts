@@ -1,5 +1,5 @@
-import { clients } from '../shared/clients';
-import { taskHandler } from '../shared/handler-kit';
+import { clients } from '../kit/clients';
+import { taskHandler } from '../kit/handler-kit';
 import { validateInputEvent } from './schema';
 import { validateInput } from './validate-input';
 

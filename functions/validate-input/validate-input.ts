@@ -1,9 +1,9 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { describeAlarmsNamed } from '../shared/alarm-reader';
-import { InvalidReleaseInput } from '../shared/errors';
-import { releaseInputSchema, targetKey, bareFunctionName, unjudgedWindows, type ReleaseSpec } from '../shared/release-input';
-import type { ReleaseContext } from '../shared/release-state';
-import { parseOrThrow } from '../shared/validation';
+import { describeAlarmsNamed } from '../../core/alarm-reader';
+import { InvalidReleaseInput } from '../../core/errors';
+import { releaseInputSchema, targetKey, bareFunctionName, unjudgedWindows, type ReleaseSpec } from '../../core/release-input';
+import type { ReleaseContext } from '../../core/release-state';
+import { parseOrThrow } from '../../core/validation';
 import { BUDGET, historyBudget, type Budget } from '../../statemachine/history-budget';
 import type { ValidateInputEvent } from './schema';
 import { checkContent } from './content';

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { RELEASE_EVENT_DETAIL_TYPE, RELEASE_EVENT_SOURCE, releaseEventStates, type ReleaseEventState } from '../../functions/shared/events';
+import { RELEASE_EVENT_DETAIL_TYPE, RELEASE_EVENT_SOURCE, releaseEventStates, type ReleaseEventState } from '../../core/events';
 
 /**
  * Notifications for people: an SNS topic and an EventBridge rule that sends

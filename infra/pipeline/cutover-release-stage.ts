@@ -4,8 +4,8 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { releaseInputSchema, type ReleaseInput } from '../../functions/shared/release-input';
-import { issuesOf } from '../../functions/shared/validation';
+import { releaseInputSchema, type ReleaseInput } from '../../core/release-input';
+import { issuesOf } from '../../core/validation';
 import { DEFAULT_STATE_MACHINE_NAME } from '../defaults';
 import { acknowledgeWildcardResources } from '../nag-acknowledgements';
 

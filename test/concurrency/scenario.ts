@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { cliClients } from '../../cli/config';
-import type { ReleaseInput } from '../../functions/shared/release-input';
+import type { ReleaseInput } from '../../core/release-input';
 import type { RehearsalStack } from '../../rehearsal/stack';
 
 /**

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cliClients, type CliClients } from '../../cli/config';
 import { runRelease, type ReleaseRun } from '../../cli/commands/release';
-import { ALIAS, BUCKET, FUNCTION, modelUri } from '../../rehearsal/service';
+import { ALIAS, BUCKET, FUNCTION, modelUri } from '../../examples/ai-service/sandbox-service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { deployTarget, ENDPOINT, STAGE, type TargetRig } from '../../rehearsal/targets';
 import { BUNDLE_DIR } from '../../sandbox/bundle';

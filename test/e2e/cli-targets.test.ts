@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { cliClients } from '../../cli/config';
-import { modelUri } from '../../rehearsal/service';
+import { modelUri } from '../../examples/ai-service/sandbox-service';
 import { BUNDLE_DIR } from '../../sandbox/bundle';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { ENDPOINT, type TargetRig } from '../../rehearsal/targets';

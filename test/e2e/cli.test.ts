@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { modelUri } from '../../rehearsal/service';
+import { modelUri } from '../../examples/ai-service/sandbox-service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { jsonLines, runCutover, type CliRun } from './cli-run';
 

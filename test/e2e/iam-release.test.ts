@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { BUCKET } from '../../rehearsal/service';
+import { BUCKET } from '../../examples/ai-service/sandbox-service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';

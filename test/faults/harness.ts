@@ -5,12 +5,12 @@ import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecuti
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { cliClients, type CliClients } from '../../cli/config';
 import { succeeded } from '../../functions/decommission/decommission';
-import { manualRollback } from '../../functions/shared/manual-rollback';
-import type { ReleaseState } from '../../functions/shared/release-state';
-import { partitionKey, type LockItem, type ReleaseItem } from '../../functions/shared/ledger';
-import { targetSchema, type ReleaseInput, type Target } from '../../functions/shared/release-input';
-import { routerFor } from '../../functions/shared/routers';
-import { BUCKET, FUNCTION, ALIAS } from '../../rehearsal/service';
+import { manualRollback } from '../../core/manual-rollback';
+import type { ReleaseState } from '../../core/release-state';
+import { partitionKey, type LockItem, type ReleaseItem } from '../../core/ledger';
+import { targetSchema, type ReleaseInput, type Target } from '../../core/release-input';
+import { routerFor } from '../../targets';
+import { BUCKET, FUNCTION, ALIAS } from '../../examples/ai-service/sandbox-service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import type { Fault } from '../../sandbox/faults';
 import { faultError } from '../../sandbox/protocol';
@@ -31,7 +31,7 @@ import { faultTarget, REHEARSAL_TARGET, rigInput, type FaultTarget } from './tar
 
 /**
  * The handlers' per-attempt request timeout in the matrix, and the latency
- * injected "beyond" it. Production uses 5 s (functions/shared/clients.ts);
+ * injected "beyond" it. Production uses 5 s (functions/kit/clients.ts);
  * 1 s keeps a latency case to a few wall seconds. Faults are wall time.
  */
 export const MATRIX_REQUEST_TIMEOUT_MS = 1_000;

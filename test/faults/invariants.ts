@@ -1,4 +1,4 @@
-import type { ReleaseItem } from '../../functions/shared/ledger';
+import type { ReleaseItem } from '../../core/ledger';
 import type { CallerRow, FaultKind, Operation, Scenario } from './matrix';
 
 /**

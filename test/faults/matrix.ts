@@ -5,7 +5,7 @@
  * one more entry in TARGET_KINDS, not more test code.
  *
  * The operations were read from the code (functions/<task>/<task>.ts, the
- * ledger, the routers, functions/shared/manual-rollback.ts);
+ * ledger, the routers, core/manual-rollback.ts);
  * test/faults/fault-matrix.test.ts checks the table against what each Task
  * actually sends in the sandbox (`uncoveredCalls`), so it cannot silently go stale.
  */
@@ -30,7 +30,7 @@ export interface Operation {
  *  - `success`: nothing goes wrong but the fault; the release should succeed;
  *  - `alarm-rollback`: a user alarm breaches at the first bake check, so the
  *    release rolls back to blue (the rollback path);
- *  - `manual-rollback`: `cutover rollback` (functions/shared/manual-rollback.ts)
+ *  - `manual-rollback`: `cutover rollback` (core/manual-rollback.ts)
  *    runs at the first bake check;
  *  - `prepare-crash`: PrepareGreen's function dies after publishing green
  *    (its answer is lost), so Decommission must find the orphan by its
@@ -67,7 +67,7 @@ const op = (service: Service, ...operations: string[]): Operation[] => operation
 const ledgerWrite = op('dynamodb', 'UpdateItem');
 
 /**
- * What one target kind's router calls (functions/shared/routers/<kind>.ts), per Task. Everything else a
+ * What one target kind's router calls (targets/<kind>.ts), per Task. Everything else a
  * Task calls (the ledger, the lock, the alarms, S3) is the same for every kind: `rowsOf` adds it.
  */
 interface RouterCalls {
@@ -191,14 +191,14 @@ function rowsOf(r: RouterCalls): CallerRow[] {
   ];
 }
 
-/** Retiring a Lambda version nobody routes to (functions/shared/routers/lambda-versions.ts), after the router's own check of its route. */
+/** Retiring a Lambda version nobody routes to (targets/lambda-versions.ts), after the router's own check of its route. */
 const retireVersion = op('lambda', 'ListAliases', 'DeleteProvisionedConcurrencyConfig', 'DeleteFunction');
 /** Green as a published Lambda version: $LATEST with the artifact, published. */
 const publishVersion = op('lambda', 'GetFunctionConfiguration', 'UpdateFunctionConfiguration', 'PublishVersion');
 /** Invokes of green's and blue's versions (golden set), not of the orchestrator. */
 const invokeVersions: RouterCalls['smokeInvoke'] = { operations: op('lambda', 'Invoke'), invokeScope: 'target', note: 'Invoke of green and blue (golden set), not of the orchestrator' };
 
-/** The Lambda-alias target (functions/shared/routers/lambda-alias.ts). */
+/** The Lambda-alias target (targets/lambda-alias.ts). */
 const lambdaAlias = rowsOf({
   prepare: [...op('lambda', 'GetAlias'), ...publishVersion],
   smokeInvoke: invokeVersions,
@@ -208,7 +208,7 @@ const lambdaAlias = rowsOf({
 });
 
 /**
- * The SageMaker-endpoint target (functions/shared/routers/sagemaker-endpoint.ts): green is a second
+ * The SageMaker-endpoint target (targets/sagemaker-endpoint.ts): green is a second
  * variant added by an endpoint config (UpdateEndpoint, then the readiness loop), the switch is weights,
  * blue keeps one standby instance in retention (the rehearsal's target sets blueStandbyInstanceCount),
  * decommission is a config with the live variant only, then the old config and model go.
@@ -224,7 +224,7 @@ const sagemakerEndpoint = rowsOf({
 });
 
 /**
- * The API Gateway-stage target (functions/shared/routers/api-gateway-stage.ts): green is a published
+ * The API Gateway-stage target (targets/api-gateway-stage.ts): green is a published
  * Lambda version API Gateway may invoke (AddPermission), the switch is an UpdateStage of the stage
  * variable, a version is retired once neither the stage nor an alias routes to it.
  */

@@ -7,13 +7,13 @@ import {
   UpdateEndpointCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { SAGEMAKER_NAME_PREFIX, targetKey, type ReleaseInput, type Target } from '../../functions/shared/release-input';
-import type { ReleaseContext } from '../../functions/shared/release-state';
-import { routerFor, type RouterClients, type Split } from '../../functions/shared/routers';
-import { errorName, LambdaVersions } from '../../functions/shared/routers/lambda-versions';
-import { sagemakerNamesOf } from '../../functions/shared/routers/sagemaker-endpoint';
+import { SAGEMAKER_NAME_PREFIX, targetKey, type ReleaseInput, type Target } from '../../core/release-input';
+import type { ReleaseContext } from '../../core/release-state';
+import { routerFor, type RouterClients, type Split } from '../../targets';
+import { errorName, LambdaVersions } from '../../targets/lambda-versions';
+import { sagemakerNamesOf } from '../../targets/sagemaker-endpoint';
 import type { Scenario as RehearsalScenario } from '../../rehearsal/scenarios';
-import { FUNCTION } from '../../rehearsal/service';
+import { FUNCTION } from '../../examples/ai-service/sandbox-service';
 import type { RehearsalStack } from '../../rehearsal/stack';
 import type { TargetKind } from '../../rehearsal/targets';
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { releaseInputSchema } from '../../functions/shared/release-input';
+import { releaseInputSchema } from '../../core/release-input';
 import { HOSTILE_RELEASE_INPUTS, PROPERTY_RUNS } from './hostile-inputs';
 import {
   EXECUTION,

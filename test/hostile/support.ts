@@ -3,9 +3,9 @@ import type { Context } from 'aws-lambda';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { InvalidReleaseInput } from '../../functions/shared/errors';
-import * as releaseState from '../../functions/shared/release-state';
-import { releaseInputSchema, targetKey, type ReleaseInput } from '../../functions/shared/release-input';
+import { InvalidReleaseInput } from '../../core/errors';
+import * as releaseState from '../../core/release-state';
+import { releaseInputSchema, targetKey, type ReleaseInput } from '../../core/release-input';
 import { validateInputEvent } from '../../functions/validate-input/schema';
 import { lambdaContext as baseContext } from '../support/lambda-context';
 

@@ -1,7 +1,7 @@
 /**
  * Each Task's `ledger:` grant (infra/defaults.ts) against the DynamoDB item
  * actions its code paths take: the Ledger methods a task folder calls (in its
- * own files and the functions/shared/ helpers they import), each mapped to
+ * own files and the core/ and targets/ modules they import), each mapped to
  * the DocumentClient commands it sends, through the Ledger's own private
  * helpers. On AWS a missing action is an AccessDeniedException at run time
  * (ShiftTraffic's GetItem was one: every release rolled back before moving
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { TASK_FUNCTIONS } from '../../infra/defaults';
 
 const ROOT = path.resolve(__dirname, '../..');
-const LEDGER_FILE = path.join(ROOT, 'functions/shared/ledger.ts');
+const LEDGER_FILE = path.join(ROOT, 'core/ledger.ts');
 
 /** DocumentClient command → the IAM action of the DynamoDB operation it calls. */
 const COMMAND_ACTIONS: Record<string, string> = {
@@ -52,15 +52,15 @@ function actionsOf(method: string, methods: Map<string, string>, seen = new Set<
   return out;
 }
 
-/** A task folder's non-test sources and the functions/shared/ modules they import (one level, not the Ledger itself). */
+/** A task folder's non-test sources and the core/ and targets/ modules they import (one level, not the Ledger itself). */
 function sourcesOf(folder: string): string[] {
   const dir = path.join(ROOT, 'functions', folder);
   const own = readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .map((f) => path.join(dir, f));
   const shared = own.flatMap((f) =>
-    [...readFileSync(f, 'utf8').matchAll(/from '\.\.\/shared\/([a-z/-]+)'/g)].map((m) => {
-      const base = path.join(ROOT, 'functions/shared', m[1] as string);
+    [...readFileSync(f, 'utf8').matchAll(/from '\.\.\/\.\.\/((?:core|targets)(?:\/[a-z-]+)*)'/g)].map((m) => {
+      const base = path.join(ROOT, m[1] as string);
       return existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts');
     }),
   );

@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BUILT_IN_RELEASE_DEFAULTS, CutoverStack, ReleaseOrchestrator, normalizeDefaults } from '../../infra';
-import { releaseInputSchema } from '../../functions/shared/release-input';
+import { releaseInputSchema } from '../../core/release-input';
 import { ACCOUNT, REGION, allStatements, functionOf, grantsOf, orchestratorStack, roleOf } from './helpers';
 
 const build = (props: Parameters<typeof orchestratorStack>[0] = {}) => {

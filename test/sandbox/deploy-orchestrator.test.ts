@@ -9,7 +9,7 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { SANDBOX_LEDGER_TABLE } from '../../cli/config';
 import { TASK_FUNCTIONS } from '../../infra/defaults';
-import { FUNCTION, GOLDEN_SET_LOCATION } from '../../rehearsal/service';
+import { FUNCTION, GOLDEN_SET_LOCATION } from '../../examples/ai-service/sandbox-service';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { runSandboxForeground } from '../../sandbox/cli-entry';
 import { deployOrchestrator, folderOfConstructPath, rolePolicies, type DeployedOrchestrator } from '../../sandbox/deploy-orchestrator';

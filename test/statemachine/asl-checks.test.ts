@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as errors from '../../functions/shared/errors';
-import { READY_TIMEOUT_MAX_SECONDS, releaseInputSchema } from '../../functions/shared/release-input';
+import * as errors from '../../core/errors';
+import { READY_TIMEOUT_MAX_SECONDS, releaseInputSchema } from '../../core/release-input';
 
 /**
  * Static checks of statemachine/release.asl.json: valid ASL, every Task bound
@@ -252,7 +252,7 @@ function errorNameProblems(def: Definition): string[] {
       }
       const cls = exported[name];
       if (typeof cls !== 'function' || !(cls.prototype instanceof errors.CutoverError)) {
-        problems.push(`${state}: ${name} is not an error class exported from functions/shared/errors.ts`);
+        problems.push(`${state}: ${name} is not an error class exported from core/errors.ts`);
         continue;
       }
       // What Step Functions matches is the instance's `name` (the Lambda errorType).
@@ -414,7 +414,7 @@ describe('statemachine/release.asl.json', () => {
     expect(graphProblems(broken)).toEqual(['ArmAlarms → Decomission: no such state', 'Orphan is not reachable from ValidateInput']);
   });
 
-  it('matches only Step Functions / Lambda errors and error classes exported from functions/shared/errors.ts', () => {
+  it('matches only Step Functions / Lambda errors and error classes exported from core/errors.ts', () => {
     // Act / Assess
     expect(errorNameProblems(def)).toEqual([]);
     const used = new Set(Object.values(def.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
@@ -422,8 +422,8 @@ describe('statemachine/release.asl.json', () => {
     const broken = clone(def);
     broken.States.CheckAlarms.Retry![1].ErrorEquals.push('TransientAWSError', 'messageOf', 'States.Timeout2');
     expect(errorNameProblems(broken)).toEqual([
-      'CheckAlarms: TransientAWSError is not an error class exported from functions/shared/errors.ts',
-      'CheckAlarms: messageOf is not an error class exported from functions/shared/errors.ts',
+      'CheckAlarms: TransientAWSError is not an error class exported from core/errors.ts',
+      'CheckAlarms: messageOf is not an error class exported from core/errors.ts',
       'CheckAlarms: States.Timeout2 is not a Step Functions error',
     ]);
   });

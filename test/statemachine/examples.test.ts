@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { releaseInputSchema } from '../../functions/shared/release-input';
+import { releaseInputSchema } from '../../core/release-input';
 import { renderSchemaFile, SCHEMA_FILE } from '../../statemachine/json-schema';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'statemachine', 'examples');

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { clients } from '../../functions/shared/clients';
-import { releaseInputSchema } from '../../functions/shared/release-input';
+import { clients } from '../../functions/kit/clients';
+import { releaseInputSchema } from '../../core/release-input';
 import { BUDGET, historyBudget } from '../../statemachine/history-budget';
 import { startLedgerTable } from '../support/dynalite';
 import { FakeCloudWatch } from '../support/fake-cloudwatch';

@@ -1,9 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { clients } from '../../functions/shared/clients';
-import { releaseEventDetailSchema, type ReleaseEventDetail } from '../../functions/shared/events';
-import { Ledger } from '../../functions/shared/ledger';
+import { clients } from '../../functions/kit/clients';
+import { releaseEventDetailSchema, type ReleaseEventDetail } from '../../core/events';
+import { Ledger } from '../../core/ledger';
 import { startLedgerTable } from '../support/dynalite';
 import { FakeCloudWatch } from '../support/fake-cloudwatch';
 import { FakeLambda } from '../support/fake-lambda';

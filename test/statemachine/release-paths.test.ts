@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { clients } from '../../functions/shared/clients';
-import { Ledger, partitionKey } from '../../functions/shared/ledger';
+import { clients } from '../../functions/kit/clients';
+import { Ledger, partitionKey } from '../../core/ledger';
 import { startLedgerTable } from '../support/dynalite';
 import { FakeCloudWatch } from '../support/fake-cloudwatch';
 import { FakeLambda, awsError } from '../support/fake-lambda';

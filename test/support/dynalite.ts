@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Ledger, LEDGER_TABLE_KEYS } from '../../functions/shared/ledger';
+import { Ledger, LEDGER_TABLE_KEYS } from '../../core/ledger';
 
 // dynalite ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import type { Ledger } from '../../functions/shared/ledger';
-import type { ReleaseInput } from '../../functions/shared/release-input';
+import type { Ledger } from '../../core/ledger';
+import type { ReleaseInput } from '../../core/release-input';
 import { ACCOUNT, lambdaContext, REGION } from '../unit/handlers/support';
 import type { FakeCloudWatch } from './fake-cloudwatch';
 

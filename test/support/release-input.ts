@@ -1,4 +1,4 @@
-import type { ReleaseInput } from '../../functions/shared/release-input';
+import type { ReleaseInput } from '../../core/release-input';
 
 /** A release of ai-handler's production alias with short, poll-counted durations. */
 export function releaseInput(overrides: Partial<ReleaseInput> = {}): ReleaseInput {

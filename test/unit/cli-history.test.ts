@@ -1,5 +1,5 @@
 import { historyRow } from '../../cli/commands/history';
-import type { ReleaseItem } from '../../functions/shared/ledger';
+import type { ReleaseItem } from '../../core/ledger';
 
 /** A release item as the handlers leave it in the ledger. */
 function item(overrides: Partial<ReleaseItem> = {}): ReleaseItem {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { suggestion } from '../../cli/format';
 import { askSandbox, isLoopbackEndpoint, sandboxNow } from '../../cli/sandbox-endpoint';
-import { outcomeMark, outcomeWords } from '../../functions/shared/outcome-words';
+import { outcomeMark, outcomeWords } from '../../core/outcome-words';
 
 /** What the CLI does for a newcomer (issue #17): find a loopback sandbox, print pasteable commands, say outcomes in their own words. */
 describe('a loopback endpoint', () => {

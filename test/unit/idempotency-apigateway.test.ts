@@ -1,4 +1,4 @@
-import type { ReleaseInput } from '../../functions/shared/release-input';
+import type { ReleaseInput } from '../../core/release-input';
 import { FakeApiGateway } from '../support/fake-apigateway';
 import { FakeCloudWatch } from '../support/fake-cloudwatch';
 import { FakeLambda } from '../support/fake-lambda';

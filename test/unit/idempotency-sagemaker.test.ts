@@ -1,4 +1,4 @@
-import type { ReleaseInput } from '../../functions/shared/release-input';
+import type { ReleaseInput } from '../../core/release-input';
 import { FakeCloudWatch } from '../support/fake-cloudwatch';
 import { FakeSageMaker } from '../support/fake-sagemaker';
 import { idempotency, taskHandler } from '../support/idempotency';

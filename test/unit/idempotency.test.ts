@@ -1,5 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { partitionKey } from '../../functions/shared/ledger';
+import { partitionKey } from '../../core/ledger';
 import { FakeCloudWatch } from '../support/fake-cloudwatch';
 import { FakeLambda } from '../support/fake-lambda';
 import { idempotency, taskHandler } from '../support/idempotency';

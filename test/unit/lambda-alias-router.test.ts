@@ -6,8 +6,8 @@ import {
   type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
 import fc from 'fast-check';
-import type { Green } from '../../functions/shared/release-state';
-import { aliasUpdateFor, LambdaAliasRouter, splitOf } from '../../functions/shared/routers/lambda-alias';
+import type { Green } from '../../core/release-state';
+import { aliasUpdateFor, LambdaAliasRouter, splitOf } from '../../targets/lambda-alias';
 import { awsError, FakeLambda } from '../support/fake-lambda';
 
 const lambda = new FakeLambda();

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { partitionKey, releaseSortKey, type LockItem } from '../../functions/shared/ledger';
+import { partitionKey, releaseSortKey, type LockItem } from '../../core/ledger';
 import { useLedger } from '../support/dynalite';
 
 /**

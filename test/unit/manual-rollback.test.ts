@@ -1,7 +1,7 @@
-import { releaseSortKey } from '../../functions/shared/ledger';
-import { manualRollback, NothingToRollBack, RollbackPending } from '../../functions/shared/manual-rollback';
-import type { Target } from '../../functions/shared/release-input';
-import type { Split, TrafficRouter } from '../../functions/shared/routers';
+import { releaseSortKey } from '../../core/ledger';
+import { manualRollback, NothingToRollBack, RollbackPending } from '../../core/manual-rollback';
+import type { Target } from '../../core/release-input';
+import type { Split, TrafficRouter } from '../../targets';
 import { useLedger } from '../support/dynalite';
 
 /**

@@ -5,7 +5,7 @@ import {
   OUTPUT_SCHEMA_METRIC,
   OutputSchemaInvalid,
   outputSchemaValidation,
-} from '../../functions/shared/middleware/output-schema';
+} from '../../middleware/output-schema';
 
 const schema = {
   type: 'object',

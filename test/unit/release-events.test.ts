@@ -7,7 +7,7 @@ import {
   RELEASE_EVENT_SOURCE,
   releaseEventDetail,
   releaseEventDetailSchema,
-} from '../../functions/shared/events';
+} from '../../core/events';
 import { releaseContext } from './handlers/support';
 
 const eventbridge = mockClient(EventBridgeClient);

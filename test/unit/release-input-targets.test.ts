@@ -1,6 +1,6 @@
-import { InvalidReleaseInput } from '../../functions/shared/errors';
-import { releaseInputSchema, targetKey, type ReleaseInput } from '../../functions/shared/release-input';
-import { parseOrThrow } from '../../functions/shared/validation';
+import { InvalidReleaseInput } from '../../core/errors';
+import { releaseInputSchema, targetKey, type ReleaseInput } from '../../core/release-input';
+import { parseOrThrow } from '../../core/validation';
 import { validateInput } from '../../functions/validate-input/validate-input';
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { InvalidReleaseInput } from '../../functions/shared/errors';
-import { bareFunctionName, releaseInputSchema, targetKey, unjudgedWindows, type ReleaseSpec } from '../../functions/shared/release-input';
-import { parseOrThrow } from '../../functions/shared/validation';
+import { InvalidReleaseInput } from '../../core/errors';
+import { bareFunctionName, releaseInputSchema, targetKey, unjudgedWindows, type ReleaseSpec } from '../../core/release-input';
+import { parseOrThrow } from '../../core/validation';
 
 const target = { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' };
 

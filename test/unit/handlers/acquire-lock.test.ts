@@ -2,8 +2,8 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { acquireLock, isExecutionRunning } from '../../../functions/acquire-lock/acquire-lock';
 import { handler } from '../../../functions/acquire-lock/handler';
-import { ReleaseInProgress } from '../../../functions/shared/errors';
-import { releaseSortKey } from '../../../functions/shared/ledger';
+import { ReleaseInProgress } from '../../../core/errors';
+import { releaseSortKey } from '../../../core/ledger';
 import { awsError } from '../../support/fake-lambda';
 import { clock, executionArn, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, TARGET, useLedger } from './support';
 

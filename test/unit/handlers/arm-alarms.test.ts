@@ -2,8 +2,8 @@ import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, type Pu
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { armAlarms } from '../../../functions/arm-alarms/arm-alarms';
 import { handler } from '../../../functions/arm-alarms/handler';
-import { PreexistingAlarm } from '../../../functions/shared/errors';
-import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
+import { PreexistingAlarm } from '../../../core/errors';
+import { LambdaAliasRouter } from '../../../targets/lambda-alias';
 import { FakeCloudWatch } from '../../support/fake-cloudwatch';
 import { awsError } from '../../support/fake-lambda';
 import { clock, greenOf, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
@@ -135,7 +135,7 @@ describe('armAlarms', () => {
     expect(Object.keys((await itemOf(db.ledger, state.release))!.changes)).toEqual(['alarms-armed']);
   });
 
-  // BUG (functions/shared/routers/lambda-alias.ts, releaseAlarms): `common` carries `Period`, and it is
+  // BUG (targets/lambda-alias.ts, releaseAlarms): `common` carries `Period`, and it is
   // spread into the metric-math error-rate alarm. PutMetricAlarm documents that with `Metrics` you
   // cannot include Namespace, MetricName, Dimensions, Period, Unit, Statistic or ExtendedStatistic:
   // AWS rejects the call (ValidationError), so ArmAlarms fails on every release with releaseAlarms.

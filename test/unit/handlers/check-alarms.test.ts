@@ -4,8 +4,8 @@ import { checkAlarms, readAlarms } from '../../../functions/check-alarms/check-a
 import { handler } from '../../../functions/check-alarms/handler';
 import { nextAction } from '../../../functions/check-alarms/next-action';
 import { verdictOf, type AlarmReading, type AlarmVerdict } from '../../../functions/check-alarms/verdict';
-import type { ReleaseSpec } from '../../../functions/shared/release-input';
-import type { MonitoringState, Progress } from '../../../functions/shared/release-state';
+import type { ReleaseSpec } from '../../../core/release-input';
+import type { MonitoringState, Progress } from '../../../core/release-state';
 import { nextStep } from '../../../functions/shift-traffic/plan';
 import { FakeCloudWatch } from '../../support/fake-cloudwatch';
 import { awsError } from '../../support/fake-lambda';

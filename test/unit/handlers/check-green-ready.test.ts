@@ -1,7 +1,7 @@
 import { checkGreenReady } from '../../../functions/check-green-ready/check-green-ready';
-import type { Ledger } from '../../../functions/shared/ledger';
-import type { Green } from '../../../functions/shared/release-state';
-import type { GreenReadiness, TrafficRouter } from '../../../functions/shared/routers';
+import type { Ledger } from '../../../core/ledger';
+import type { Green } from '../../../core/release-state';
+import type { GreenReadiness, TrafficRouter } from '../../../targets';
 import { clock, releaseContext } from './support';
 
 /** One poll of the readiness loop: ready, still updating (counted, bounded), or failed. */

@@ -2,8 +2,8 @@ import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand } from '@a
 import { DeleteFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { decommission, succeeded } from '../../../functions/decommission/decommission';
 import { handler } from '../../../functions/decommission/handler';
-import type { Progress, ReleaseState } from '../../../functions/shared/release-state';
-import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
+import type { Progress, ReleaseState } from '../../../core/release-state';
+import { LambdaAliasRouter } from '../../../targets/lambda-alias';
 import { FakeCloudWatch } from '../../support/fake-cloudwatch';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
 import { clock, greenOf, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';

@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { handler } from '../../../functions/prepare-green/handler';
 import { prepareGreen } from '../../../functions/prepare-green/prepare-green';
-import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersions, NothingToRelease, TargetBusy, TargetNotReady } from '../../../functions/shared/errors';
-import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
-import { LambdaVersions } from '../../../functions/shared/routers/lambda-versions';
+import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersions, NothingToRelease, TargetBusy, TargetNotReady } from '../../../core/errors';
+import { LambdaAliasRouter } from '../../../targets/lambda-alias';
+import { LambdaVersions } from '../../../targets/lambda-versions';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
 import { clock, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
 

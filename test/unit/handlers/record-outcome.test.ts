@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/record-outcome/handler';
 import { outcomeOf } from '../../../functions/record-outcome/outcome';
 import { recordOutcome } from '../../../functions/record-outcome/record-outcome';
-import type { Progress, ReleaseState } from '../../../functions/shared/release-state';
+import type { Progress, ReleaseState } from '../../../core/release-state';
 import { awsError } from '../../support/fake-lambda';
 import { clock, greenOf, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger } from './support';
 

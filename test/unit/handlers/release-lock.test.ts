@@ -2,7 +2,7 @@ import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/release-lock/handler';
 import { releaseLock } from '../../../functions/release-lock/release-lock';
-import { releaseSortKey } from '../../../functions/shared/ledger';
+import { releaseSortKey } from '../../../core/ledger';
 import { awsError } from '../../support/fake-lambda';
 import { lambdaContext, rejectionOf, releaseContext, TARGET, useLedger } from './support';
 

@@ -1,9 +1,9 @@
 import { LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { handler } from '../../../functions/roll-back/handler';
 import { rollBack, triggerOf } from '../../../functions/roll-back/roll-back';
-import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../../../functions/shared/errors';
-import type { Progress } from '../../../functions/shared/release-state';
-import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
+import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../../../core/errors';
+import type { Progress } from '../../../core/release-state';
+import { LambdaAliasRouter } from '../../../targets/lambda-alias';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
 import { clock, greenOf, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger } from './support';
 

@@ -1,7 +1,7 @@
 import { GetAliasCommand, LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
-import { ConcurrentModification, TrafficShiftFailed } from '../../../functions/shared/errors';
-import type { Progress } from '../../../functions/shared/release-state';
-import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
+import { ConcurrentModification, TrafficShiftFailed } from '../../../core/errors';
+import type { Progress } from '../../../core/release-state';
+import { LambdaAliasRouter } from '../../../targets/lambda-alias';
 import { handler } from '../../../functions/shift-traffic/handler';
 import { nextStep, stepsOf } from '../../../functions/shift-traffic/plan';
 import { shiftTraffic } from '../../../functions/shift-traffic/shift-traffic';

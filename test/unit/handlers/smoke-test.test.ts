@@ -1,8 +1,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { QualityGateFailed, SmokeTestFailed } from '../../../functions/shared/errors';
-import { LambdaAliasRouter } from '../../../functions/shared/routers/lambda-alias';
+import { QualityGateFailed, SmokeTestFailed } from '../../../core/errors';
+import { LambdaAliasRouter } from '../../../targets/lambda-alias';
 import { handler } from '../../../functions/smoke-test/handler';
 import { smokeTest } from '../../../functions/smoke-test/smoke-test';
 import { awsError, FakeLambda } from '../../support/fake-lambda';

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { clients } from '../../../functions/shared/clients';
-import { Ledger } from '../../../functions/shared/ledger';
-import { releaseInputSchema, targetKey, type ReleaseInput } from '../../../functions/shared/release-input';
-import type { Green, ReleaseContext } from '../../../functions/shared/release-state';
+import { clients } from '../../../functions/kit/clients';
+import { Ledger } from '../../../core/ledger';
+import { releaseInputSchema, targetKey, type ReleaseInput } from '../../../core/release-input';
+import type { Green, ReleaseContext } from '../../../core/release-state';
 import { startLedgerTable } from '../../support/dynalite';
 import { lambdaContext as baseContext } from '../../support/lambda-context';
 import { releaseInput } from '../../support/release-input';

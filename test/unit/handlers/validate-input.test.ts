@@ -1,6 +1,6 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { InvalidReleaseInput } from '../../../functions/shared/errors';
+import { InvalidReleaseInput } from '../../../core/errors';
 import { handler } from '../../../functions/validate-input/handler';
 import { validateInput, withDefaults } from '../../../functions/validate-input/validate-input';
 import { awsError } from '../../support/fake-lambda';

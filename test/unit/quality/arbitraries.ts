@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { Check } from '../../../functions/shared/quality/expectations';
-import type { CaseResult, ScoredCase } from '../../../functions/shared/quality/score';
+import type { Check } from '../../../core/quality/expectations';
+import type { CaseResult, ScoredCase } from '../../../core/quality/score';
 
 /** Support-ticket outputs: a label that checks look at, a free-text note they do not. */
 export const output = fc.oneof(

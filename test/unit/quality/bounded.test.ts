@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mapBounded } from '../../../functions/shared/quality/bounded';
+import { mapBounded } from '../../../core/quality/bounded';
 
 const tick = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

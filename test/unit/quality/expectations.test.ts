@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkAll, checkExpectation } from '../../../functions/shared/quality/expectations';
+import { checkAll, checkExpectation } from '../../../core/quality/expectations';
 
 const output = {
   label: 'technical',

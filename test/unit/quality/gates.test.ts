@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { DEFAULT_MIN_PASS_RATE, evaluateGates } from '../../../functions/shared/quality/gates';
-import { scoreQuality, type CaseResult, type QualityReport, type ScoredCase } from '../../../functions/shared/quality/score';
+import { DEFAULT_MIN_PASS_RATE, evaluateGates } from '../../../core/quality/gates';
+import { scoreQuality, type CaseResult, type QualityReport, type ScoredCase } from '../../../core/quality/score';
 import { scenario } from './arbitraries';
 
 /** 200 billing cases; `greenWrong` / `blueWrong` of them answered "account". */

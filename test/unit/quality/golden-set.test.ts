@@ -1,7 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { GoldenSetInvalid } from '../../../functions/shared/errors';
-import { loadGoldenSet, parseGoldenSet } from '../../../functions/shared/quality/golden-set';
+import { GoldenSetInvalid } from '../../../core/errors';
+import { loadGoldenSet, parseGoldenSet } from '../../../core/quality/golden-set';
 
 const line = (o: unknown): string => JSON.stringify(o);
 const goodCase = (id: string): string => line({ id, input: { text: `ticket ${id}` }, expect: [{ path: 'label', equals: 'billing' }] });

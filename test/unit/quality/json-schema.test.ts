@@ -1,5 +1,5 @@
-import { GoldenSetInvalid } from '../../../functions/shared/errors';
-import { compileOutputSchema } from '../../../functions/shared/quality/json-schema';
+import { GoldenSetInvalid } from '../../../core/errors';
+import { compileOutputSchema } from '../../../core/quality/json-schema';
 
 const schema = {
   type: 'object',

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { p95, percentile } from '../../../functions/shared/quality/percentile';
+import { p95, percentile } from '../../../core/quality/percentile';
 
 const latencies = fc.array(fc.integer({ min: 0, max: 120_000 }), { minLength: 1, maxLength: 300 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { compileOutputSchema } from '../../../functions/shared/quality/json-schema';
-import { outputsAgree, scoreQuality, type CaseResult, type ScoredCase } from '../../../functions/shared/quality/score';
+import { compileOutputSchema } from '../../../core/quality/json-schema';
+import { outputsAgree, scoreQuality, type CaseResult, type ScoredCase } from '../../../core/quality/score';
 import { check, output, scenario } from './arbitraries';
 
 const cases: ScoredCase[] = [

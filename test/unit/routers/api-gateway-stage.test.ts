@@ -1,8 +1,8 @@
 import { APIGatewayClient, UpdateStageCommand } from '@aws-sdk/client-api-gateway';
 import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { releaseInputSchema, targetKey, type ApiGatewayStageTarget } from '../../../functions/shared/release-input';
-import type { Green, ReleaseContext } from '../../../functions/shared/release-state';
-import { ApiGatewayStageRouter, splitOfStage, stagePatch, statementIdOf } from '../../../functions/shared/routers/api-gateway-stage';
+import { releaseInputSchema, targetKey, type ApiGatewayStageTarget } from '../../../core/release-input';
+import type { Green, ReleaseContext } from '../../../core/release-state';
+import { ApiGatewayStageRouter, splitOfStage, stagePatch, statementIdOf } from '../../../targets/api-gateway-stage';
 import { FakeApiGateway } from '../../support/fake-apigateway';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
 

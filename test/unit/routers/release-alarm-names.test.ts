@@ -2,7 +2,7 @@
  * Release alarm names against CloudWatch's AlarmName rule: "Length Constraints: Minimum length of 1.
  * Maximum length of 255." — https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
  */
-import { MAX_ALARM_PREFIX, RELEASE_ALARM_SUFFIXES, releaseAlarmName } from '../../../functions/shared/routers/release-alarms';
+import { MAX_ALARM_PREFIX, RELEASE_ALARM_SUFFIXES, releaseAlarmName } from '../../../targets/release-alarms';
 
 const longestId = `release-${'x'.repeat(64)}-abcdef12`.slice(0, 80);
 

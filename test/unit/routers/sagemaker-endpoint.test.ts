@@ -1,8 +1,8 @@
 import { ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { releaseInputSchema, targetKey, type SageMakerEndpointTarget } from '../../../functions/shared/release-input';
-import type { Green, ReleaseContext } from '../../../functions/shared/release-state';
-import { SageMakerEndpointRouter, sagemakerNamesOf, splitOfEndpoint } from '../../../functions/shared/routers/sagemaker-endpoint';
+import { releaseInputSchema, targetKey, type SageMakerEndpointTarget } from '../../../core/release-input';
+import type { Green, ReleaseContext } from '../../../core/release-state';
+import { SageMakerEndpointRouter, sagemakerNamesOf, splitOfEndpoint } from '../../../targets/sagemaker-endpoint';
 import { FakeSageMaker } from '../../support/fake-sagemaker';
 import { awsError } from '../../support/fake-lambda';
 

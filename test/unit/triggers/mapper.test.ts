@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { ModelPackageTriggerConfig, S3TriggerConfig } from '../../../functions/start-release/config';
 import { EXECUTION_NAME_RULE, executionName, MAX_EXECUTION_NAME, sanitizeNamePart } from '../../../functions/start-release/execution-name';
 import { mapEvent, mappingFor } from '../../../functions/start-release/mapper';
-import { releaseInputSchema } from '../../../functions/shared/release-input';
+import { releaseInputSchema } from '../../../core/release-input';
 
 const target = { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' };
 const s3Config: S3TriggerConfig = {

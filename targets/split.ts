@@ -1,5 +1,5 @@
-import type { Green } from '../release-state';
-import type { Split } from './types';
+import type { Green } from '../core/release-state';
+import type { Split } from '../core/traffic-router';
 
 /** Two splits agree to within a hundredth of a percent (weights come back from AWS as fractions). */
 export function sameSplit(a: Split, b: Split): boolean {

@@ -1,7 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { CutoverError } from '../errors';
-import { compileOutputSchema, type JsonSchema } from '../quality/json-schema';
+import { CutoverError } from '../core/errors';
+import { compileOutputSchema, type JsonSchema } from '../core/quality/json-schema';
 
 /**
  * Middy middleware for the AI service itself: check every response against

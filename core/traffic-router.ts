@@ -1,5 +1,5 @@
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import type { ReleaseContext, Green } from '../release-state';
+import type { ReleaseContext, Green } from './release-state';
 
 /** Share of traffic per version, in percent; the values add up to 100. */
 export type Split = Record<string, number>;

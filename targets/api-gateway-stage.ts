@@ -1,13 +1,13 @@
 import { GetStageCommand, UpdateStageCommand, type APIGatewayClient, type PatchOperation, type Stage } from '@aws-sdk/client-api-gateway';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { AddPermissionCommand, GetPolicyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { ConcurrentModification, TargetBusy, TargetNotReady, TrafficShiftFailed } from '../errors';
-import { bareFunctionName, type ApiGatewayStageTarget } from '../release-input';
-import type { Green, ReleaseContext } from '../release-state';
+import { ConcurrentModification, TargetBusy, TargetNotReady, TrafficShiftFailed } from '../core/errors';
+import { bareFunctionName, type ApiGatewayStageTarget } from '../core/release-input';
+import type { Green, ReleaseContext } from '../core/release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
 import { releaseScopedName } from './names';
 import { sameSplit, splitFor } from './split';
-import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from './types';
+import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from '../core/traffic-router';
 
 /**
  * An API Gateway REST API stage whose Lambda integration calls

@@ -1,11 +1,11 @@
 import { GetAliasCommand, UpdateAliasCommand, type AliasConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../errors';
-import { bareFunctionName } from '../release-input';
-import type { Green, ReleaseContext } from '../release-state';
+import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../core/errors';
+import { bareFunctionName } from '../core/release-input';
+import type { Green, ReleaseContext } from '../core/release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
 import { sameSplit } from './split';
-import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from './types';
+import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from '../core/traffic-router';
 
 type LambdaTarget = { kind: 'lambda-alias'; functionName: string; alias: string };
 

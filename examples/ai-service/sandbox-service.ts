@@ -2,7 +2,7 @@ import { CreateAliasCommand, CreateFunctionCommand, PublishVersionCommand, type 
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { PolicyDocument } from '../sandbox/services/iam';
+import type { PolicyDocument } from '../../sandbox/services/iam';
 
 /** Where the rehearsal keeps the example service's artifacts and golden set (sandbox S3). */
 export const BUCKET = 'cutover-rehearsal';

@@ -17,15 +17,15 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { ConcurrentModification, NothingToRelease, TargetBusy, TargetNotReady, TrafficShiftFailed, TransientAwsError } from '../errors';
-import { SAGEMAKER_NAME_PREFIX, type SageMakerEndpointTarget } from '../release-input';
-import type { Green, ReleaseContext } from '../release-state';
+import { ConcurrentModification, NothingToRelease, TargetBusy, TargetNotReady, TrafficShiftFailed, TransientAwsError } from '../core/errors';
+import { SAGEMAKER_NAME_PREFIX, type SageMakerEndpointTarget } from '../core/release-input';
+import type { Green, ReleaseContext } from '../core/release-state';
 import { errorName } from './lambda-versions';
 import { releaseScopedName } from './names';
 import { releaseAlarmParts } from './release-alarms';
 import { sameSplit, splitFor } from './split';
 import { sagemakerTagValue } from './tag-value';
-import type { AlarmThresholds, DecommissionResult, GreenReadiness, InvokeResult, Split, TrafficRouter } from './types';
+import type { AlarmThresholds, DecommissionResult, GreenReadiness, InvokeResult, Split, TrafficRouter } from '../core/traffic-router';
 
 /**
  * A SageMaker real-time endpoint with two production variants: blue (the

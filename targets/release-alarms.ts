@@ -1,6 +1,6 @@
-import type { ReleaseContext } from '../release-state';
+import type { ReleaseContext } from '../core/release-state';
 import { releaseScopedName } from './names';
-import type { AlarmThresholds } from './types';
+import type { AlarmThresholds } from '../core/traffic-router';
 
 /** CloudWatch's AlarmName: 1 to 255 characters (the API model's AlarmName max). */
 export const MAX_ALARM_NAME = 255;

@@ -3,8 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { isTransientAwsError, TransientAwsError, messageOf } from './errors';
-import { parseOrThrow } from './validation';
+import { isTransientAwsError, TransientAwsError, messageOf } from '../../core/errors';
+import { parseOrThrow } from '../../core/validation';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'cutover' });
 

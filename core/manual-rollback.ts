@@ -2,7 +2,7 @@ import type { Ledger, ReleaseItem } from './ledger';
 import type { Target } from './release-input';
 import { targetKey } from './release-input';
 import type { Green } from './release-state';
-import type { Split, TrafficRouter } from './routers';
+import type { Split, TrafficRouter } from './traffic-router';
 
 export interface ManualRollbackResult {
   release: ReleaseItem;

@@ -1,6 +1,6 @@
 import { clients, requiredEnv } from './clients';
-import { Ledger } from './ledger';
-import type { ReleaseContext } from './release-state';
+import { Ledger } from '../../core/ledger';
+import type { ReleaseContext } from '../../core/release-state';
 
 /** The ledger named by the environment (the CDK construct and the sandbox set LEDGER_TABLE_NAME). */
 export const ledgerFromEnv = () => new Ledger(clients.dynamo(), requiredEnv('LEDGER_TABLE_NAME'));

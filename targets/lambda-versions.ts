@@ -10,10 +10,10 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersions, NothingToRelease, TargetBusy, TargetNotReady } from '../errors';
-import type { Green, ReleaseContext } from '../release-state';
+import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersions, NothingToRelease, TargetBusy, TargetNotReady } from '../core/errors';
+import type { Green, ReleaseContext } from '../core/release-state';
 import { releaseAlarmParts } from './release-alarms';
-import type { AlarmThresholds, DecommissionResult, InvokeResult, TaskBudget } from './types';
+import type { AlarmThresholds, DecommissionResult, InvokeResult, TaskBudget } from '../core/traffic-router';
 
 /**
  * What every target whose green is a published Lambda version shares (the

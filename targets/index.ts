@@ -2,11 +2,11 @@ import type { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { Target } from '../release-input';
+import type { Target } from '../core/release-input';
 import { ApiGatewayStageRouter } from './api-gateway-stage';
 import { LambdaAliasRouter } from './lambda-alias';
 import { SageMakerEndpointRouter } from './sagemaker-endpoint';
-import type { TrafficRouter } from './types';
+import type { TrafficRouter } from '../core/traffic-router';
 
 /** Client factories, called only for the kind being released (a cold start pays for what it uses). */
 export interface RouterClients {
@@ -28,4 +28,4 @@ export function routerFor(target: Target, clients: RouterClients): TrafficRouter
   }
 }
 
-export type { TrafficRouter, Split, InvokeResult, DecommissionResult, GreenReadiness } from './types';
+export type { TrafficRouter, Split, InvokeResult, DecommissionResult, GreenReadiness } from '../core/traffic-router';
