@@ -1,6 +1,6 @@
 import '../sandbox/polyfills';
 import { startRehearsalStack } from '../rehearsal/stack';
-import { deployFixtures, fixtureName, fixtureNames, manyTargets, sameTargetRace } from '../test/concurrency/scenario';
+import { deployFixtures, fixtureName, fixtureNames, manyTargets, sameTargetRace } from './scenarios/concurrency';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

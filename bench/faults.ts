@@ -2,14 +2,14 @@ import '../sandbox/polyfills';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FaultHarness, LATENCY_CASE_BAKE, MATRIX_LATENCY_MS, MATRIX_REQUEST_TIMEOUT_MS, MATRIX_TIME_SCALE, faultTimes, type CaseResult } from '../test/faults/harness';
-import { allCases, FAULT_KINDS, LIFECYCLE_POINTS, TARGET_KINDS, type FaultCase, type Scenario } from '../test/faults/matrix';
+import { FaultHarness, LATENCY_CASE_BAKE, MATRIX_LATENCY_MS, MATRIX_REQUEST_TIMEOUT_MS, MATRIX_TIME_SCALE, faultTimes, type CaseResult } from './fault-matrix/harness';
+import { allCases, FAULT_KINDS, LIFECYCLE_POINTS, TARGET_KINDS, type FaultCase, type Scenario } from './fault-matrix/matrix';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 /**
- * `npm run faults`: the full fault matrix (test/faults/matrix.ts), one sandbox
+ * `npm run faults`: the full fault matrix (bench/fault-matrix/matrix.ts), one sandbox
  * per target kind, one case after the other, then bench/FAULTS.md with a
  * table per kind.
  *   --kinds <a,b>     only these target kinds (default: all); the report keeps the others' sections
@@ -195,7 +195,7 @@ export function faultsMarkdown(sections: KindSection[]): string {
     '',
     'Lifecycle points: **before-switch** (ValidateInput … ShiftTraffic, with the readiness loop of a SageMaker endpoint update, and Decommission of an orphan green when PrepareGreen crashed after making it), **bake** (the first bake check), **retention** (the first retention check, the check that enters retention for SageMaker\'s standby, then retiring blue with `deleteBlueVersion`, unlocking and recording), **rollback** (a user alarm breaches at the first bake check; RollBackToBlue, Decommission of green, unlock, record; and `cutover rollback` from the CLI during the bake).',
     '',
-    'After every case: the execution ended; 100 % of traffic on exactly one version (variant); that version is green if the release succeeded, blue otherwise; the lock released; the ledger outcome matching what is live and the execution status; no release alarm left, green deleted after a failure (a Lambda version; a SageMaker model, variant and endpoint configs named after the release), blue kept (or deleted with `deleteBlueVersion`; on SageMaker only a blue model Cutover created is deleted). Transient faults (throttle, 5xx, latency) must also leave the outcome unchanged (Succeeded, or RolledBack for the rollback scenarios). See test/faults/invariants.ts.',
+    'After every case: the execution ended; 100 % of traffic on exactly one version (variant); that version is green if the release succeeded, blue otherwise; the lock released; the ledger outcome matching what is live and the execution status; no release alarm left, green deleted after a failure (a Lambda version; a SageMaker model, variant and endpoint configs named after the release), blue kept (or deleted with `deleteBlueVersion`; on SageMaker only a blue model Cutover created is deleted). Transient faults (throttle, 5xx, latency) must also leave the outcome unchanged (Succeeded, or RolledBack for the rollback scenarios). See bench/fault-matrix/invariants.ts.',
     '',
     'A permanent AccessDenied on the operation an invariant needs cannot be worked around; such a case is accepted (◐) because the release reports it (the execution fails naming the error, or the recorded outcome carries it). Transient faults must leave the outcome as without them; a permanent AccessDenied must stop a release that has not proved itself (Failed before the switch, back on blue after it) and must not undo one that has (still Succeeded when only the clean-up at the end is denied).',
     '',

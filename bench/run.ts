@@ -11,10 +11,10 @@ import { countHistory, type HistoryCount } from '../rehearsal/history';
 import { ALIAS, BUCKET, FUNCTION, modelUri } from '../examples/ai-service/sandbox-service';
 import { startRehearsalStack } from '../rehearsal/stack';
 import { historyBudget, HARD_LIMIT, BUDGET } from '../statemachine/history-budget';
-import { FAST_CASE_IDS } from '../test/faults/matrix';
-import { HANDLER_PROPERTY_RUNS, hostileEvents } from '../test/hostile/hostile-events';
-import { HOSTILE_RELEASE_INPUTS, PROPERTY_RUNS } from '../test/hostile/hostile-inputs';
-import { taskHandlers } from '../test/hostile/support';
+import { FAST_CASE_IDS } from './fault-matrix/matrix';
+import { HANDLER_PROPERTY_RUNS, hostileEvents } from './hostile/hostile-events';
+import { HOSTILE_RELEASE_INPUTS, PROPERTY_RUNS } from './hostile/hostile-inputs';
+import { taskHandlers } from './hostile/support';
 import type { ConcurrencyMeasure } from './concurrency';
 import { trafficBench, type TrafficMeasure } from './traffic';
 
@@ -187,7 +187,7 @@ function markdown(r: {
       `| peak RSS of the sandbox process during them | ${c.rssPeakMb.toFixed(0)} MB (${c.rssBaselineMb.toFixed(0)} MB before: ${(c.rssPeakMb - c.rssBaselineMb).toFixed(0)} MB for ${c.targets} releases, i.e. ${((c.rssPeakMb - c.rssBaselineMb) / c.targets).toFixed(1)} MB each) |`,
       `| ${c.racers} releases of one target started together | 1 ran (${c.race.winner ?? 'none'}), ${c.race.losers} rejected with ${c.race.loserErrors.join(', ')}; all rejected ${c.race.losersEndedBeforeWinner ? 'before' : 'NOT before'} the winner ended (slowest rejection ${((100 * c.race.slowestLoserMs) / Math.max(1, c.race.winnerMs)).toFixed(0)} % of the winner's time); their Tasks overlapped: up to ${c.race.peakOverlap} invocations of one orchestrator function at once, ${c.race.environmentsStarted} execution environments started |`,
       '',
-      'Each target is a fixture function (test/concurrency/fixtures/echo.js), time scale 1,000; the RSS includes every Lambda worker thread the sandbox runs (one per function version in use, the orchestrator\'s included). Each function version runs as many execution environments as are busy (at most four in the sandbox, where AWS would start more), so the racing releases\' ValidateInput and AcquireLock run side by side; the winner bakes 10 wall seconds so that all of them arrive while it holds the lock.',
+      'Each target is a fixture function (bench/scenarios/fixtures/echo.js), time scale 1,000; the RSS includes every Lambda worker thread the sandbox runs (one per function version in use, the orchestrator\'s included). Each function version runs as many execution environments as are busy (at most four in the sandbox, where AWS would start more), so the racing releases\' ValidateInput and AcquireLock run side by side; the winner bakes 10 wall seconds so that all of them arrive while it holds the lock.',
       '',
     );
     if (c.manyProblems.length || c.race.problems.length) L.push(`Problems: ${[...c.manyProblems, ...c.race.problems].join('; ')}`, '');
@@ -202,7 +202,7 @@ function markdown(r: {
   const h = hostileCounts();
   L.push('## Evidence in `npm test`', '');
   L.push(
-    `- Fault matrix (FAST subset, test/faults/fault-matrix.test.ts): ${FAST_CASE_IDS.length} cases covering every fault kind and lifecycle point, plus a check that the table lists every AWS call each Task makes. Full matrix (\`npm run faults\`, bench/FAULTS.md): ${faultsSummary()}. The matrix is data (test/faults/matrix.ts: target kind × Task → the AWS operations it calls, by lifecycle point), with rows for the three target kinds (Lambda alias, SageMaker endpoint, API Gateway stage).`,
+    `- Fault matrix (FAST subset, test/faults/fault-matrix.test.ts): ${FAST_CASE_IDS.length} cases covering every fault kind and lifecycle point, plus a check that the table lists every AWS call each Task makes. Full matrix (\`npm run faults\`, bench/FAULTS.md): ${faultsSummary()}. The matrix is data (bench/fault-matrix/matrix.ts: target kind × Task → the AWS operations it calls, by lifecycle point), with rows for the three target kinds (Lambda alias, SageMaker endpoint, API Gateway stage).`,
     `- Hostile inputs (test/hostile/): ${fmt(h.total)} inputs per run: ${h.fixed} fixed hostile release inputs, ${h.handlerFixed} fixed hostile events over ${h.handlers} Task handlers, and ${fmt(h.properties)} fast-check runs (${PROPERTY_RUNS.anything} arbitrary JSON values, ${PROPERTY_RUNS.mutation} one-field mutations of a valid input, ${HANDLER_PROPERTY_RUNS} per handler schema). Each is rejected as InvalidReleaseInput naming the field, with no AWS call that changes anything.`,
     '- Idempotency (test/unit/idempotency*.test.ts, one per target kind): every Task run twice with the same input leaves one end state (no second version, endpoint config, model, permission, stage update, alarm, ledger item or change) and gives the same answer.',
     '- Concurrency (test/concurrency/): 10 releases of one target (one runs, nine ReleaseInProgress) and 8 releases of 8 targets; the 25-target run is above.',

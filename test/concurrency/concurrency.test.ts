@@ -1,5 +1,5 @@
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
-import { aliasesOfOneFunction, deployFixtures, fixtureName, fixtureNames, manyTargets, sameTargetRace } from './scenario';
+import { aliasesOfOneFunction, deployFixtures, fixtureName, fixtureNames, manyTargets, sameTargetRace } from '../../bench/scenarios/concurrency';
 
 /**
  * Releases started at the same moment on one sandbox. npm test runs 10

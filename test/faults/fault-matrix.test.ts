@@ -1,12 +1,12 @@
-import { FaultHarness } from './harness';
-import { allCases, fastCases, FAULT_KINDS, LIFECYCLE_POINTS, TARGET_KINDS, uncoveredCalls } from './matrix';
+import { FaultHarness } from '../../bench/fault-matrix/harness';
+import { allCases, fastCases, FAULT_KINDS, LIFECYCLE_POINTS, TARGET_KINDS, uncoveredCalls } from '../../bench/fault-matrix/matrix';
 
 /**
  * The FAST subset of the fault matrix (`npm run faults` runs all of it and
  * writes bench/FAULTS.md): one sandbox per target kind, a few cases each
  * (over all of them: every fault kind and every point of the lifecycle),
  * each a real release of the example service with the fault armed at the
- * right Task; after each, the invariants (test/faults/invariants.ts) must hold.
+ * right Task; after each, the invariants (bench/fault-matrix/invariants.ts) must hold.
  */
 describe('the fault matrix table', () => {
   it('covers every fault kind and every lifecycle point for every target kind, and the FAST subset samples each', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { baseEvent, HANDLER_PROPERTY_RUNS, hostileEvents } from './hostile-events';
-import { installTripwire, invokeLikeLambda, isInvalidInput, orchestratorEnv, pathsOf, related, taskHandlers, withValue, type Tripwire } from './support';
+import { baseEvent, HANDLER_PROPERTY_RUNS, hostileEvents } from '../../bench/hostile/hostile-events';
+import { installTripwire, invokeLikeLambda, isInvalidInput, orchestratorEnv, pathsOf, related, taskHandlers, withValue, type Tripwire } from '../../bench/hostile/support';
 
 /**
  * Every Task handler (functions/<folder>/handler.ts, found by its

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { releaseInputSchema } from '../../core/release-input';
-import { HOSTILE_RELEASE_INPUTS, PROPERTY_RUNS } from './hostile-inputs';
+import { HOSTILE_RELEASE_INPUTS, PROPERTY_RUNS } from '../../bench/hostile/hostile-inputs';
 import {
   EXECUTION,
   fullInput,
@@ -14,7 +14,7 @@ import {
   taskHandlers,
   withValue,
   type Tripwire,
-} from './support';
+} from '../../bench/hostile/support';
 
 /**
  * The release input through the ValidateInput handler (middy, as Lambda runs

@@ -9,7 +9,7 @@ import { TASK_FUNCTIONS } from '../../infra/defaults';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { bundleForSandbox } from '../../sandbox/bundle';
 import { deployOrchestrator, type DeployedOrchestrator } from '../../sandbox/deploy-orchestrator';
-import { ALIAS, FIXTURE_HANDLER, fixtureRelease } from '../concurrency/scenario';
+import { ALIAS, FIXTURE_HANDLER, fixtureRelease } from '../../bench/scenarios/concurrency';
 import { clientsFor } from './helpers';
 
 const STACK = 'TeamModels';

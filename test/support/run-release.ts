@@ -3,7 +3,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { lambdaContext } from './lambda-context';
+import { lambdaContext } from '../../bench/hostile/lambda-context';
 
 export const ASL_PATH = path.join(__dirname, '../../statemachine/release.asl.json');
 export const ACCOUNT = '123456789012';

@@ -4,7 +4,7 @@ import { Ledger } from '../../../core/ledger';
 import { releaseInputSchema, targetKey, type ReleaseInput } from '../../../core/release-input';
 import type { Green, ReleaseContext } from '../../../core/release-state';
 import { startLedgerTable } from '../../support/dynalite';
-import { lambdaContext as baseContext } from '../../support/lambda-context';
+import { lambdaContext as baseContext } from '../../../bench/hostile/lambda-context';
 import { releaseInput } from '../../support/release-input';
 
 /**

@@ -7,7 +7,7 @@ import { InvalidReleaseInput } from '../../core/errors';
 import * as releaseState from '../../core/release-state';
 import { releaseInputSchema, targetKey, type ReleaseInput } from '../../core/release-input';
 import { validateInputEvent } from '../../functions/validate-input/schema';
-import { lambdaContext as baseContext } from '../support/lambda-context';
+import { lambdaContext as baseContext } from './lambda-context';
 
 /**
  * Shared by the hostile-input tests: a tripwire on every AWS SDK v3 client

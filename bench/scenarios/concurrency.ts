@@ -21,7 +21,7 @@ import type { RehearsalStack } from '../../rehearsal/stack';
  * orchestrator, not the model.
  */
 
-export const FIXTURE_HANDLER = 'test/concurrency/fixtures/echo.handler';
+export const FIXTURE_HANDLER = 'bench/scenarios/fixtures/echo.handler';
 export const ALIAS = 'live';
 export const fixtureName = (i: number) => `fx-${String(i).padStart(2, '0')}`;
 export const fixtureNames = (n: number) => Array.from({ length: n }, (_, i) => fixtureName(i));
