@@ -13,7 +13,7 @@ export const GOLDEN_SET_URI = `s3://${BUCKET}/ai-handler/golden-set.jsonl`;
 export const GOLDEN_SET_LOCATION = `${BUCKET}/ai-handler/`;
 export const modelUri = (name: string) => `s3://${BUCKET}/ai-handler/models/${name}.json`;
 
-const EXAMPLE = path.join(__dirname, '../examples/ai-service');
+const EXAMPLE = __dirname;
 
 /** The example service's Lambda execution role and its SageMaker model execution role. */
 export const HANDLER_ROLE = 'arn:aws:iam::000000000000:role/ai-handler';
