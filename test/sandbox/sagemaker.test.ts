@@ -307,18 +307,20 @@ describe('UpdateEndpoint and UpdateEndpointWeightsAndCapacities', () => {
     await sm.send(new CreateEndpointCommand({ EndpointName: 'timed', EndpointConfigName: 'timed-one' }));
     await inService('timed');
 
-    // Act
+    // Act: from an hour to one second (an hour against one second, so that a slow model start under load cannot blur them)
+    const original = sandbox.sagemaker.setTimings({ updateSeconds: 3_600 });
     const before = sandbox.sagemaker.setTimings({ updateSeconds: 1 });
     const started = sandbox.clock.now();
     await sm.send(new UpdateEndpointCommand({ EndpointName: 'timed', EndpointConfigName: 'timed-two' }));
     const ended = await inService('timed');
     const took = sandbox.clock.now() - started;
-    const restored = sandbox.sagemaker.setTimings(before);
+    const restored = sandbox.sagemaker.setTimings(original);
 
     // Assess
     expect(ended).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'timed-two' });
-    expect(took).toBeLessThan(30_000); // the 30 virtual seconds this sandbox's updates take otherwise
-    expect(before.updateSeconds).toBe(30);
+    expect(took).toBeLessThan(3_600_000);
+    expect(original.updateSeconds).toBe(30); // what this file's sandbox started with
+    expect(before.updateSeconds).toBe(3_600);
     expect(restored.updateSeconds).toBe(1);
   });
 
