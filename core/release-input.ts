@@ -10,7 +10,7 @@ export { lambdaAliasTarget, bareFunctionName } from './kinds/lambda-alias';
 export { apiGatewayStageTarget } from './kinds/apigateway-stage';
 export { greenModelSchema, READY_TIMEOUT_MAX_SECONDS, SAGEMAKER_NAME_PREFIX, sagemakerEndpointTarget } from './kinds/sagemaker-endpoint';
 export { kindFacts, sideText, TARGET_KINDS, targetKey, targetSchema, type TargetKind } from './kinds';
-import { targetSchema } from './kinds';
+import { kindFacts, targetSchema } from './kinds';
 
 export const s3Uri = z
   .string()
@@ -193,9 +193,10 @@ export const releaseInputSchema = z.strictObject({
   /** Who or what started the release, for the history. */
   startedBy: z.string().max(128).default('console'),
 }).superRefine((input, ctx) => {
-  // A SageMaker model carries its artifact itself (greenModel.modelDataUrl): an artifact here would be silently ignored.
-  if (input.target.kind === 'sagemaker-endpoint' && input.artifact) {
-    ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'not used by a sagemaker-endpoint target: give the model data as target.greenModel.modelDataUrl' });
+  // A kind whose target carries its artifact (a SageMaker model's greenModel.modelDataUrl) would silently ignore this one.
+  const inTarget = kindFacts(input.target.kind).artifactInTarget;
+  if (inTarget && input.artifact) {
+    ctx.addIssue({ code: 'custom', path: ['artifact'], message: `not used by a ${input.target.kind} target: give the model data as ${inTarget.field}` });
   }
 });
 

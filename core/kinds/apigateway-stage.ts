@@ -31,4 +31,5 @@ export const APIGATEWAY_STAGE: TargetKindFacts<ApiGatewayStageTarget> = {
   keyForm: 'apigateway-stage:RESTAPI:STAGE',
   side: 'version',
   needs: 'restApiId, stageName and functionName',
+  label: (t) => `${t.restApiId}-${t.stageName}`,
 };

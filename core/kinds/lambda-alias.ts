@@ -28,4 +28,5 @@ export const LAMBDA_ALIAS: TargetKindFacts<LambdaAliasTarget> = {
   keyForm: 'lambda-alias:FUNCTION:ALIAS',
   side: 'version',
   needs: 'functionName and alias',
+  label: (t) => `${bareFunctionName(t.functionName)}-${t.alias}`,
 };

@@ -81,4 +81,16 @@ export const SAGEMAKER_ENDPOINT: TargetKindFacts<SageMakerEndpointTarget> = {
   // Blue and green are production variants of the endpoint.
   side: 'variant',
   needs: 'endpointName and greenModel',
+  label: (t) => t.endpointName,
+  readiness: (t) => ({ seconds: t.readyTimeoutSeconds, pollSeconds: t.readyPollSeconds }),
+  artifactInTarget: {
+    field: 'target.greenModel.modelDataUrl',
+    // The model data URL, and the package's image unless the target names an image or an existing model.
+    place: (target, artifact) => {
+      const model = { ...((target.greenModel as Record<string, unknown> | undefined) ?? {}) };
+      if (artifact.uri) model.modelDataUrl = artifact.uri;
+      if (artifact.image && model.image === undefined && model.modelName === undefined) model.image = artifact.image;
+      return { ...target, greenModel: model };
+    },
+  },
 };

@@ -19,4 +19,16 @@ export interface TargetKindFacts<T extends { kind: string }> {
   readonly side: 'version' | 'variant';
   /** The fields that name such a target, for an error message. */
   readonly needs: string;
+  /** A short name for what is released, usable in an execution name: `ai-handler-production`. */
+  label(target: T): string;
+  /** How long green may take to be ready and how often it is checked, when it is not ready at once (a SageMaker endpoint update). */
+  readiness?(target: T): { seconds: number; pollSeconds: number };
+  /**
+   * For a kind whose target carries the artifact itself (a SageMaker model's data URL): the field it goes
+   * in, and how a trigger puts an artifact there. The other kinds take it as the input's `artifact`.
+   */
+  readonly artifactInTarget?: {
+    field: string;
+    place(target: Record<string, unknown>, artifact: { uri?: string; image?: string }): Record<string, unknown>;
+  };
 }
