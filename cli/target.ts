@@ -33,9 +33,8 @@ export function parseTargetRef(text: string): TargetRef {
   // A Lambda alias is named in full (FUNCTION:ALIAS); the other kinds by their key, their target read from the ledger.
   const byKey = TARGET_KINDS.filter((k) => k.kind !== 'lambda-alias');
   if (byKey.some((k) => k.keyPattern.test(text))) return { key: text };
-  if (byKey.some((k) => text.startsWith(`${k.kind}:`))) {
-    throw new UsageError(`target "${text}": use ${byKey.map((k) => k.keyForm).join(' or ')} (the target key cutover history prints)`);
-  }
+  const meant = byKey.find((k) => text.startsWith(`${k.kind}:`));
+  if (meant) throw new UsageError(`target "${text}": use ${meant.keyForm} (the target key cutover history prints)`);
   const target = parseTarget(text);
   return { key: targetKey(target), target };
 }

@@ -52,7 +52,7 @@ export async function startRehearsalStack(options: {
     // The service and its route first: the orchestrator is synthesized to manage exactly them.
     const { blue: lambdaBlue } = await deployExampleService({ ...aws, iam: sandbox.iam }, bundled.exampleHandler);
     const rigContext = { sandbox, lambda: aws.lambda, lambdaBlue, exampleHandler: bundled.exampleHandler };
-    const rig = await deployTarget(options.target ?? 'lambda', rigContext);
+    const rig = await deployTarget(options.target ?? 'lambda-alias', rigContext);
     const extraRigs: Partial<Record<TargetKind, TargetRig>> = {};
     for (const kind of options.extraTargets ?? []) extraRigs[kind] = await deployTarget(kind, rigContext);
     const deployed = await deployOrchestrator(sandbox, {

@@ -3,7 +3,7 @@ import { AddPermissionCommand, GetAliasCommand, type LambdaClient } from '@aws-s
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Invoke } from '../examples/ai-service/traffic';
-import type { ReleaseInput } from '../core/release-input';
+import { TARGET_KINDS as KINDS, type ReleaseInput, type TargetKind } from '../core/release-input';
 import { splitOfStage } from '../targets/api-gateway-stage';
 import { splitOfEndpoint } from '../targets/sagemaker-endpoint';
 import { splitOf } from '../targets/lambda-alias';
@@ -19,8 +19,11 @@ import { aliasInvoker, type FailedRequest } from './traffic-log';
  * selects the Lambda version. Each gives the same scenarios its own target,
  * its own traffic (through the live route) and its own view of "100 % on blue".
  */
-export type TargetKind = 'lambda' | 'sagemaker' | 'apigateway';
-export const TARGET_KINDS: readonly TargetKind[] = ['lambda', 'sagemaker', 'apigateway'];
+export type { TargetKind };
+/** The kinds, as the product names them (core/kinds). */
+export const TARGET_KINDS: readonly TargetKind[] = KINDS.map((k) => k.kind);
+/** The short names `npm start -- --target` takes as well. */
+export const SHORT_TARGET_NAMES: Readonly<Record<string, TargetKind>> = { lambda: 'lambda-alias', sagemaker: 'sagemaker-endpoint', apigateway: 'apigateway-stage' };
 
 export const ENDPOINT = 'ai-endpoint';
 export const STAGE = 'prod';
@@ -53,8 +56,8 @@ interface RigContext {
 }
 
 export async function deployTarget(kind: TargetKind, ctx: RigContext): Promise<TargetRig> {
-  if (kind === 'sagemaker') return deploySageMaker(ctx);
-  if (kind === 'apigateway') return deployApiGateway(ctx);
+  if (kind === 'sagemaker-endpoint') return deploySageMaker(ctx);
+  if (kind === 'apigateway-stage') return deployApiGateway(ctx);
   return {
     kind,
     label: `${FUNCTION}:${ALIAS}`,
@@ -98,7 +101,7 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
   }
   const failures: FailedRequest[] = [];
   return {
-    kind: 'sagemaker',
+    kind: 'sagemaker-endpoint',
     orchestratorContext: { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE },
     label: `endpoint ${ENDPOINT}`,
     blue,
@@ -179,7 +182,7 @@ async function deployApiGateway(ctx: RigContext): Promise<TargetRig> {
   const url = `${sandbox.url}/restapis/${restApiId}/${STAGE}/_user_request_/classify`;
   const failures: FailedRequest[] = [];
   return {
-    kind: 'apigateway',
+    kind: 'apigateway-stage',
     orchestratorContext: { managedStages: `${restApiId}/${STAGE}` },
     label: `stage ${restApiId}/${STAGE}`,
     blue: ctx.lambdaBlue,

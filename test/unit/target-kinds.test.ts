@@ -40,13 +40,13 @@ describe('the target kind registry', () => {
     expect(prepared).toBe('green = variant 3 (new), blue = variant 2');
   });
 
-  it("the CLI takes the other kinds' keys as cutover history prints them, and names their forms when one is wrong", () => {
+  it("the CLI takes the other kinds' keys as cutover history prints them, and names the key's form when one is wrong", () => {
     // Act
     const endpoint = parseTargetRef('sagemaker-endpoint:ai-endpoint');
     const wrong = () => parseTargetRef('apigateway-stage:not-an-id:prod');
 
     // Assess
     expect(endpoint).toEqual({ key: 'sagemaker-endpoint:ai-endpoint' });
-    expect(wrong).toThrow('target "apigateway-stage:not-an-id:prod": use apigateway-stage:RESTAPI:STAGE or sagemaker-endpoint:ENDPOINT (the target key cutover history prints)');
+    expect(wrong).toThrow('target "apigateway-stage:not-an-id:prod": use apigateway-stage:RESTAPI:STAGE (the target key cutover history prints)');
   });
 });
