@@ -26,6 +26,14 @@ export const TARGET_KINDS: readonly TargetKind[] = KINDS.map((k) => k.kind);
 export const SHORT_TARGET_NAMES: Readonly<Record<string, TargetKind>> = { lambda: 'lambda-alias', sagemaker: 'sagemaker-endpoint', apigateway: 'apigateway-stage' };
 
 export const ENDPOINT = 'ai-endpoint';
+const SAGEMAKER_CONTEXT = { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE };
+
+/** The orchestrator context a kind's rig will ask for, when it is known before the rig exists (an API Gateway id is not). */
+export function orchestratorContextBeforehand(kind: TargetKind): Record<string, string> | undefined {
+  if (kind === 'lambda-alias') return {};
+  if (kind === 'sagemaker-endpoint') return SAGEMAKER_CONTEXT;
+  return undefined;
+}
 export const STAGE = 'prod';
 
 export interface TargetRig {
@@ -102,7 +110,7 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
   const failures: FailedRequest[] = [];
   return {
     kind: 'sagemaker-endpoint',
-    orchestratorContext: { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE },
+    orchestratorContext: SAGEMAKER_CONTEXT,
     label: `endpoint ${ENDPOINT}`,
     blue,
     blueText: `variant ${blue}`,
