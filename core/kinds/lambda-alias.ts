@@ -24,7 +24,7 @@ export const LAMBDA_ALIAS: TargetKindFacts<LambdaAliasTarget> = {
   kind: 'lambda-alias',
   schema: lambdaAliasTarget,
   key: (t) => `lambda-alias:${bareFunctionName(t.functionName)}:${t.alias}`,
-  keyPattern: /^lambda-alias:[A-Za-z0-9_-]{1,64}:(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/,
+  keyPattern: /^lambda-alias:[A-Za-z0-9_-]{1,64}:(?![0-9]+$)[A-Za-z0-9_-]{1,128}$/,
   keyForm: 'lambda-alias:FUNCTION:ALIAS',
   side: 'version',
   needs: 'functionName and alias',

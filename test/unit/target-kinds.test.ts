@@ -28,6 +28,13 @@ describe('the target kind registry', () => {
     expect(TARGET_KINDS.filter((k) => k.keyPattern.test(key)).map((k) => k.kind)).toEqual([kind]);
   });
 
+  it('recognises no key that no target of its kind could have (an alias is never only digits)', () => {
+    // Act / Assess
+    expect(kindOfKey('lambda-alias:ai-handler:42')).toBeUndefined();
+    expect(kindOfKey('sagemaker-endpoint:-bad')).toBeUndefined();
+    expect(kindOfKey('ecs-service:cluster:svc')).toBeUndefined();
+  });
+
   it('names the sides of a release by the kind, never by the look of the id (a SageMaker variant may be called "2")', () => {
     // Act
     const endpoint = splitText({ '2': 90, green: 10 }, 'sagemaker-endpoint');
