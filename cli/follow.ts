@@ -1,4 +1,5 @@
 import { causeMessage } from '../core/cause';
+import { sideText, TARGET_KINDS, type TargetKind } from '../core/release-input';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** One line of progress, the way the Step Functions console would show it. */
@@ -43,12 +44,10 @@ function seconds(n: number): string {
   return `${n} s`;
 }
 
-/** `version 7` for a Lambda version, `variant green-model` for a SageMaker production variant. */
-const side = (id: unknown) => `${/^\d+$/.test(String(id)) ? 'version' : 'variant'} ${String(id)}`;
-
-/** A readable summary of one state's result. */
-export function describeResult(state: string, r: Obj | undefined): string {
+/** A readable summary of one state's result; `kind` (the release's target kind) names its sides: a version, a variant. */
+export function describeResult(state: string, r: Obj | undefined, kind?: TargetKind): string {
   if (!r) return '';
+  const side = (id: unknown) => (kind ? sideText(kind, String(id)) : String(id));
   switch (state) {
     case 'ValidateInput': {
       const s = r.spec;
@@ -116,6 +115,8 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
   let seen = 0;
   let lastCheck = '';
+  /** The release's target kind, from the execution's input: how its sides are named. */
+  let targetKind: TargetKind | undefined;
   /** The last failed attempt, until we know whether it is retried or caught. */
   let failedAttempt: string | undefined;
   const emit = (e: ProgressEvent) => options.onEvent?.(e);
@@ -129,7 +130,10 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
     } while (nextToken);
     for (const e of events.slice(seen)) {
       const at = (e.timestamp ?? new Date()).toISOString();
-      if (e.type === 'TaskStateExited' && e.stateExitedEventDetails) {
+      if (e.type === 'ExecutionStarted') {
+        const kind = parse(e.executionStartedEventDetails?.input)?.target?.kind;
+        targetKind = TARGET_KINDS.some((k) => k.kind === kind) ? (kind as TargetKind) : undefined;
+      } else if (e.type === 'TaskStateExited' && e.stateExitedEventDetails) {
         const state = e.stateExitedEventDetails.name!;
         const output = parse(e.stateExitedEventDetails.output);
         const result = output?.[RESULT_KEY[state] ?? ''];
@@ -147,7 +151,7 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
         }
         // The readiness loop: its end, and every 10th check while an endpoint update goes on.
         if (state === 'CheckGreenReady' && result && !result.ready && result.readyChecks % 10 !== 1) continue;
-        emit({ at, kind: 'state', state, text: describeResult(state, result), result });
+        emit({ at, kind: 'state', state, text: describeResult(state, result, targetKind), result });
       } else if (e.type === 'LambdaFunctionFailed' || e.type === 'LambdaFunctionTimedOut') {
         const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
         if (failedAttempt) emit({ at, kind: 'retry', text: `retried after ${failedAttempt}` });

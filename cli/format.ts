@@ -1,4 +1,5 @@
 import { outcomeMark, outcomeWords } from '../core/outcome-words';
+import { sideText, type TargetKind } from '../core/release-input';
 import type { SandboxClock } from './sandbox-endpoint';
 
 /** A plain text table: columns padded to their widest cell. */
@@ -17,11 +18,11 @@ export function duration(ms: number | undefined): string | undefined {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
-export function splitText(split: Record<string, number>): string {
+/** `version 7: 90 %, version 8: 10 %` (a SageMaker endpoint's split is by production variant). */
+export function splitText(split: Record<string, number>, kind: TargetKind): string {
   return Object.entries(split)
     .sort((a, b) => b[1] - a[1])
-    // Lambda versions are numbers; SageMaker splits are by production variant.
-    .map(([v, p]) => `${/^(\d+|\$LATEST)$/.test(v) ? 'version' : 'variant'} ${v}: ${p} %`)
+    .map(([v, p]) => `${sideText(kind, v)}: ${p} %`)
     .join(', ');
 }
 

@@ -103,7 +103,7 @@ program
       const r = await manualRollback(target, flags, { ledger: clients.ledger, router: (t) => routerFor(t, clients.routers) });
       if (config.json) out(JSON.stringify({ releaseId: r.release.releaseId, split: r.split, elapsedMs: r.elapsedMs }));
       else {
-        out(`✔ ${splitText(r.split)} (in ${(r.elapsedMs / 1000).toFixed(2)} s)`);
+        out(`✔ ${splitText(r.split, target.kind)} (in ${(r.elapsedMs / 1000).toFixed(2)} s)`);
         out(`  release ${r.release.releaseId} will end as RolledBack at its next alarm check`);
       }
     } finally {
@@ -119,12 +119,13 @@ program
     const config = await loadConfig(globals(cmd));
     const clients = cliClients(config);
     try {
-      const s = await readStatus(clients, await resolveTarget(parseTargetRef(targetText), clients.ledger), nowOn(config));
+      const target = await resolveTarget(parseTargetRef(targetText), clients.ledger);
+      const s = await readStatus(clients, target, nowOn(config));
       if (config.json) {
         out(JSON.stringify(config.sandbox ? { ...s, clock: { simulated: true, timeScale: config.sandbox.timeScale } } : s));
         return;
       }
-      out(`${s.target}: ${splitText(s.split)}`);
+      out(`${s.target}: ${splitText(s.split, target.kind)}`);
       if (s.running) {
         const r = s.running;
         out(`running: ${r.releaseId} (blue ${r.blueVersion ?? '?'}, green ${r.greenVersion ?? '?'}), ${r.phase ?? 'preparing'}, green at ${r.greenPercent ?? 0} %, last verdict ${r.lastVerdict ?? '—'}`);

@@ -1,5 +1,5 @@
 import type { Ledger } from '../core/ledger';
-import { targetSchema, targetKey, type Target } from '../core/release-input';
+import { TARGET_KINDS, targetSchema, targetKey, type Target } from '../core/release-input';
 import { UsageError } from './errors';
 
 const OTHER_KINDS = 'for a SageMaker endpoint or an API Gateway stage give "target" in --input';
@@ -30,10 +30,11 @@ export interface TargetRef {
 }
 
 export function parseTargetRef(text: string): TargetRef {
-  if (/^sagemaker-endpoint:[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(text) || /^apigateway-stage:[a-z0-9]{10}:[A-Za-z0-9_-]{1,128}$/.test(text)) return { key: text };
-  if (/^(sagemaker-endpoint|apigateway-stage):/.test(text)) {
-    throw new UsageError(`target "${text}": use sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE (the target key cutover history prints)`);
-  }
+  // A Lambda alias is named in full (FUNCTION:ALIAS); the other kinds by their key, their target read from the ledger.
+  const byKey = TARGET_KINDS.filter((k) => k.kind !== 'lambda-alias');
+  if (byKey.some((k) => k.keyPattern.test(text))) return { key: text };
+  const meant = byKey.find((k) => text.startsWith(`${k.kind}:`));
+  if (meant) throw new UsageError(`target "${text}": use ${meant.keyForm} (the target key cutover history prints)`);
   const target = parseTarget(text);
   return { key: targetKey(target), target };
 }

@@ -2,7 +2,7 @@ import type { Ledger, ReleaseItem } from './ledger';
 import type { Target } from './release-input';
 import { targetKey } from './release-input';
 import type { Green } from './release-state';
-import type { Split, TrafficRouter } from './traffic-router';
+import type { Split, TrafficSwitch } from './traffic-router';
 
 export interface ManualRollbackResult {
   release: ReleaseItem;
@@ -32,7 +32,7 @@ export async function manualRollback(
   request: { by: string; reason: string },
   deps: {
     ledger: Ledger;
-    router: (target: Target) => TrafficRouter;
+    router: (target: Target) => Pick<TrafficSwitch, 'rollback' | 'currentSplit'>;
     now?: () => number;
     /** How long to wait for blue when the release is moving traffic at the same time (wall ms). @default 30,000 */
     settleMs?: number;

@@ -6,117 +6,11 @@ import { z } from 'zod';
  * handler never has to guess. Durations are in seconds; weights in percent.
  */
 
-/** Lambda names: 1-64 of letters, digits, - and _ (a full ARN is accepted too). */
-const lambdaFunctionName = z
-  .string()
-  .regex(
-    /^(arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/,
-    'must be a Lambda function name (letters, digits, - and _, at most 64) or its unqualified ARN',
-  );
-
-const aliasName = z
-  .string()
-  .regex(/^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/, 'must be an alias name (letters, digits, - and _, not only digits)');
-
-export const lambdaAliasTarget = z.strictObject({
-  kind: z.literal('lambda-alias'),
-  functionName: lambdaFunctionName,
-  alias: aliasName,
-});
-
-/**
- * An API Gateway REST API stage whose integration calls
- * `<functionName>:${stageVariables.<variable>}`: green is a published version
- * of the function, the switch rewrites the stage variable (canary steps use
- * the stage's canary settings).
- */
-export const apiGatewayStageTarget = z.strictObject({
-  kind: z.literal('apigateway-stage'),
-  restApiId: z.string().regex(/^[a-z0-9]{10}$/, 'must be a REST API id: 10 lowercase letters and digits, e.g. a1b2c3d4e5'),
-  stageName: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a stage name (letters, digits, - and _, at most 128)'),
-  /** The stage variable that holds the Lambda version number the integration calls. */
-  variable: z
-    .string()
-    .regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a stage variable name (letters, digits and _, at most 64)')
-    .default('lambda_version'),
-  functionName: lambdaFunctionName,
-});
-
-/** The prefix of every SageMaker resource Cutover creates (models, endpoint configs): IAM lets it create and delete only those. */
-export const SAGEMAKER_NAME_PREFIX = 'cutover-';
-
-const sagemakerName = z
-  .string()
-  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker name: letters, digits and -, at most 63, starting and ending with a letter or digit');
-
-/**
- * Green's model: an existing model (`{ modelName }`), or a model Cutover
- * creates (`{ image, modelDataUrl?, executionRoleArn, environment?, modelName? }`,
- * named `cutover-<release id>` unless given; a retry reuses it).
- */
-export const greenModelSchema = z
-  .strictObject({
-    modelName: sagemakerName.optional(),
-    image: z.string().min(1).max(255).regex(/^\S+$/, 'must be a container image URI without spaces (ECR: <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)').optional(),
-    modelDataUrl: z.string().max(1024).regex(/^(https|s3):\/\/([^/]+)\/?(.*)$/, 'must be an s3:// (or https://) URI of the model artifact').optional(),
-    executionRoleArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/, 'must be an IAM role ARN SageMaker assumes to pull the image and the model data')
-      .optional(),
-    /** Environment of the model container. */
-    environment: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/), z.string().max(1024)).optional(),
-  })
-  .superRefine((m, ctx) => {
-    const spec = m.image !== undefined || m.modelDataUrl !== undefined || m.executionRoleArn !== undefined || m.environment !== undefined;
-    if (!spec) {
-      if (m.modelName === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['modelName'], message: 'give the name of an existing model, or image and executionRoleArn for Cutover to create one' });
-      }
-      return;
-    }
-    if (m.image === undefined) ctx.addIssue({ code: 'custom', path: ['image'], message: 'required to create a model (with executionRoleArn); or give only modelName to use an existing model' });
-    if (m.executionRoleArn === undefined) ctx.addIssue({ code: 'custom', path: ['executionRoleArn'], message: 'required to create a model (with image); or give only modelName to use an existing model' });
-    if (m.modelName !== undefined && !m.modelName.startsWith(SAGEMAKER_NAME_PREFIX)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['modelName'],
-        message: `a model Cutover creates must be named ${SAGEMAKER_NAME_PREFIX}… (it may create and delete only those): rename it, or leave modelName out to name it after the release`,
-      });
-    }
-  });
-
-/**
- * The longest a SageMaker endpoint update may take (target.readyTimeoutSeconds). Every UpdateEndpoint replaces the
- * endpoint's fleet, Decommission's included, so Decommission's TargetBusy retries wait at least this long too.
- */
-export const READY_TIMEOUT_MAX_SECONDS = 7_200;
-
-/**
- * A SageMaker real-time endpoint: green is a second production variant on the
- * same endpoint (weight 0 until the switch), blue the variant that serves now.
- */
-export const sagemakerEndpointTarget = z.strictObject({
-  kind: z.literal('sagemaker-endpoint'),
-  endpointName: sagemakerName,
-  greenModel: greenModelSchema,
-  /** Green's instance type; default: blue's. */
-  instanceType: z.string().regex(/^ml\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a SageMaker instance type, e.g. ml.m5.large').optional(),
-  /** Green's instance count; default: blue's. */
-  initialInstanceCount: z.number().int().min(1).max(100).optional(),
-  /** Blue's instances during retention (blue keeps its full count when unset): cheaper, but a rollback then waits for blue to scale back up. */
-  blueStandbyInstanceCount: z.number().int().min(1).max(100).optional(),
-  /** How long PrepareGreen's endpoint update may take before the release fails (TargetNotReady). */
-  readyTimeoutSeconds: z.number().int().min(60).max(READY_TIMEOUT_MAX_SECONDS).default(1_800),
-  /** How often the readiness loop checks the endpoint. */
-  readyPollSeconds: z.number().int().min(5).max(600).default(30),
-});
-
-export const targetSchema = z.discriminatedUnion('kind', [lambdaAliasTarget, apiGatewayStageTarget, sagemakerEndpointTarget], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? 'unknown target kind: use "lambda-alias" (with functionName and alias), "apigateway-stage" (with restApiId, stageName and functionName) or "sagemaker-endpoint" (with endpointName and greenModel)'
-      : undefined,
-});
+export { lambdaAliasTarget, bareFunctionName } from './kinds/lambda-alias';
+export { apiGatewayStageTarget } from './kinds/apigateway-stage';
+export { greenModelSchema, READY_TIMEOUT_MAX_SECONDS, SAGEMAKER_NAME_PREFIX, sagemakerEndpointTarget } from './kinds/sagemaker-endpoint';
+export { kindFacts, sideText, TARGET_KINDS, targetKey, targetSchema, type TargetKind } from './kinds';
+import { kindFacts, targetSchema } from './kinds';
 
 export const s3Uri = z
   .string()
@@ -299,9 +193,10 @@ export const releaseInputSchema = z.strictObject({
   /** Who or what started the release, for the history. */
   startedBy: z.string().max(128).default('console'),
 }).superRefine((input, ctx) => {
-  // A SageMaker model carries its artifact itself (greenModel.modelDataUrl): an artifact here would be silently ignored.
-  if (input.target.kind === 'sagemaker-endpoint' && input.artifact) {
-    ctx.addIssue({ code: 'custom', path: ['artifact'], message: 'not used by a sagemaker-endpoint target: give the model data as target.greenModel.modelDataUrl' });
+  // A kind whose target carries its artifact (a SageMaker model's greenModel.modelDataUrl) would silently ignore this one.
+  const inTarget = kindFacts(input.target.kind).artifactInTarget;
+  if (inTarget && input.artifact) {
+    ctx.addIssue({ code: 'custom', path: ['artifact'], message: `not used by a ${input.target.kind} target: give the model data as ${inTarget.field}` });
   }
 });
 
@@ -315,21 +210,3 @@ export type Expectation = z.output<typeof expectationSchema>;
 export type SmokeCase = z.output<typeof smokeCaseSchema>;
 export type GoldenSetSpec = z.output<typeof goldenSetSchema>;
 
-/** A stable key per target: the lock and the history are keyed by it. */
-export function targetKey(target: Target): string {
-  switch (target.kind) {
-    case 'lambda-alias':
-      return `lambda-alias:${bareFunctionName(target.functionName)}:${target.alias}`;
-    // One lock per stage: its canary settings and variables are shared by every route.
-    case 'apigateway-stage':
-      return `apigateway-stage:${target.restApiId}:${target.stageName}`;
-    case 'sagemaker-endpoint':
-      return `sagemaker-endpoint:${target.endpointName}`;
-  }
-}
-
-/** `ai-handler` from `ai-handler` or `arn:aws:lambda:…:function:ai-handler`. */
-export function bareFunctionName(nameOrArn: string): string {
-  const i = nameOrArn.lastIndexOf(':function:');
-  return i >= 0 ? nameOrArn.slice(i + ':function:'.length) : nameOrArn;
-}

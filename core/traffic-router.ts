@@ -34,32 +34,54 @@ export interface GreenReadiness {
   reason?: string;
 }
 
-/**
- * One implementation per target kind (Lambda alias, SageMaker endpoint, API
- * Gateway stage), like Argo Rollouts' traffic routers: the handlers only ever
- * talk to this interface.
+/*
+ * What a target kind's router does, as small roles: each Task's dependencies
+ * name only the roles it uses (PrepareGreen a GreenPreparer, ShiftTraffic a
+ * TrafficSwitch, …), so a Task's test fakes only what it calls, and a kind's
+ * router can be built from one part per role.
  */
-export interface TrafficRouter {
+
+/** Makes green ready without moving traffic (PrepareGreen, CheckGreenReady). */
+export interface GreenPreparer {
   /** Make green ready without moving traffic; record what blue is. Safe to repeat. */
   prepare(release: ReleaseContext, budget?: TaskBudget): Promise<Green>;
-  /** Call one side directly, never through the live route. */
-  invoke(green: Green, side: 'green' | 'blue', payload: unknown): Promise<InvokeResult>;
-  /** Put `percent` of traffic on green and the rest on blue, then read it back. Safe to repeat. */
-  setGreenPercent(green: Green, percent: number): Promise<Split>;
-  /** 100 % on blue, whatever the router shows now. Safe to repeat. */
-  rollback(green: Green): Promise<Split>;
-  currentSplit(green: Green): Promise<Split>;
-  /** Retire one side; never what serves traffic. Safe to repeat. */
-  decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult>;
-  /** Remove what this release created but never reported (PrepareGreen failed after publishing). Safe to repeat. */
-  discardOrphans(release: ReleaseContext): Promise<DecommissionResult>;
-  /** The alarms that judge green alone (metrics scoped to green's version). */
-  releaseAlarms(release: ReleaseContext, green: Green, thresholds: AlarmThresholds): PutMetricAlarmCommandInput[];
   /**
    * For targets whose green takes time to deploy (PrepareGreen returns
    * `ready: false`): where the deployment stands. Routers without it are ready at once.
    */
   waitState?(green: Green): Promise<GreenReadiness>;
+}
+
+/** Calls one side directly, never through the live route (SmokeTestGreen). */
+export interface SideInvoker {
+  invoke(green: Green, side: 'green' | 'blue', payload: unknown): Promise<InvokeResult>;
+}
+
+/** Moves traffic between blue and green and reads the split (ShiftTraffic, RollBackToBlue, manual rollback). */
+export interface TrafficSwitch {
+  /** Put `percent` of traffic on green and the rest on blue, then read it back. Safe to repeat. */
+  setGreenPercent(green: Green, percent: number): Promise<Split>;
+  /** 100 % on blue, whatever the router shows now. Safe to repeat. */
+  rollback(green: Green): Promise<Split>;
+  currentSplit(green: Green): Promise<Split>;
+}
+
+/** Defines the alarms that judge green alone (ArmAlarms; Decommission deletes them). */
+export interface ReleaseAlarmSource {
+  /** The alarms that judge green alone (metrics scoped to green's version). */
+  releaseAlarms(release: ReleaseContext, green: Green, thresholds: AlarmThresholds): PutMetricAlarmCommandInput[];
+}
+
+/** Retires what a release leaves (Decommission). */
+export interface SideRetirer {
+  /** Retire one side; never what serves traffic. Safe to repeat. */
+  decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult>;
+  /** Remove what this release created but never reported (PrepareGreen failed after publishing). Safe to repeat. */
+  discardOrphans(release: ReleaseContext): Promise<DecommissionResult>;
+}
+
+/** Keeps blue cheap while it waits as the rollback target (CheckAlarms in retention). */
+export interface BlueKeeper {
   /**
    * Called at each retention check: reduce what blue costs while it only
    * waits as the rollback target (SageMaker standby instances). Returns what
@@ -67,3 +89,9 @@ export interface TrafficRouter {
    */
   retain?(green: Green): Promise<string | undefined>;
 }
+
+/**
+ * One implementation per target kind (Lambda alias, SageMaker endpoint, API
+ * Gateway stage), like Argo Rollouts' traffic routers: every role above.
+ */
+export interface TrafficRouter extends GreenPreparer, SideInvoker, TrafficSwitch, ReleaseAlarmSource, SideRetirer, BlueKeeper {}

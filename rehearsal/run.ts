@@ -9,6 +9,7 @@ import { ReleaseObserver } from './observer';
 import type { ReportData } from './report/types';
 import { SCENARIOS, type Scenario } from './scenarios';
 import { startRehearsalStack } from './stack';
+import { sideText } from '../core/release-input';
 import type { TargetKind } from './targets';
 import { countHistory, type HistoryCount } from './history';
 import { failedAroundSwitches, type FailedRequest } from './traffic-log';
@@ -118,7 +119,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
               switches.push(Date.now());
               manualSeconds = m.elapsedMs / 1000;
               events.push({ t: at(), release: scenario.name, kind: 'manual-rollback', label: `${scenario.name}: manual rollback` });
-              log(`     ${'cutover rollback'.padEnd(15)} 100 % on blue = ${stack.rig.kind === 'sagemaker' ? 'variant' : 'version'} ${green?.blue} in ${manualSeconds.toFixed(2)} s; the release ends at its next check`);
+              log(`     ${'cutover rollback'.padEnd(15)} 100 % on blue = ${sideText(stack.rig.kind, String(green?.blue))} in ${manualSeconds.toFixed(2)} s; the release ends at its next check`);
             }, (err: Error) => {
               // Recorded but not moved now (RollbackPending): the release moves traffic itself at its next check.
               log(`     ${'cutover rollback'.padEnd(15)} ${err.name}: ${err.message}`);

@@ -3,7 +3,7 @@ import { AddPermissionCommand, GetAliasCommand, type LambdaClient } from '@aws-s
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Invoke } from '../examples/ai-service/traffic';
-import type { ReleaseInput } from '../core/release-input';
+import { TARGET_KINDS as KINDS, type ReleaseInput, type TargetKind } from '../core/release-input';
 import { splitOfStage } from '../targets/api-gateway-stage';
 import { splitOfEndpoint } from '../targets/sagemaker-endpoint';
 import { splitOf } from '../targets/lambda-alias';
@@ -19,10 +19,21 @@ import { aliasInvoker, type FailedRequest } from './traffic-log';
  * selects the Lambda version. Each gives the same scenarios its own target,
  * its own traffic (through the live route) and its own view of "100 % on blue".
  */
-export type TargetKind = 'lambda' | 'sagemaker' | 'apigateway';
-export const TARGET_KINDS: readonly TargetKind[] = ['lambda', 'sagemaker', 'apigateway'];
+export type { TargetKind };
+/** The kinds, as the product names them (core/kinds). */
+export const TARGET_KINDS: readonly TargetKind[] = KINDS.map((k) => k.kind);
+/** The short names `npm start -- --target` takes as well. */
+export const SHORT_TARGET_NAMES: Readonly<Record<string, TargetKind>> = { lambda: 'lambda-alias', sagemaker: 'sagemaker-endpoint', apigateway: 'apigateway-stage' };
 
 export const ENDPOINT = 'ai-endpoint';
+const SAGEMAKER_CONTEXT = { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE };
+
+/** The orchestrator context a kind's rig will ask for, when it is known before the rig exists (an API Gateway id is not). */
+export function orchestratorContextBeforehand(kind: TargetKind): Record<string, string> | undefined {
+  if (kind === 'lambda-alias') return {};
+  if (kind === 'sagemaker-endpoint') return SAGEMAKER_CONTEXT;
+  return undefined;
+}
 export const STAGE = 'prod';
 
 export interface TargetRig {
@@ -53,8 +64,8 @@ interface RigContext {
 }
 
 export async function deployTarget(kind: TargetKind, ctx: RigContext): Promise<TargetRig> {
-  if (kind === 'sagemaker') return deploySageMaker(ctx);
-  if (kind === 'apigateway') return deployApiGateway(ctx);
+  if (kind === 'sagemaker-endpoint') return deploySageMaker(ctx);
+  if (kind === 'apigateway-stage') return deployApiGateway(ctx);
   return {
     kind,
     label: `${FUNCTION}:${ALIAS}`,
@@ -98,8 +109,8 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
   }
   const failures: FailedRequest[] = [];
   return {
-    kind: 'sagemaker',
-    orchestratorContext: { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE },
+    kind: 'sagemaker-endpoint',
+    orchestratorContext: SAGEMAKER_CONTEXT,
     label: `endpoint ${ENDPOINT}`,
     blue,
     blueText: `variant ${blue}`,
@@ -179,7 +190,7 @@ async function deployApiGateway(ctx: RigContext): Promise<TargetRig> {
   const url = `${sandbox.url}/restapis/${restApiId}/${STAGE}/_user_request_/classify`;
   const failures: FailedRequest[] = [];
   return {
-    kind: 'apigateway',
+    kind: 'apigateway-stage',
     orchestratorContext: { managedStages: `${restApiId}/${STAGE}` },
     label: `stage ${restApiId}/${STAGE}`,
     blue: ctx.lambdaBlue,

@@ -17,7 +17,7 @@ import { faultError } from '../../sandbox/protocol';
 import type { InvokeRequest, InvokeResponse } from '../../sandbox/services/lambda';
 import type { FaultCase, FaultKind, Scenario } from './matrix';
 import { judge, type CaseVerdict, type Observed } from './invariants';
-import { faultTarget, REHEARSAL_TARGET, rigInput, type FaultTarget } from './targets';
+import { faultTarget, rigInput, type FaultTarget } from './targets';
 
 /**
  * One sandbox per target kind with the orchestrator deployed once, the example
@@ -142,7 +142,7 @@ export class FaultHarness {
     // The orchestrator with the matrix's request timeout (see MATRIX_REQUEST_TIMEOUT_MS).
     this.stack = await startRehearsalStack({
       timeScale,
-      target: REHEARSAL_TARGET[kind],
+      target: kind,
       managedFunctions: extraManaged,
       environment: { CUTOVER_AWS_REQUEST_TIMEOUT_MS: String(MATRIX_REQUEST_TIMEOUT_MS) },
     });
@@ -151,7 +151,7 @@ export class FaultHarness {
       this.sfn = new SFNClient({ ...sandbox.clientConfig, maxAttempts: 3 });
       this.cli = cliClients(this.stack.config);
       const probe = await this.releaseInput(0, 'success');
-      if (probe.target.kind !== kind) throw new Error(`the rehearsal's ${REHEARSAL_TARGET[kind]} target releases ${probe.target.kind}, not ${kind}`);
+      if (probe.target.kind !== kind) throw new Error(`the rehearsal's ${kind} target releases ${probe.target.kind}, not ${kind}`);
       // Read through the schema, as ValidateInput does: the target with its defaults (the stage's variable).
       this.target = faultTarget(targetSchema.parse(probe.target), this.cli.routers);
       // A small golden set (its schema line and 10 cases): enough to exercise S3 and the gates, fast to run twice.

@@ -15,7 +15,6 @@ import { sagemakerNamesOf } from '../../targets/sagemaker-endpoint';
 import type { Scenario as RehearsalScenario } from '../../rehearsal/scenarios';
 import { FUNCTION } from '../../examples/ai-service/sandbox-service';
 import type { RehearsalStack } from '../../rehearsal/stack';
-import type { TargetKind } from '../../rehearsal/targets';
 
 /**
  * What the fault matrix needs to know about a target kind beyond the release
@@ -26,12 +25,6 @@ import type { TargetKind } from '../../rehearsal/targets';
  * matrix judges the target the way Cutover sees it.
  */
 
-/** The matrix's target kinds (release-input kinds) and the rehearsal's name for each. */
-export const REHEARSAL_TARGET: Record<Target['kind'], TargetKind> = {
-  'lambda-alias': 'lambda',
-  'sagemaker-endpoint': 'sagemaker',
-  'apigateway-stage': 'apigateway',
-};
 
 export interface Leftovers {
   /** What this release created that still exists, by name; green's own name (version or variant) when it is green itself. */

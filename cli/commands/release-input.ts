@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { releaseInputSchema, type ReleaseInput } from '../../core/release-input';
+import { kindFacts, releaseInputSchema, targetSchema, type ReleaseInput } from '../../core/release-input';
 import { issuesOf } from '../../core/validation';
 import { UsageError } from '../errors';
 import { parseTarget } from '../target';
@@ -82,13 +82,9 @@ export function buildReleaseInput(targetText: string | undefined, flags: Release
 
 /** `ai-handler-production-20261126T063201Z`: unique per second, valid as an execution name. */
 export function executionNameFor(input: ReleaseInput, now = new Date()): string {
-  const t = input.target as { kind: string; functionName?: string; alias?: string; endpointName?: string; restApiId?: string; stageName?: string };
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const what =
-    t.kind === 'sagemaker-endpoint'
-      ? t.endpointName
-      : t.kind === 'apigateway-stage'
-        ? `${t.restApiId}-${t.stageName}`
-        : `${t.functionName!.slice(t.functionName!.lastIndexOf(':') + 1)}-${t.alias}`;
+  // The input is checked by the orchestrator, not here: a target this cannot read is named `release`.
+  const target = targetSchema.safeParse(input.target);
+  const what = target.success ? kindFacts(target.data.kind).label(target.data) : 'release';
   return `${what}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
 }

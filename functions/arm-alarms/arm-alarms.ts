@@ -4,12 +4,12 @@ import { releaseKey, type Clock } from '../kit/deps';
 import { PreexistingAlarm } from '../../core/errors';
 import type { Ledger } from '../../core/ledger';
 import type { AlarmSet, StateWithGreen } from '../../core/release-state';
-import type { TrafficRouter } from '../../targets';
+import type { ReleaseAlarmSource } from '../../core/traffic-router';
 import type { AlarmThresholds } from '../../core/traffic-router';
 
 export interface ArmAlarmsDeps {
   ledger: Ledger;
-  router: TrafficRouter;
+  router: ReleaseAlarmSource;
   cloudwatch: CloudWatchClient;
   alarmPrefix: string;
   now: Clock;

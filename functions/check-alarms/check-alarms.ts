@@ -3,7 +3,7 @@ import { describeAlarmsNamed } from '../../core/alarm-reader';
 import { releaseKey, type Clock } from '../kit/deps';
 import type { Ledger } from '../../core/ledger';
 import type { MonitoringState, Progress } from '../../core/release-state';
-import type { TrafficRouter } from '../../targets';
+import type { BlueKeeper } from '../../core/traffic-router';
 import { nextAction } from './next-action';
 import { verdictOf, type AlarmReading } from './verdict';
 
@@ -12,7 +12,7 @@ export interface CheckAlarmsDeps {
   cloudwatch: CloudWatchClient;
   now: Clock;
   /** The target's router, for what retention does besides watching (SageMaker standby capacity); optional. */
-  router?: TrafficRouter;
+  router?: BlueKeeper;
 }
 
 export async function readAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<AlarmReading[]> {

@@ -2,11 +2,11 @@ import { releaseKey, type Clock } from '../kit/deps';
 import { TargetNotReady } from '../../core/errors';
 import type { Ledger } from '../../core/ledger';
 import type { Green, StateWithGreen } from '../../core/release-state';
-import type { TrafficRouter } from '../../targets';
+import type { GreenPreparer } from '../../core/traffic-router';
 
 export interface CheckGreenReadyDeps {
   ledger: Ledger;
-  router: TrafficRouter;
+  router: Pick<GreenPreparer, 'waitState'>;
   now: Clock;
 }
 

@@ -5,11 +5,12 @@ import { releaseKey, type Clock } from '../kit/deps';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger } from '../../core/ledger';
 import type { ReleaseState } from '../../core/release-state';
-import type { DecommissionResult, TrafficRouter } from '../../targets';
+import type { ReleaseAlarmSource, SideRetirer } from '../../core/traffic-router';
+import type { DecommissionResult } from '../../targets';
 
 export interface DecommissionDeps {
   ledger: Ledger;
-  router: TrafficRouter | undefined;
+  router: (SideRetirer & ReleaseAlarmSource) | undefined;
   cloudwatch: CloudWatchClient;
   alarmPrefix: string;
   now: Clock;

@@ -1,12 +1,12 @@
 import { releaseKey, type Clock } from '../kit/deps';
 import type { Ledger } from '../../core/ledger';
 import type { Green, ReleaseState } from '../../core/release-state';
-import type { TrafficRouter } from '../../targets';
+import type { GreenPreparer } from '../../core/traffic-router';
 import type { TaskBudget } from '../../core/traffic-router';
 
 export interface PrepareGreenDeps {
   ledger: Ledger;
-  router: TrafficRouter;
+  router: GreenPreparer;
   now: Clock;
   /** The invocation's remaining time (context.getRemainingTimeInMillis); no budget: the router's attempts bound its waits. */
   budget?: TaskBudget;

@@ -1,5 +1,6 @@
 import { causeMessage } from '../../core/cause';
 import type { CaughtError, ReleaseState, ReleaseStatus } from '../../core/release-state';
+import { sideText } from '../../core/release-input';
 import { succeeded } from '../decommission/decommission';
 
 export interface Outcome {
@@ -36,8 +37,7 @@ export function outcomeOf(state: ReleaseState): Outcome {
 
 function mainOutcome(state: ReleaseState): Outcome {
   const blue = state.green?.blue;
-  // Lambda versions are numbers; a SageMaker blue is a production variant.
-  const live = (v: string | undefined) => (v ? ` 100 % of traffic is on ${/^\d+$/.test(v) ? 'version' : 'variant'} ${v}.` : '');
+  const live = (v: string | undefined) => (v ? ` 100 % of traffic is on ${sideText(state.release.spec.target.kind, v)}.` : '');
   if (state.rollbackError) {
     return {
       status: 'Failed',

@@ -3,11 +3,11 @@ import { releaseKey, type Clock } from '../kit/deps';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger } from '../../core/ledger';
 import type { Rollback, StateWithGreen } from '../../core/release-state';
-import type { TrafficRouter } from '../../targets';
+import type { TrafficSwitch } from '../../core/traffic-router';
 
 export interface RollBackDeps {
   ledger: Ledger;
-  router: TrafficRouter;
+  router: Pick<TrafficSwitch, 'rollback'>;
   now: Clock;
   /** Release events (`rolled-back`); optional, never fails the Task. */
   events?: ReleaseEvents;

@@ -2,12 +2,12 @@ import { releaseKey, type Clock } from '../kit/deps';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger } from '../../core/ledger';
 import type { AlarmSet, Progress, StateWithGreen } from '../../core/release-state';
-import type { TrafficRouter } from '../../targets';
+import type { TrafficSwitch } from '../../core/traffic-router';
 import { nextStep } from './plan';
 
 export interface ShiftTrafficDeps {
   ledger: Ledger;
-  router: TrafficRouter;
+  router: Pick<TrafficSwitch, 'setGreenPercent'>;
   now: Clock;
   /** Release events (`switched`); optional, never fails the Task. */
   events?: ReleaseEvents;

@@ -4,7 +4,8 @@ import { QualityGateFailed, SmokeTestFailed } from '../../core/errors';
 import type { Ledger } from '../../core/ledger';
 import type { GoldenSetSpec, SmokeCase } from '../../core/release-input';
 import type { Green, StateWithGreen } from '../../core/release-state';
-import type { InvokeResult, TrafficRouter } from '../../targets';
+import type { SideInvoker } from '../../core/traffic-router';
+import type { InvokeResult } from '../../targets';
 import {
   checkAll,
   compileOutputSchema,
@@ -19,7 +20,7 @@ import {
 
 export interface SmokeTestDeps {
   ledger: Ledger;
-  router: TrafficRouter;
+  router: SideInvoker;
   s3: S3Client;
   now: Clock;
   /**
@@ -36,7 +37,7 @@ export interface SmokeTestResult {
 }
 
 /** The named cases: each must succeed on green and meet its checks; the first failure stops the release. */
-async function runCases(cases: SmokeCase[], green: Green, router: TrafficRouter): Promise<number> {
+async function runCases(cases: SmokeCase[], green: Green, router: SideInvoker): Promise<number> {
   for (const c of cases) {
     const result = await router.invoke(green, 'green', c.input);
     if (result.error) throw new SmokeTestFailed(`smoke case "${c.name}" failed on green ${green.green}: ${result.error}`, c.name);

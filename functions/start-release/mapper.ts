@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { releaseInputSchema } from '../../core/release-input';
+import { releaseInputSchema, TARGET_KINDS } from '../../core/release-input';
 import { issuesOf } from '../../core/validation';
 import type { ModelPackageTriggerConfig, S3TriggerConfig, TriggerConfig } from './config';
 import { executionName } from './execution-name';
@@ -61,18 +61,13 @@ interface Artifact {
 }
 
 /**
- * Where the artifact goes depends on the target: a SageMaker endpoint takes
- * its model as `target.greenModel` (the model data URL, and the package's
- * image unless the mapping names an image or an existing model); a Lambda
- * function takes it as `artifact.uri`, set on `$LATEST` as `artifact.envVar`.
+ * Where the artifact goes depends on the target: a kind that carries it in the
+ * target (a SageMaker endpoint's `greenModel`) puts it there; a Lambda function
+ * takes it as `artifact.uri`, set on `$LATEST` as `artifact.envVar`.
  */
 function placeArtifact(target: Record<string, unknown>, artifact: Artifact, artifactTemplate: unknown): { target: Record<string, unknown>; artifact?: Record<string, unknown> } {
-  if (target.kind === 'sagemaker-endpoint') {
-    const model = { ...((target.greenModel as Record<string, unknown> | undefined) ?? {}) };
-    if (artifact.uri) model.modelDataUrl = artifact.uri;
-    if (artifact.image && model.image === undefined && model.modelName === undefined) model.image = artifact.image;
-    return { target: { ...target, greenModel: model } };
-  }
+  const inTarget = TARGET_KINDS.find((k) => k.kind === target.kind)?.artifactInTarget;
+  if (inTarget) return { target: inTarget.place(target, artifact) };
   return { target, ...(artifact.uri ? { artifact: { ...(artifactTemplate as object | undefined), uri: artifact.uri } } : {}) };
 }
 

@@ -1,7 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { describeAlarmsNamed } from '../../core/alarm-reader';
 import { InvalidReleaseInput } from '../../core/errors';
-import { releaseInputSchema, targetKey, bareFunctionName, unjudgedWindows, type ReleaseSpec } from '../../core/release-input';
+import { releaseInputSchema, targetKey, bareFunctionName, kindFacts, unjudgedWindows, type ReleaseSpec } from '../../core/release-input';
 import type { ReleaseContext } from '../../core/release-state';
 import { parseOrThrow } from '../../core/validation';
 import { BUDGET, historyBudget, type Budget } from '../../statemachine/history-budget';
@@ -57,7 +57,7 @@ function checkReach(spec: ReleaseSpec, deps: ValidateDeps): void {
     );
   }
   if ('functionName' in target) checkFunctionReach(target.functionName, deps);
-  const readiness = target.kind === 'sagemaker-endpoint' ? { seconds: target.readyTimeoutSeconds, pollSeconds: target.readyPollSeconds } : undefined;
+  const readiness = kindFacts(target.kind).readiness?.(target);
   const budget = historyBudget({ ...spec, ...(readiness ? { readiness } : {}) });
   if (budget.events > BUDGET) {
     reject(

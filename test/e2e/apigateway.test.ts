@@ -12,7 +12,7 @@ let run: RehearsalResult;
 const byName = (name: string) => run.results.find((r) => r.scenario.name === name)!;
 
 beforeAll(async () => {
-  run = await rehearse({ timeScale: 60, ratePerSecond: 40, target: 'apigateway', scenarios: fastScenarios() });
+  run = await rehearse({ timeScale: 60, ratePerSecond: 40, target: 'apigateway-stage', scenarios: fastScenarios() });
 }, 180_000);
 
 describe('API Gateway stage on the sandbox', () => {

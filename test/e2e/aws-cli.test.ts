@@ -89,7 +89,7 @@ beforeAll(async () => {
   stack = await startRehearsalStack({ timeScale: 40 });
   clients = cliClients(stack.config);
   const ctx = { sandbox: stack.sandbox, lambda: stack.aws.lambda, lambdaBlue: stack.blue, exampleHandler: HANDLER };
-  [endpoint, stage] = await Promise.all([deployTarget('sagemaker', ctx), deployTarget('apigateway', ctx)]);
+  [endpoint, stage] = await Promise.all([deployTarget('sagemaker-endpoint', ctx), deployTarget('apigateway-stage', ctx)]);
   // The user's alarm on the service, made with the CLI (query protocol) and named in the release.
   await aws(
     'cloudwatch', 'put-metric-alarm', '--alarm-name', USER_ALARM, '--namespace', 'AWS/Lambda', '--metric-name', 'Errors',

@@ -50,9 +50,9 @@ const sagemakerTarget = (model: string) => ({
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cutover-cli-targets-'));
   // The orchestrator manages both routes (its synthesized context), as a team's own orchestrator would.
-  stack = await startRehearsalStack({ timeScale: 40, target: 'sagemaker', extraTargets: ['apigateway'] });
+  stack = await startRehearsalStack({ timeScale: 40, target: 'sagemaker-endpoint', extraTargets: ['apigateway-stage'] });
   clients = cliClients(stack.config);
-  stage = stack.extraRigs.apigateway!;
+  stage = stack.extraRigs['apigateway-stage']!;
 }, 180_000);
 afterAll(async () => {
   clients?.destroy();
@@ -120,12 +120,12 @@ describe('cutover CLI with a SageMaker endpoint and an API Gateway stage', () =>
     expect(await stage.isAllOn('2')).toBe(true);
   }, 180_000);
 
-  it('names the target kinds it knows when a key is malformed (exit code 2)', async () => {
+  it('names the form of the key it was given when that key is malformed (exit code 2)', async () => {
     // Act
     const run = await cutover('status', 'sagemaker-endpoint:bad_name');
 
     // Assess
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('use sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE');
+    expect(run.stderr).toContain('use sagemaker-endpoint:ENDPOINT (the target key cutover history prints)');
   }, 60_000);
 });

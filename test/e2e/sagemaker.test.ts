@@ -12,7 +12,7 @@ let run: RehearsalResult;
 const byName = (name: string) => run.results.find((r) => r.scenario.name === name)!;
 
 beforeAll(async () => {
-  run = await rehearse({ timeScale: 60, ratePerSecond: 40, target: 'sagemaker', scenarios: fastScenarios() });
+  run = await rehearse({ timeScale: 60, ratePerSecond: 40, target: 'sagemaker-endpoint', scenarios: fastScenarios() });
 }, 180_000);
 
 describe('SageMaker endpoint on the sandbox', () => {

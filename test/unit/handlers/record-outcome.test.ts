@@ -28,6 +28,20 @@ let n = 0;
 const stateWith = (extra: Partial<ReleaseState> = {}): ReleaseState => ({ release: releaseContext({}, `out-${++n}`), green: greenOf('1', '2'), ...extra });
 
 describe('outcomeOf', () => {
+  it("names what is live by the target's kind: a SageMaker production variant, even one named with digits", () => {
+    // Prepare: an endpoint whose blue variant is called "2"
+    const release = releaseContext(
+      { target: { kind: 'sagemaker-endpoint', endpointName: 'ai', greenModel: { modelName: 'cutover-m' } }, artifact: undefined },
+      `out-${++n}`,
+    );
+
+    // Act
+    const outcome = outcomeOf({ release, green: { blue: '2', green: 'cutover-green', createdGreen: true }, progress: { ...done, next: 'Rollback' }, rollback: { trigger: 'alarm', reason: 'errors is ALARM', restored: '2', at: 'now' } });
+
+    // Assess
+    expect(outcome.cause).toBe('errors is ALARM. 100 % of traffic is on variant 2.');
+  });
+
   it('Succeeded: reached Decommission from the monitor loop, no error', () => {
     expect(outcomeOf(stateWith({ progress: done }))).toEqual({ status: 'Succeeded' });
   });
