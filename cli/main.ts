@@ -192,7 +192,7 @@ program
       quiet: true,
       repoRoot,
       // With the example, the orchestrator is synthesized to manage it and read its golden set (IAM is enforced).
-      deployOptions: { functionsDir: bundled.functionsDir, ...(flags.example ? { source: { context: { managedFunctions: FUNCTION, goldenSetBuckets: GOLDEN_SET_LOCATION } } } : {}) },
+      deployOptions: { functionsDir: bundled.functionsDir, triggersDir: bundled.triggersDir, ...(flags.example ? { source: { context: { managedFunctions: FUNCTION, goldenSetBuckets: GOLDEN_SET_LOCATION } } } : {}) },
       onReady: (sandbox) => {
         if (!flags.example) return;
         const aws = { lambda: new LambdaClient(sandbox.clientConfig), s3: new S3Client(sandbox.clientConfig) };

@@ -20,6 +20,6 @@ export {
   type StartReleaseFunctionProps,
 } from './triggers';
 export { CutoverReleaseStage, PIPELINE_ACTION_TIMEOUT_SECONDS, type CutoverReleaseStageProps } from './pipeline/cutover-release-stage';
-export type { ReleaseTemplate, TargetInput } from '../functions/start-release/config';
+export type { ReleaseTemplate, TargetInput } from '../triggers/start-release/config';
 export type { ReleaseInput } from '../core/release-input';
 export { RELEASE_EVENT_SOURCE, RELEASE_EVENT_DETAIL_TYPE, releaseEventStates, type ReleaseEventDetail, type ReleaseEventState } from '../core/events';

@@ -69,6 +69,7 @@ export async function startRehearsalStack(options: {
     for (const kind of options.extraTargets ?? []) extraRigs[kind] = await deployTarget(kind, rigContext);
     const deployed = await deployOrchestrator(sandbox, {
       functionsDir: bundled.functionsDir,
+      triggersDir: bundled.triggersDir,
       source: { context: contextOf([rig.orchestratorContext, ...Object.values(extraRigs).map((r) => r.orchestratorContext)]) },
       environment: {
         // Wall-clock polls of an Updating SageMaker endpoint, about one simulated second apart.

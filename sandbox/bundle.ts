@@ -92,15 +92,16 @@ export async function bundle(repoRoot: string, entries: Record<string, string>):
   return { built: true };
 }
 
-/** The orchestrator's handlers and the example service; returns where the orchestrator's functions are, relative to repoRoot. */
-export async function bundleForSandbox(repoRoot: string): Promise<{ functionsDir: string; exampleHandler: string }> {
+/** The orchestrator's handlers, the trigger's and the example service; returns where they are, relative to repoRoot. */
+export async function bundleForSandbox(repoRoot: string): Promise<{ functionsDir: string; triggersDir: string; exampleHandler: string }> {
   const functionsDir = path.join(repoRoot, 'functions');
   const folders = readdirSync(functionsDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(functionsDir, d.name, 'handler.ts')))
     .map((d) => d.name);
   await bundle(repoRoot, {
     ...Object.fromEntries(folders.map((f) => [`functions/${f}/handler`, `functions/${f}/handler.ts`])),
+    'triggers/start-release/handler': 'triggers/start-release/handler.ts',
     'examples/ai-service/handler': 'examples/ai-service/handler.ts',
   });
-  return { functionsDir: `${BUNDLE_DIR}/functions`, exampleHandler: `${BUNDLE_DIR}/examples/ai-service/handler.handler` };
+  return { functionsDir: `${BUNDLE_DIR}/functions`, triggersDir: `${BUNDLE_DIR}/triggers`, exampleHandler: `${BUNDLE_DIR}/examples/ai-service/handler.handler` };
 }

@@ -35,6 +35,8 @@ export interface DeployOrchestratorOptions {
   readonly source?: StackSource;
   /** Folder of the sandbox's handler bundles, one sub-folder per task folder, relative to repoRoot. @default 'functions' (the TypeScript sources) */
   readonly functionsDir?: string;
+  /** Where the trigger's handler is (its folder under it): `triggers`, or the sandbox's bundles of it. */
+  readonly triggersDir?: string;
   /** Values added to every function's environment (sandbox knobs: a request timeout, a poll cadence). */
   readonly environment?: Readonly<Record<string, string>>;
   /**
@@ -165,6 +167,7 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
     const functions: Record<string, string> = {};
     const functionRoles: Record<string, string> = {};
     const functionsDir = options.functionsDir ?? 'functions';
+    const triggersDir = options.triggersDir ?? 'triggers';
     for (const [id, r] of Object.entries(t.resources)) {
       if (r.Type !== 'AWS::Lambda::Function') continue;
       const p = props(r);
@@ -175,7 +178,7 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
       const variables = (p.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
       const settings = {
         // The sandbox's bundle of the handler NodejsFunction bundles (`index.handler` in the asset).
-        Handler: `${functionsDir}/${folder}/handler.handler`,
+        Handler: `${folder === TRIGGER_FUNCTION.folder ? triggersDir : functionsDir}/${folder}/handler.handler`,
         Runtime: p.Runtime as Runtime,
         Role: p.Role as string,
         Timeout: (p.Timeout as number | undefined) ?? 3,

@@ -6,8 +6,8 @@
  *
  * A cold synth loads aws-cdk-lib and builds the construct tree (seconds); the
  * result is cached under node_modules/.cache/cutover-sandbox/templates/ by a
- * hash of its inputs: infra/**\/*.ts, the core/ and targets/ modules and
- * functions/start-release, which infra imports, statemachine/*.asl.json,
+ * hash of its inputs: infra/**\/*.ts, the core/, targets/ and triggers/
+ * modules infra imports, statemachine/*.asl.json,
  * package-lock.json, the stack module (for a user's own stack), its props and
  * the context. aws-cdk-lib is required only on a miss.
  */
@@ -75,7 +75,7 @@ function inputFiles(repoRoot: string, source: StackSource): string[] {
     ...walk('infra', ts),
     ...walk('core', ts),
     ...walk('targets', ts),
-    ...walk('functions/start-release', ts),
+    ...walk('triggers', ts),
     ...walk('statemachine', (f) => f.endsWith('.asl.json')),
     'package-lock.json',
     ...(source.module ? [source.module] : []),

@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ReleaseTemplate, S3TriggerConfig, TargetInput } from '../../functions/start-release/config';
+import type { ReleaseTemplate, S3TriggerConfig, TargetInput } from '../../triggers/start-release/config';
 import type { CutoverLogLevel } from '../release-orchestrator';
 import { checkMapping, StartReleaseFunction } from './start-release-function';
 

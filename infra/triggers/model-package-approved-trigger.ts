@@ -4,7 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ModelPackageTriggerConfig, ReleaseTemplate, TargetInput } from '../../functions/start-release/config';
+import type { ModelPackageTriggerConfig, ReleaseTemplate, TargetInput } from '../../triggers/start-release/config';
 import type { CutoverLogLevel } from '../release-orchestrator';
 import { checkMapping, StartReleaseFunction } from './start-release-function';
 

@@ -4,8 +4,8 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { TriggerConfig } from '../../functions/start-release/config';
-import { mapEvent } from '../../functions/start-release/mapper';
+import type { TriggerConfig } from '../../triggers/start-release/config';
+import { mapEvent } from '../../triggers/start-release/mapper';
 import { BUNDLING_DEFAULTS, DEFAULT_LOG_LEVEL, FUNCTION_DEFAULTS, LOG_RETENTION, PROJECT_ROOT, TRIGGER_FUNCTION } from '../defaults';
 import { acknowledge, acknowledgeWildcardResources } from '../nag-acknowledgements';
 import type { CutoverLogLevel } from '../release-orchestrator';
@@ -28,7 +28,7 @@ export interface StartReleaseFunctionProps {
 }
 
 /**
- * The start-release Lambda function (functions/start-release): maps an
+ * The start-release Lambda function (triggers/start-release): maps an
  * EventBridge event to a release input and an execution name derived from
  * the artifact, and calls StartExecution. Its role: `states:StartExecution`
  * on the given state machine, its own log group, X-Ray.
@@ -54,7 +54,7 @@ export class StartReleaseFunction extends Construct {
     this.function = new NodejsFunction(this, TRIGGER_FUNCTION.function, {
       ...FUNCTION_DEFAULTS,
       description: props.description,
-      entry: path.join(PROJECT_ROOT, 'functions', TRIGGER_FUNCTION.folder, 'handler.ts'),
+      entry: path.join(PROJECT_ROOT, 'triggers', TRIGGER_FUNCTION.folder, 'handler.ts'),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),

@@ -117,7 +117,7 @@ beforeAll(async () => {
           FunctionName: FN,
           Runtime: 'nodejs22.x',
           Role: resolve(r.Properties.Role, ids, sandbox) as string,
-          Handler: `${BUNDLE_DIR}/functions/start-release/handler.handler`,
+          Handler: `${BUNDLE_DIR}/triggers/start-release/handler.handler`,
           Code: {},
           Timeout: 30,
           Environment: { Variables: { ...variables, POWERTOOLS_LOG_LEVEL: 'WARN' } },

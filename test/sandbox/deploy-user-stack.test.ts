@@ -23,9 +23,10 @@ describe("deployOrchestrator (a user's own stack)", () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ quiet: true, timeScale: 1000 });
     c = clientsFor(sandbox);
-    const { functionsDir } = await bundleForSandbox(sandbox.repoRoot);
+    const { functionsDir, triggersDir } = await bundleForSandbox(sandbox.repoRoot);
     deployed = await deployOrchestrator(sandbox, {
       functionsDir,
+      triggersDir,
       source: { module: 'test/sandbox/fixtures/stacks/team-stack.ts', props: { stackName: STACK, functionName: MANAGED } },
     });
     await c.lambda.send(

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import type { ModelPackageTriggerConfig, S3TriggerConfig } from '../../../functions/start-release/config';
-import { EXECUTION_NAME_RULE, executionName, MAX_EXECUTION_NAME, sanitizeNamePart } from '../../../functions/start-release/execution-name';
-import { mapEvent, mappingFor } from '../../../functions/start-release/mapper';
+import type { ModelPackageTriggerConfig, S3TriggerConfig } from '../../../triggers/start-release/config';
+import { EXECUTION_NAME_RULE, executionName, MAX_EXECUTION_NAME, sanitizeNamePart } from '../../../triggers/start-release/execution-name';
+import { mapEvent, mappingFor } from '../../../triggers/start-release/mapper';
 import { releaseInputSchema } from '../../../core/release-input';
 
 const target = { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' };

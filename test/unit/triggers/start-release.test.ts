@@ -1,8 +1,8 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { S3TriggerConfig } from '../../../functions/start-release/config';
-import { handler } from '../../../functions/start-release/handler';
-import { executionArnOf, startRelease } from '../../../functions/start-release/start-release';
+import type { S3TriggerConfig } from '../../../triggers/start-release/config';
+import { handler } from '../../../triggers/start-release/handler';
+import { executionArnOf, startRelease } from '../../../triggers/start-release/start-release';
 import { awsError } from '../../support/fake-lambda';
 import { lambdaContext } from '../handlers/support';
 

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { clients, requiredEnv } from '../kit/clients';
+import { clients, requiredEnv } from '../../functions/kit/clients';
 import { isTransientAwsError, messageOf, TransientAwsError } from '../../core/errors';
-import { logger } from '../kit/handler-kit';
+import { logger } from '../../functions/kit/handler-kit';
 import { parseOrThrow } from '../../core/validation';
 import { triggerConfigSchema, type TriggerConfig } from './config';
 import { startRelease } from './start-release';
