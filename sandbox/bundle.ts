@@ -1,7 +1,8 @@
 import { build, version as esbuildVersion, type BuildOptions } from 'esbuild';
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomically } from './atomic-file';
 
 export const BUNDLE_DIR = 'node_modules/.cache/cutover-sandbox';
 
@@ -16,27 +17,27 @@ interface BundleManifest {
   outputsDigest: string;
 }
 
-/** The inputs' digest and their newest modification time, or undefined when one of them is gone. */
-function digestOf(repoRoot: string, inputs: string[]): { digest: string; newestMs: number } | undefined {
+/** SHA-256 of files' paths (relative to repoRoot) and contents, in the order given. */
+function digestOfContents(files: Iterable<[string, Uint8Array]>): string {
   const hash = createHash('sha256');
+  for (const [file, content] of files) hash.update(file).update('\0').update(content).update('\0');
+  return hash.digest('hex');
+}
+
+/** The files' digest and their newest modification time, or undefined when one of them is gone. */
+function digestOf(repoRoot: string, files: string[]): { digest: string; newestMs: number } | undefined {
   let newestMs = 0;
-  for (const input of inputs) {
-    const file = path.resolve(repoRoot, input);
+  const contents: [string, Uint8Array][] = [];
+  for (const file of files) {
+    const absolute = path.resolve(repoRoot, file);
     try {
-      newestMs = Math.max(newestMs, statSync(file).mtimeMs);
-      hash.update(input).update('\0').update(readFileSync(file)).update('\0');
+      newestMs = Math.max(newestMs, statSync(absolute).mtimeMs);
+      contents.push([file, readFileSync(absolute)]);
     } catch {
       return undefined;
     }
   }
-  return { digest: hash.digest('hex'), newestMs };
-}
-
-function writeAtomically(file: string, contents: string | Uint8Array): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  writeFileSync(tmp, contents);
-  renameSync(tmp, file);
+  return { digest: digestOfContents(contents), newestMs };
 }
 
 /**
@@ -80,14 +81,14 @@ export async function bundle(repoRoot: string, entries: Record<string, string>):
   const out = await build(options);
   // Several processes (parallel test files) bundle into the same directory while others load the
   // bundles: write each file beside its place and rename it there, so a reader sees a whole file.
-  for (const file of out.outputFiles ?? []) writeAtomically(file.path, file.contents);
+  const written = (out.outputFiles ?? []).map((f) => [path.relative(repoRoot, f.path), f.contents] as [string, Uint8Array]).sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [file, contents] of written) writeFileAtomically(path.resolve(repoRoot, file), contents);
   const inputs = Object.keys(out.metafile?.inputs ?? {}).sort();
   const now = digestOf(repoRoot, inputs);
   // A file changed while esbuild ran may not be in the bundle as it is now: no manifest, so the next call builds again.
-  const outputs = (out.outputFiles ?? []).map((f) => path.relative(repoRoot, f.path)).sort();
-  const written = digestOf(repoRoot, outputs);
-  if (now && written && now.newestMs < startedMs - 1000) {
-    writeAtomically(manifestFile, JSON.stringify({ inputs, digest: now.digest, outputs, outputsDigest: written.digest } satisfies BundleManifest));
+  if (now && now.newestMs < startedMs - 1000) {
+    const manifest: BundleManifest = { inputs, digest: now.digest, outputs: written.map(([file]) => file), outputsDigest: digestOfContents(written) };
+    writeFileAtomically(manifestFile, JSON.stringify(manifest));
   }
   return { built: true };
 }

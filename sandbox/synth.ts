@@ -11,10 +11,11 @@
  * package-lock.json, the stack module (for a user's own stack), its props and
  * the context. aws-cdk-lib is required only on a miss.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFileAtomically } from './atomic-file';
 import { BUNDLE_DIR } from './bundle';
 
 /** A CloudFormation template, as JSON. */
@@ -113,10 +114,7 @@ export function synthesizeStack(repoRoot: string, source: StackSource = {}): Syn
   }
   try {
     const entry = synthesizeNow(repoRoot, source);
-    // Write beside the place, then rename: a reader never sees half a file.
-    const tmp = `${file}.${randomUUID()}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry));
-    renameSync(tmp, file);
+    writeFileAtomically(file, JSON.stringify(entry));
     return { ...entry, cached: false, ms: performance.now() - started };
   } finally {
     rmSync(lock, { recursive: true, force: true });

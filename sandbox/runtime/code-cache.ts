@@ -7,11 +7,12 @@
  * V8 checks the cache against the source and its own version and flags, and a
  * rejected cache is rewritten.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
+import { writeFileAtomically } from '../atomic-file';
 
 export function requireWithCodeCache(file: string): Record<string, unknown> {
   const source = readFileSync(file, 'utf8');
@@ -32,11 +33,7 @@ export function requireWithCodeCache(file: string): Record<string, unknown> {
   mod.loaded = true;
   if (!cachedData || script.cachedDataRejected) {
     try {
-      // Written beside and renamed, as bundle.ts writes: parallel workers never read half a file.
-      mkdirSync(dir, { recursive: true });
-      const tmp = `${cacheFile}.${randomUUID()}.tmp`;
-      writeFileSync(tmp, script.createCachedData());
-      renameSync(tmp, cacheFile);
+      writeFileAtomically(cacheFile, script.createCachedData());
     } catch {
       // A cache that cannot be written only costs the next cold start its compile time.
     }
