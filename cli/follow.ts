@@ -1,5 +1,5 @@
 import { causeMessage } from '../core/cause';
-import { sideText, TARGET_KINDS, type TargetKind } from '../core/release-input';
+import { findKind, sideText, type TargetKind } from '../core/release-input';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 
 /** One line of progress, the way the Step Functions console would show it. */
@@ -131,8 +131,7 @@ export async function followExecution(sfn: SFNClient, executionArn: string, opti
     for (const e of events.slice(seen)) {
       const at = (e.timestamp ?? new Date()).toISOString();
       if (e.type === 'ExecutionStarted') {
-        const kind = parse(e.executionStartedEventDetails?.input)?.target?.kind;
-        targetKind = TARGET_KINDS.some((k) => k.kind === kind) ? (kind as TargetKind) : undefined;
+        targetKind = findKind(parse(e.executionStartedEventDetails?.input)?.target?.kind)?.kind;
       } else if (e.type === 'TaskStateExited' && e.stateExitedEventDetails) {
         const state = e.stateExitedEventDetails.name!;
         const output = parse(e.stateExitedEventDetails.output);

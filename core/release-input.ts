@@ -9,7 +9,7 @@ import { z } from 'zod';
 export { lambdaAliasTarget, bareFunctionName } from './kinds/lambda-alias';
 export { apiGatewayStageTarget } from './kinds/apigateway-stage';
 export { greenModelSchema, READY_TIMEOUT_MAX_SECONDS, SAGEMAKER_NAME_PREFIX, sagemakerEndpointTarget } from './kinds/sagemaker-endpoint';
-export { kindFacts, sideText, TARGET_KINDS, targetKey, targetSchema, type TargetKind } from './kinds';
+export { findKind, kindFacts, sideText, TARGET_KINDS, targetKey, targetSchema, type TargetKind } from './kinds';
 import { kindFacts, targetSchema } from './kinds';
 
 export const s3Uri = z

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { table } from '../cli/format';
 import { writeReport } from './report';
 import { rehearse } from './run';
-import { SHORT_TARGET_NAMES, TARGET_KINDS } from './targets';
+import { KIND_NAMES, SHORT_TARGET_NAMES } from './targets';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -14,14 +14,14 @@ const program = new Command('npm start --')
   .option('--time-scale <n>', 'simulated seconds per wall second in the sandbox', '40')
   .option('--rate <n>', 'requests per second through the alias while releasing', '40')
   .option('--report <file>', 'where to write the HTML report', '.rehearsal/report.html')
-  .addOption(new Option('--target <kind>', 'release through a Lambda alias, a SageMaker endpoint (its variants) or an API Gateway stage (its variable)').choices([...Object.keys(SHORT_TARGET_NAMES), ...TARGET_KINDS]).default('lambda'))
+  .addOption(new Option('--target <kind>', 'release through a Lambda alias, a SageMaker endpoint (its variants) or an API Gateway stage (its variable)').choices([...Object.keys(SHORT_TARGET_NAMES), ...KIND_NAMES]).default('lambda'))
   .parse();
 
 async function main(): Promise<void> {
   const o = program.opts<{ timeScale: string; rate: string; report: string; target: string }>();
   const started = Date.now();
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const { results, report, traffic } = await rehearse({ timeScale: Number(o.timeScale), ratePerSecond: Number(o.rate), log: out, target: SHORT_TARGET_NAMES[o.target] ?? (o.target as (typeof TARGET_KINDS)[number]) });
+  const { results, report, traffic } = await rehearse({ timeScale: Number(o.timeScale), ratePerSecond: Number(o.rate), log: out, target: SHORT_TARGET_NAMES[o.target] ?? (o.target as (typeof KIND_NAMES)[number]) });
   const file = await writeReport(report, path.resolve(o.report));
   out('');
   out(

@@ -8,8 +8,7 @@ import { startSandbox, type Sandbox } from '../sandbox';
 import { bundleForSandbox } from '../sandbox/bundle';
 import { recordOutputs } from '../sandbox/cli-entry';
 import { deployExampleService, FUNCTION, GOLDEN_SET_LOCATION } from '../examples/ai-service/sandbox-service';
-import { deployTarget, orchestratorContextBeforehand, type TargetKind, type TargetRig } from './targets';
-import { synthesizeStack } from '../sandbox/synth';
+import { deployTarget, type TargetKind, type TargetRig } from './targets';
 
 export interface RehearsalStack {
   sandbox: Sandbox;
@@ -49,28 +48,24 @@ export async function startRehearsalStack(options: {
       s3: new S3Client(sandbox.clientConfig),
       cloudwatch: new CloudWatchClient(sandbox.clientConfig),
     };
-    const target = options.target ?? 'lambda-alias';
-    const contextOf = (rigContexts: Record<string, string>[]) => ({
-      managedFunctions: [FUNCTION, ...(options.managedFunctions ?? [])].join(','),
-      goldenSetBuckets: GOLDEN_SET_LOCATION,
-      ...Object.assign({}, ...rigContexts),
-    });
-    const bundling = bundleForSandbox(sandbox.repoRoot);
-    // esbuild bundles in its own process: meanwhile synthesize the orchestrator's template (into the cache the
-    // deployment reads below) when its context is known before the rigs exist. A cold start does both at once.
-    const beforehand = orchestratorContextBeforehand(target);
-    if (beforehand && !options.extraTargets?.length) synthesizeStack(sandbox.repoRoot, { context: contextOf([beforehand]) });
-    const bundled = await bundling;
+    const bundled = await bundleForSandbox(sandbox.repoRoot);
     // The service and its route first: the orchestrator is synthesized to manage exactly them.
     const { blue: lambdaBlue } = await deployExampleService({ ...aws, iam: sandbox.iam }, bundled.exampleHandler);
     const rigContext = { sandbox, lambda: aws.lambda, lambdaBlue, exampleHandler: bundled.exampleHandler };
-    const rig = await deployTarget(target, rigContext);
+    const rig = await deployTarget(options.target ?? 'lambda-alias', rigContext);
     const extraRigs: Partial<Record<TargetKind, TargetRig>> = {};
     for (const kind of options.extraTargets ?? []) extraRigs[kind] = await deployTarget(kind, rigContext);
     const deployed = await deployOrchestrator(sandbox, {
       functionsDir: bundled.functionsDir,
       triggersDir: bundled.triggersDir,
-      source: { context: contextOf([rig.orchestratorContext, ...Object.values(extraRigs).map((r) => r.orchestratorContext)]) },
+      source: {
+        context: {
+          managedFunctions: [FUNCTION, ...(options.managedFunctions ?? [])].join(','),
+          goldenSetBuckets: GOLDEN_SET_LOCATION,
+          ...rig.orchestratorContext,
+          ...Object.assign({}, ...Object.values(extraRigs).map((r) => r.orchestratorContext)),
+        },
+      },
       environment: {
         // Wall-clock polls of an Updating SageMaker endpoint, about one simulated second apart.
         CUTOVER_SAGEMAKER_BUSY_POLL_MS: String(Math.max(20, Math.round(1000 / options.timeScale))),

@@ -3,7 +3,7 @@ import { AddPermissionCommand, GetAliasCommand, type LambdaClient } from '@aws-s
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Invoke } from '../examples/ai-service/traffic';
-import { TARGET_KINDS as KINDS, type ReleaseInput, type TargetKind } from '../core/release-input';
+import { TARGET_KINDS, type ReleaseInput, type TargetKind } from '../core/release-input';
 import { splitOfStage } from '../targets/api-gateway-stage';
 import { splitOfEndpoint } from '../targets/sagemaker-endpoint';
 import { splitOf } from '../targets/lambda-alias';
@@ -21,19 +21,11 @@ import { aliasInvoker, type FailedRequest } from './traffic-log';
  */
 export type { TargetKind };
 /** The kinds, as the product names them (core/kinds). */
-export const TARGET_KINDS: readonly TargetKind[] = KINDS.map((k) => k.kind);
+export const KIND_NAMES: readonly TargetKind[] = TARGET_KINDS.map((k) => k.kind);
 /** The short names `npm start -- --target` takes as well. */
 export const SHORT_TARGET_NAMES: Readonly<Record<string, TargetKind>> = { lambda: 'lambda-alias', sagemaker: 'sagemaker-endpoint', apigateway: 'apigateway-stage' };
 
 export const ENDPOINT = 'ai-endpoint';
-const SAGEMAKER_CONTEXT = { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE };
-
-/** The orchestrator context a kind's rig will ask for, when it is known before the rig exists (an API Gateway id is not). */
-export function orchestratorContextBeforehand(kind: TargetKind): Record<string, string> | undefined {
-  if (kind === 'lambda-alias') return {};
-  if (kind === 'sagemaker-endpoint') return SAGEMAKER_CONTEXT;
-  return undefined;
-}
 export const STAGE = 'prod';
 
 export interface TargetRig {
@@ -110,7 +102,7 @@ async function deploySageMaker(ctx: RigContext): Promise<TargetRig> {
   const failures: FailedRequest[] = [];
   return {
     kind: 'sagemaker-endpoint',
-    orchestratorContext: SAGEMAKER_CONTEXT,
+    orchestratorContext: { managedEndpoints: ENDPOINT, sagemakerExecutionRoleArns: MODEL_ROLE },
     label: `endpoint ${ENDPOINT}`,
     blue,
     blueText: `variant ${blue}`,

@@ -27,8 +27,13 @@ export type TargetKind = Target['kind'];
 
 export const TARGET_KINDS: readonly TargetKindFacts<Target>[] = KINDS as unknown as readonly TargetKindFacts<Target>[];
 
+/** The facts of a kind named by unchecked data (an event, an execution's input), if it is one. */
+export function findKind(kind: unknown): TargetKindFacts<Target> | undefined {
+  return TARGET_KINDS.find((k) => k.kind === kind);
+}
+
 export function kindFacts(kind: TargetKind): TargetKindFacts<Target> {
-  const facts = TARGET_KINDS.find((k) => k.kind === kind);
+  const facts = findKind(kind);
   if (!facts) throw new Error(`no target kind ${kind}`);
   return facts;
 }

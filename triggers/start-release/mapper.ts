@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { releaseInputSchema, TARGET_KINDS } from '../../core/release-input';
+import { findKind, releaseInputSchema } from '../../core/release-input';
 import { issuesOf } from '../../core/validation';
 import type { ModelPackageTriggerConfig, S3TriggerConfig, TriggerConfig } from './config';
 import { executionName } from './execution-name';
@@ -66,7 +66,7 @@ interface Artifact {
  * takes it as `artifact.uri`, set on `$LATEST` as `artifact.envVar`.
  */
 function placeArtifact(target: Record<string, unknown>, artifact: Artifact, artifactTemplate: unknown): { target: Record<string, unknown>; artifact?: Record<string, unknown> } {
-  const inTarget = TARGET_KINDS.find((k) => k.kind === target.kind)?.artifactInTarget;
+  const inTarget = findKind(target.kind)?.artifactInTarget;
   if (inTarget) return { target: inTarget.place(target, artifact) };
   return { target, ...(artifact.uri ? { artifact: { ...(artifactTemplate as object | undefined), uri: artifact.uri } } : {}) };
 }
