@@ -13,6 +13,9 @@
  * error (429 status code)." — https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html
  */
 import { InvokeCommand, PublishVersionCommand, PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { clientsFor, createFixtureFunction, eventually, json, rejection } from './helpers';
 
@@ -20,17 +23,22 @@ interface Ran {
   environmentId: string;
   startedAt: number;
   endedAt: number;
+  met?: boolean;
 }
 
 const HOLD_MS = 300;
 
-async function run(c: ReturnType<typeof clientsFor>, name: string, qualifier: string, ms = HOLD_MS): Promise<Ran> {
-  const out = await c.lambda.send(new InvokeCommand({ FunctionName: name, Qualifier: qualifier, Payload: new TextEncoder().encode(JSON.stringify({ ms })) }));
+async function run(c: ReturnType<typeof clientsFor>, name: string, qualifier: string, ms = HOLD_MS, barrier?: string): Promise<Ran> {
+  const payload = barrier ? { ms, barrier, parties: 2 } : { ms };
+  const out = await c.lambda.send(new InvokeCommand({ FunctionName: name, Qualifier: qualifier, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
   expect(out.FunctionError).toBeUndefined();
   return json(out.Payload) as Ran;
 }
 
 const overlap = (a: Ran, b: Ran) => a.startedAt < b.endedAt && b.startedAt < a.endedAt;
+
+// Long enough for a second environment's cold start on two loaded cores; the barrier ends the wait as soon as both are in.
+const BARRIER_WAIT_MS = 20_000;
 
 describe('execution environments scale with concurrent invocations', () => {
   let sandbox: Sandbox;
@@ -50,13 +58,16 @@ describe('execution environments scale with concurrent invocations', () => {
   });
 
   it('runs two concurrent invocations of one version in two environments at the same time, then reuses a warm one', async () => {
+    // Prepare
+    const barrier = mkdtempSync(join(tmpdir(), 'cutover-barrier-'));
+
     // Act
-    const [a, b] = await Promise.all([run(c, 'env', version), run(c, 'env', version)]);
+    const [a, b] = await Promise.all([run(c, 'env', version, BARRIER_WAIT_MS, barrier), run(c, 'env', version, BARRIER_WAIT_MS, barrier)]);
     const after = await run(c, 'env', version, 0);
 
-    // Assess
+    // Assess: each saw the other inside the handler, in another environment
     expect(a.environmentId).not.toBe(b.environmentId);
-    expect(overlap(a, b)).toBe(true);
+    expect([a.met, b.met]).toEqual([true, true]);
     expect([a.environmentId, b.environmentId]).toContain(after.environmentId);
     expect(sandbox.lambda.environmentStats('env')[`env:${version}`]).toMatchObject({ started: 2, peakBusy: 2 });
   });
