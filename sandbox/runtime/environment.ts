@@ -10,9 +10,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ClockState, VirtualClock } from '../clock';
 import type { FromWorker, InvokeContext, LambdaErrorPayload, ToWorker, WorkerData } from './messages';
+import { workerEntry } from './worker-entry';
 
-const BOOTSTRAP = path.join(__dirname, 'lambda-worker-bootstrap.cjs');
-/** Cold start (tsx compile + module load) must finish within this wall time. */
+/** Cold start (module load) must finish within this wall time. */
 const INIT_TIMEOUT_MS = 60_000;
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
@@ -57,7 +57,7 @@ class Thread {
   private deathError: LambdaErrorPayload = runtimeError('Runtime.ExitError', 'Runtime exited');
 
   public constructor(workerData: WorkerData, env: Record<string, string>) {
-    this.worker = new Worker(BOOTSTRAP, { workerData, env, execArgv: [] });
+    this.worker = new Worker(workerEntry(), { workerData, env, execArgv: [] });
     let resolveReady!: (r: { ok: true } | { ok: false; error: LambdaErrorPayload; logs: string }) => void;
     this.ready = new Promise((r) => (resolveReady = r));
     const initTimer = setTimeout(() => {

@@ -80,8 +80,13 @@ async function loadHandler(): Promise<Handler> {
   try {
     const req = createRequire(__filename);
     try {
-      // The sandbox's own esbuild bundles are CommonJS: load them through the code cache.
-      mod = BUNDLED.test(data.handlerFile) ? requireWithCodeCache(data.handlerFile) : (req(data.handlerFile) as Record<string, unknown>);
+      // The sandbox's own esbuild bundles are CommonJS: load them through the code cache. Anything else may be
+      // TypeScript (the tests' fixtures, a user's source): load it through tsx.
+      if (BUNDLED.test(data.handlerFile)) mod = requireWithCodeCache(data.handlerFile);
+      else {
+        (req('tsx/cjs/api') as { register: () => void }).register();
+        mod = req(data.handlerFile) as Record<string, unknown>;
+      }
     } catch (err) {
       const code = (err as { code?: string }).code;
       // An ES module with top-level await (or similar) cannot be required: import it.
