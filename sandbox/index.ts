@@ -41,6 +41,7 @@ import { ApiGatewayService, isApiGatewayPath } from './services/apigateway';
 import { SageMakerService, type SageMakerTimings } from './services/sagemaker';
 import { handleSageMakerRuntimeHttp, isSageMakerRuntimePath } from './services/sagemaker-runtime';
 import { StepFunctionsService } from './services/stepfunctions';
+import type { ExecutionStatusChange } from './services/sfn-execution';
 import { IamService } from './services/iam';
 import { accessDenied, iamGate, IamGuard } from './iam/guard';
 
@@ -157,7 +158,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const denial = session && guard ? await guard.authorize(session, 'lambda', 'Invoke', { FunctionName: functionName, ...(qualifier ? { Qualifier: qualifier } : {}) }) : undefined;
     if (denial) throw accessDenied('lambda', denial.message);
   };
-  const stepfunctions = new StepFunctionsService({ clock, lambda, region, account, ...(guard ? { authorizeInvoke } : {}) });
+  // Step Functions sends each execution's status changes to the default event bus (source aws.states).
+  const onStatusChange = (detail: ExecutionStatusChange) => eventbridge.putServiceEvent('aws.states', 'Step Functions Execution Status Change', { ...detail }, [detail.executionArn]);
+  const stepfunctions = new StepFunctionsService({ clock, lambda, region, account, onStatusChange, ...(guard ? { authorizeInvoke } : {}) });
   const dynamodb = new DynamoDbService(faults);
   const sns = new SnsService({ region, account, clock });
   const eventbridge = new EventBridgeService({ region, account, clock, lambda, sns, ...(log ? { log } : {}) });

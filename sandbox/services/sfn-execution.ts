@@ -43,6 +43,30 @@ export interface ExecutionDeps {
    * Lambda.AWSLambdaException, as Step Functions does.
    */
   authorizeInvoke?: (roleArn: string, executionName: string, functionName: string, qualifier: string | undefined) => Promise<void>;
+  /** Told of every status change (RUNNING at start, then the end): the "Step Functions Execution Status Change" event's detail. */
+  onStatusChange?: (detail: ExecutionStatusChange) => void;
+}
+
+/**
+ * The detail of Step Functions' "Step Functions Execution Status Change" event (source `aws.states`), which
+ * Step Functions sends to the default event bus when an execution starts and when it ends: dates in
+ * epoch milliseconds, output only after success, error and cause after a failure, a stop or a timeout.
+ * — https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+ */
+export interface ExecutionStatusChange {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate: number | null;
+  input: string;
+  output: string | null;
+  inputDetails: { included: boolean };
+  outputDetails: { included: boolean } | null;
+  error: string | null;
+  cause: string | null;
+  redriveCount: number;
 }
 
 /** Step Functions' hard limit; an execution reaching it fails. */
@@ -97,7 +121,26 @@ export class Execution {
       StateMachine: { Id: stateMachineArn, Name: stateMachineName },
     };
     this.roleArn = roleArn;
+    this.announce();
     this.done = this.run(roleArn);
+  }
+
+  private announce(): void {
+    this.deps.onStatusChange?.({
+      executionArn: this.arn,
+      stateMachineArn: this.stateMachineArn,
+      name: this.name,
+      status: this.status,
+      startDate: this.startDate,
+      stopDate: this.stopDate ?? null,
+      input: this.input,
+      output: this.output ?? null,
+      inputDetails: { included: true },
+      outputDetails: this.status === 'SUCCEEDED' ? { included: true } : null,
+      error: this.error ?? null,
+      cause: this.cause ?? null,
+      redriveCount: 0,
+    });
   }
 
   private push(type: string, detailsKey?: string, details?: Record<string, unknown>, at?: number): void {
@@ -125,6 +168,7 @@ export class Execution {
       this.cause = details.cause as string | undefined;
     }
     this.abortController.abort();
+    this.announce();
   }
 
   private async run(roleArn: string): Promise<void> {

@@ -34,6 +34,8 @@ export interface StepFunctionsOptions {
   account: string;
   /** IAM on: checks that the execution's role may invoke a Task's function (throws the Lambda ServiceError when not). */
   authorizeInvoke?: ExecutionDeps['authorizeInvoke'];
+  /** Where each execution's status changes go (the sandbox sends them to EventBridge's default bus). */
+  onStatusChange?: ExecutionDeps['onStatusChange'];
 }
 
 const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
@@ -183,7 +185,7 @@ export class StepFunctionsService {
       }
       throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`, 400);
     }
-    const execution = new Execution(arn, name, m.arn, text, m.prepared, { lambda: this.o.lambda, clock: this.o.clock, region: this.o.region, ...(this.o.authorizeInvoke ? { authorizeInvoke: this.o.authorizeInvoke } : {}) }, m.roleArn, m.name);
+    const execution = new Execution(arn, name, m.arn, text, m.prepared, { lambda: this.o.lambda, clock: this.o.clock, region: this.o.region, ...(this.o.authorizeInvoke ? { authorizeInvoke: this.o.authorizeInvoke } : {}), ...(this.o.onStatusChange ? { onStatusChange: this.o.onStatusChange } : {}) }, m.roleArn, m.name);
     this.executions.set(arn, execution);
     const list = this.byMachine.get(m.arn) ?? [];
     list.push(execution);

@@ -194,6 +194,32 @@ describe('executions', () => {
     expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionAborted']);
     expect(events[2]?.executionAbortedEventDetails).toEqual({ error: 'Manual', cause: 'test over' });
   });
+
+  it('sends "Step Functions Execution Status Change" to the default bus when an execution starts and when it ends', async () => {
+    // "Step Functions sends the following events directly to EventBridge: Step Functions Execution Status Change"
+    // (source aws.states) — https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html; the detail
+    // carries the execution's ARN, name, status, dates in epoch ms, input, output, error and cause —
+    // https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html
+    // Prepare
+    const slow = await createMachine('slow-events', { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } } });
+    const seen = () => sandbox.eventbridge.events().filter((e) => e.source === 'aws.states' && (e.detail as { stateMachineArn?: string }).stateMachineArn === slow);
+
+    // Act
+    const started = await c.sfn.send(new StartExecutionCommand({ stateMachineArn: slow, name: 'stop-me', input: '{"a":1}' }));
+    await c.sfn.send(new StopExecutionCommand({ executionArn: started.executionArn, error: 'Operator', cause: 'stopped in the console' }));
+    await sandbox.stepfunctions.waitFor(started.executionArn as string, 5_000);
+
+    // Assess
+    const events = seen();
+    expect(events.map((e) => [e['detail-type'], (e.detail as { status: string }).status])).toEqual([
+      ['Step Functions Execution Status Change', 'RUNNING'],
+      ['Step Functions Execution Status Change', 'ABORTED'],
+    ]);
+    expect(events[1]?.resources).toEqual([started.executionArn]);
+    expect(events[1]?.detail).toMatchObject({ executionArn: started.executionArn, name: 'stop-me', input: '{"a":1}', output: null, error: 'Operator', cause: 'stopped in the console' });
+    expect(typeof (events[1]?.detail as { stopDate: unknown }).stopDate).toBe('number');
+    expect((events[0]?.detail as { stopDate: unknown }).stopDate).toBeNull();
+  });
 });
 
 describe('Retry and Catch', () => {
