@@ -81,6 +81,7 @@ export const BUNDLING_DEFAULTS: BundlingOptions = {
 /** What a Task state's function may do; the construct turns each kind into IAM statements. */
 export type Permission =
   | 'sfn:describe-own-executions'
+  | 'sfn:read-own-history'
   | 'lambda:prepare'
   | 'lambda:invoke-versions'
   | 'lambda:shift'
@@ -103,12 +104,10 @@ export type Permission =
 /** DynamoDB item actions a handler may take on the ledger table. */
 export type LedgerAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 
-/** One Task state of statemachine/release.asl.json and the function behind it. */
-export interface TaskFunctionSpec {
+/** One of the orchestrator's functions: a Task state's, or the reconciler's. */
+export interface FunctionSpec {
   /** Task name (construct id of its function, role and log group). */
   readonly task: string;
-  /** The ASL placeholder its ARN replaces: `"Resource": "${<substitution>}"`. */
-  readonly substitution: string;
   /** Folder under functions/ holding handler.ts. */
   readonly folder: string;
   /** One line for the function's description. */
@@ -119,6 +118,12 @@ export interface TaskFunctionSpec {
   readonly ledger: readonly LedgerAction[];
   /** Everything else it may do. */
   readonly permissions: readonly Permission[];
+}
+
+/** One Task state of statemachine/release.asl.json and the function behind it. */
+export interface TaskFunctionSpec extends FunctionSpec {
+  /** The ASL placeholder its ARN replaces: `"Resource": "${<substitution>}"`. */
+  readonly substitution: string;
 }
 
 /**
@@ -234,6 +239,33 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     permissions: ['events:put-release-events'],
   },
 ];
+
+/**
+ * Not a Task: run by an EventBridge rule on the state machine's own "Step Functions Execution Status
+ * Change" events (ABORTED, TIMED_OUT, FAILED), it ends a release the machine could not end itself (a
+ * stop, a timeout) as RollBack, Decommission, ReleaseLock and RecordOutcome would have, so it may do
+ * what they may, and read the execution's history. 15 minutes: it waits out a Task function still
+ * running (at most SmokeTest's 330 s) and retries restoring blue.
+ */
+export const RECONCILER_FUNCTION: FunctionSpec = {
+  task: 'ReconcileRelease',
+  folder: 'reconcile-release',
+  description: 'Cutover: bring a stopped or timed-out release to a known-good end',
+  timeout: Duration.minutes(15),
+  ledger: ['GetItem', 'UpdateItem', 'DeleteItem'],
+  permissions: [
+    'sfn:read-own-history',
+    'lambda:shift',
+    'lambda:decommission',
+    'cloudwatch:describe-alarms',
+    'cloudwatch:delete-release-alarms',
+    'events:put-release-events',
+    'sagemaker:shift',
+    'sagemaker:decommission',
+    'apigateway:read-stage',
+    'apigateway:update-stage',
+  ],
+};
 
 /**
  * The functions that start releases from events (not Task states): the ids of

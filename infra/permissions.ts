@@ -59,6 +59,8 @@ function scopedStatementsFor(permission: Permission, scope: PermissionScope): ia
   switch (permission) {
     case 'sfn:describe-own-executions':
       return [statement('DescribeOwnExecutions', ['states:DescribeExecution'], [scope.executionsArn])];
+    case 'sfn:read-own-history':
+      return [statement('ReadOwnExecutionHistory', ['states:GetExecutionHistory'], [scope.executionsArn])];
     case 'lambda:prepare':
       return [
         statement('ReadManagedFunctions', ['lambda:GetFunctionConfiguration', 'lambda:GetAlias', 'lambda:ListVersionsByFunction'], both),

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,8 +23,9 @@ import {
   FUNCTION_DEFAULTS,
   LOG_RETENTION,
   PROJECT_ROOT,
+  RECONCILER_FUNCTION,
   TASK_FUNCTIONS,
-  type TaskFunctionSpec,
+  type FunctionSpec,
 } from './defaults';
 import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgements';
 import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
@@ -206,6 +208,10 @@ export class ReleaseOrchestrator extends Construct {
   public readonly eventBus: events.IEventBus;
   /** The SNS topic for people and its rule (unless `notifications: false`). */
   public readonly notifications?: ReleaseNotifications;
+  /** Ends a release whose execution was stopped, timed out or failed outside a Catch (functions/reconcile-release). */
+  public readonly reconciler: NodejsFunction;
+  /** The rule that runs the reconciler on this state machine's ABORTED, TIMED_OUT and FAILED status changes. */
+  public readonly reconcileRule: events.Rule;
 
   public constructor(scope: Construct, id: string, props: ReleaseOrchestratorProps) {
     super(scope, id);
@@ -310,6 +316,20 @@ export class ReleaseOrchestrator extends Construct {
     // fromFile gives the CDK no Task states to infer permissions from.
     for (const spec of TASK_FUNCTIONS) functions[spec.folder].grantInvoke(this.stateMachine);
 
+    // "Step Functions sends the following events directly to EventBridge: Step Functions Execution Status Change"
+    // (default bus, source aws.states) — https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html
+    this.reconciler = this.buildFunction(RECONCILER_FUNCTION, scopeArns, environment);
+    this.reconcileRule = new events.Rule(this, 'ReconcileOnEnd', {
+      description: 'Cutover: bring a stopped, timed-out or failed release to a known-good end',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      },
+      // Lambda's asynchronous invocation retries a failed run twice; EventBridge retries a delivery that fails.
+      targets: [new eventTargets.LambdaFunction(this.reconciler, { retryAttempts: 8 })],
+    });
+
     if (props.notifications !== false) {
       this.notifications = new ReleaseNotifications(this, 'Notifications', { ...props.notifications, eventBus: this.eventBus, stateMachineName });
     }
@@ -329,7 +349,7 @@ export class ReleaseOrchestrator extends Construct {
     );
   }
 
-  private buildFunction(spec: TaskFunctionSpec, scopeArns: PermissionScope, environment: Record<string, string>): NodejsFunction {
+  private buildFunction(spec: FunctionSpec, scopeArns: PermissionScope, environment: Record<string, string>): NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${spec.task}Logs`, { retention: LOG_RETENTION });
     const role = new iam.Role(this, `${spec.task}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

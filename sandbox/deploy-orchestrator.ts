@@ -11,9 +11,12 @@
  *    code is the sandbox's bundle of the handler the construct names
  *    (`aws:cdk:path` → the Task → functions/<folder>/handler.ts), as asset
  *    bundling is skipped in the synthesis;
- *  - the state machine's definition with its DefinitionSubstitutions and role.
+ *  - the state machine's definition with its DefinitionSubstitutions and role;
+ *  - each EventBridge rule whose targets are all functions of the template
+ *    (the reconciler's, on the state machine's own status changes), and each
+ *    Lambda permission on such a function.
  * Not deployed (listed in `skipped`): log groups, the KMS key, SNS topics and
- * EventBridge rules of the notifications (the sandbox has no CloudWatch Logs
+ * the notifications' rule that targets one (the sandbox has no CloudWatch Logs
  * and KMS; triggers are deployed by the tests that exercise them).
  *
  * The only values the sandbox adds are those the Lambda runtime provides on
@@ -22,9 +25,19 @@
  * Running it again updates the functions and the state machine in place.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException as TableNotFound, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ResourceNotFoundException as FunctionNotFound, UpdateFunctionConfigurationCommand, type Runtime } from '@aws-sdk/client-lambda';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ResourceConflictException,
+  ResourceNotFoundException as FunctionNotFound,
+  UpdateFunctionConfigurationCommand,
+  type Runtime,
+} from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
-import { TASK_FUNCTIONS, TRIGGER_FUNCTION } from '../infra/defaults';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand, type Target as RuleTarget } from '@aws-sdk/client-eventbridge';
+import { RECONCILER_FUNCTION, TASK_FUNCTIONS, TRIGGER_FUNCTION } from '../infra/defaults';
 import type { Sandbox } from './index';
 import type { PolicyDocument } from './services/iam';
 import { synthesizeStack, type StackSource } from './synth';
@@ -67,7 +80,7 @@ export interface DeployedOrchestrator {
 /** The folder under functions/ of a function, from its construct path (`Cutover/Orchestrator/ValidateInput/Resource`). */
 export function folderOfConstructPath(cdkPath: string): string | undefined {
   const parts = cdkPath.split('/');
-  const task = TASK_FUNCTIONS.find((t) => parts.at(-2) === t.task);
+  const task = [...TASK_FUNCTIONS, RECONCILER_FUNCTION].find((t) => parts.at(-2) === t.task);
   if (task) return task.folder;
   if (parts.at(-3) === TRIGGER_FUNCTION.construct && parts.at(-2) === TRIGGER_FUNCTION.function) return TRIGGER_FUNCTION.folder;
   return undefined;
@@ -119,15 +132,26 @@ function roleArnOf(t: Pick<ResolvedTemplate, 'attributes'>, id: string): string 
   return arn;
 }
 
-const SKIPPED_TYPES = new Set(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::Events::Rule', 'AWS::CDK::Metadata']);
-const HANDLED_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::DynamoDB::Table', 'AWS::Lambda::Function', 'AWS::StepFunctions::StateMachine']);
+const SKIPPED_TYPES = new Set(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::CDK::Metadata']);
+const HANDLED_TYPES = new Set([
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::DynamoDB::Table',
+  'AWS::Lambda::Function',
+  'AWS::Lambda::Permission',
+  'AWS::StepFunctions::StateMachine',
+  'AWS::Events::Rule',
+]);
 
 export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrchestratorOptions = {}): Promise<DeployedOrchestrator> {
   const synthesized = synthesizeStack(sandbox.repoRoot, options.source ?? {});
   const t = resolveTemplate(synthesized.template, { stackName: synthesized.stackName, account: sandbox.account, region: sandbox.region });
   const skipped: Record<string, string> = {};
   for (const [id, r] of Object.entries(t.resources)) {
-    if (HANDLED_TYPES.has(r.Type)) {
+    // A rule to a target the sandbox does not deploy (the notifications' SNS topic) is not deployed either.
+    if (r.Type === 'AWS::Events::Rule' && !ruleTargetsAreFunctions(t, r)) skipped[id] = r.Type;
+    else if (HANDLED_TYPES.has(r.Type)) {
       const left = unresolvedIn(r.Type === 'AWS::IAM::Role' ? { ...props(r), AssumeRolePolicyDocument: undefined } : props(r));
       if (left.length) throw new Error(`deployOrchestrator: ${id} (${r.Type}) still holds unresolved intrinsics at ${left.join(', ')}`);
     } else if (SKIPPED_TYPES.has(r.Type)) skipped[id] = r.Type;
@@ -142,6 +166,7 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
   const dynamo = new DynamoDBClient(config);
   const lambda = new LambdaClient(config);
   const sfn = new SFNClient(config);
+  const eventbridge = new EventBridgeClient(config);
   try {
     let tableName = '';
     for (const [id, r] of Object.entries(t.resources)) {
@@ -219,6 +244,7 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
     } else {
       stateMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: stateMachineName, definition, roleArn, type: (p.StateMachineType as 'STANDARD' | undefined) ?? 'STANDARD' }))).stateMachineArn as string;
     }
+    await deployRules(t, skipped, eventbridge, lambda);
     return {
       stackName: synthesized.stackName,
       stateMachineArn,
@@ -234,5 +260,59 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
     dynamo.destroy();
     lambda.destroy();
     sfn.destroy();
+    eventbridge.destroy();
+  }
+}
+
+const functionArnsOf = (t: Pick<ResolvedTemplate, 'resources' | 'attributes'>): Set<string> =>
+  new Set(Object.entries(t.resources).flatMap(([id, r]) => (r.Type === 'AWS::Lambda::Function' && t.attributes[id]?.Arn ? [t.attributes[id]!.Arn!] : [])));
+
+function ruleTargetsAreFunctions(t: Pick<ResolvedTemplate, 'resources' | 'attributes'>, rule: { Properties?: Props }): boolean {
+  const targets = (props(rule).Targets as { Arn?: unknown }[] | undefined) ?? [];
+  const arns = functionArnsOf(t);
+  return targets.length > 0 && targets.every((target) => typeof target.Arn === 'string' && arns.has(target.Arn));
+}
+
+/** The rules on the template's own functions (PutRule, PutTargets) and the permissions that let EventBridge invoke them. */
+async function deployRules(t: ResolvedTemplate, skipped: Record<string, string>, eventbridge: EventBridgeClient, lambda: LambdaClient): Promise<void> {
+  const arns = functionArnsOf(t);
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (r.Type !== 'AWS::Events::Rule' || skipped[id]) continue;
+    const p = props(r);
+    const name = t.names[id] as string;
+    const bus = typeof p.EventBusName === 'string' ? { EventBusName: p.EventBusName } : {};
+    await eventbridge.send(
+      new PutRuleCommand({
+        Name: name,
+        ...bus,
+        EventPattern: JSON.stringify(p.EventPattern),
+        State: (p.State as 'ENABLED' | 'DISABLED' | undefined) ?? 'ENABLED',
+        ...(typeof p.Description === 'string' ? { Description: p.Description } : {}),
+      }),
+    );
+    await eventbridge.send(new PutTargetsCommand({ Rule: name, ...bus, Targets: p.Targets as RuleTarget[] }));
+  }
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (r.Type !== 'AWS::Lambda::Permission') continue;
+    const p = props(r);
+    if (typeof p.FunctionName !== 'string' || !arns.has(p.FunctionName)) {
+      skipped[id] = r.Type;
+      continue;
+    }
+    try {
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: p.FunctionName,
+          StatementId: id,
+          Action: p.Action as string,
+          Principal: p.Principal as string,
+          ...(typeof p.SourceArn === 'string' ? { SourceArn: p.SourceArn } : {}),
+          ...(typeof p.SourceAccount === 'string' ? { SourceAccount: p.SourceAccount } : {}),
+        }),
+      );
+    } catch (err) {
+      // Deployed again: the statement is there already.
+      if (!(err instanceof ResourceConflictException)) throw err;
+    }
   }
 }

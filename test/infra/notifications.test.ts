@@ -100,7 +100,7 @@ describe('ReleaseOrchestrator release events', () => {
     template = Template.fromStack(orchestratorStackOf.stack);
   });
 
-  it('tells every handler the bus (CUTOVER_EVENT_BUS) and lets only the five that publish put events, on that bus only', () => {
+  it('tells every handler the bus (CUTOVER_EVENT_BUS) and lets only the five that publish put events and the reconciler, on that bus only', () => {
     // Prepare
     const bus = `arn:<AWS::Partition>:events:${REGION}:${ACCOUNT}:event-bus/default`;
     const putters = allStatements(template).filter((s) => s.actions.some((a) => a.startsWith('events:')));
@@ -108,17 +108,18 @@ describe('ReleaseOrchestrator release events', () => {
     // Assess
     for (const spec of TASK_FUNCTIONS) expect(functionOf(template, spec.task).Environment.Variables.CUTOVER_EVENT_BUS).toBe('default');
     expect(putters.every((s) => s.actions.join() === 'events:PutEvents' && s.resources.join() === bus)).toBe(true);
-    expect(putters.map((s) => s.role).sort()).toEqual(['AcquireLock', 'ShiftTraffic', 'RollBack', 'Decommission', 'RecordOutcome'].map(roleOfTask).sort());
+    expect(putters.map((s) => s.role).sort()).toEqual(['AcquireLock', 'ShiftTraffic', 'RollBack', 'Decommission', 'RecordOutcome', 'ReconcileRelease'].map(roleOfTask).sort());
   });
 
   it('creates the notifications topic and rule by default, and none with notifications: false', () => {
     // Act
     const off = Template.fromStack(orchestratorStack({ notifications: false }, { bundle: false }).stack);
     // Assess
+    // Beside the reconciler's rule, which every orchestrator has.
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.resourceCountIs('AWS::Events::Rule', 2);
     expect(orchestratorStackOf.orchestrator.notifications?.topic).toBeDefined();
     off.resourceCountIs('AWS::SNS::Topic', 0);
-    off.resourceCountIs('AWS::Events::Rule', 0);
+    off.resourceCountIs('AWS::Events::Rule', 1);
   });
 });

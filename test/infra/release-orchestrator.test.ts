@@ -111,7 +111,10 @@ describe('state machine', () => {
       'Fn::GetAtt': string[];
     })['Fn::GetAtt'][0];
     const invoked = statements.filter((s) => s.role === machineRole && s.actions.includes('lambda:InvokeFunction')).flatMap((s) => s.resources);
-    const expected = Object.keys(template.findResources('AWS::Lambda::Function')).flatMap((id) => [`<${id}.Arn>`, `<${id}.Arn>:*`]);
+    // Every function but the reconciler, which an EventBridge rule runs.
+    const expected = Object.keys(template.findResources('AWS::Lambda::Function'))
+      .filter((id) => !id.startsWith('OrchestratorReconcileRelease'))
+      .flatMap((id) => [`<${id}.Arn>`, `<${id}.Arn>:*`]);
     // Assess
     expect(invoked.sort()).toEqual(expected.sort());
   });
@@ -143,9 +146,9 @@ describe('ledger table', () => {
 });
 
 describe('functions', () => {
-  it('builds one function per Task state: nodejs22.x, arm64, 256 MB, X-Ray active, own log group', () => {
+  it('builds one function per Task state and the reconciler: nodejs22.x, arm64, 256 MB, X-Ray active, own log group', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', TASK_FUNCTIONS.length);
+    template.resourceCountIs('AWS::Lambda::Function', TASK_FUNCTIONS.length + 1);
     expect(Object.keys(orchestrator.functions).sort()).toEqual(TASK_FUNCTIONS.map((t) => t.folder).sort());
     for (const spec of TASK_FUNCTIONS) {
       const fn = functionOf(template, spec.task);
@@ -272,6 +275,33 @@ describe('IAM', () => {
         grants: [...want[spec.task], ...onOwnLogs(spec.task), ...tracing].sort(),
       });
     }
+  });
+
+  it('grants the reconciler what RollBack, Decommission, ReleaseLock and RecordOutcome may do, and reading its own executions\' history', () => {
+    // Prepare
+    const want = expected();
+    const union = [...want.RollBack!, ...want.Decommission!, ...want.ReleaseLock!, ...want.RecordOutcome!, ...ledger('GetItem'), `states:GetExecutionHistory ${EXECUTIONS}`];
+    // Act
+    const got = grantsOf(statements, roleOf(template, 'ReconcileRelease'));
+    // Assess (GetAlias comes both with shifting and with retiring: two statements grant it)
+    expect([...new Set(got)]).toEqual([...new Set([...union, ...onOwnLogs('ReconcileRelease'), ...tracing])].sort());
+  });
+
+  it('runs the reconciler on this state machine\'s ABORTED, TIMED_OUT and FAILED status changes, for up to 15 minutes', () => {
+    // Prepare
+    const machineId = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+    const reconciler = Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('OrchestratorReconcileRelease'));
+    // Assess
+    expect(functionOf(template, 'ReconcileRelease').Timeout).toBe(900);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [{ Ref: machineId }], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [reconciler, 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [reconciler, 'Arn'] } });
   });
 
   it('scopes UpdateAlias and PublishVersion to the managed function ARNs, never "*"', () => {

@@ -5,10 +5,11 @@
  * foreground runner that does it for `cutover sandbox`.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { GetFunctionConfigurationCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { SANDBOX_LEDGER_TABLE } from '../../cli/config';
-import { TASK_FUNCTIONS } from '../../infra/defaults';
+import { RECONCILER_FUNCTION, TASK_FUNCTIONS } from '../../infra/defaults';
 import { FUNCTION, GOLDEN_SET_LOCATION } from '../../examples/ai-service/sandbox-service';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { runSandboxForeground } from '../../sandbox/cli-entry';
@@ -53,7 +54,7 @@ describe('deployOrchestrator (the synthesized ready stack)', () => {
     const configs = await Promise.all(Object.entries(deployed.functions).map(async ([folder, name]) => [folder, await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))] as const));
 
     // Assess
-    expect(Object.keys(deployed.functions).sort()).toEqual(TASK_FUNCTIONS.map((t) => t.folder).sort());
+    expect(Object.keys(deployed.functions).sort()).toEqual([...TASK_FUNCTIONS, RECONCILER_FUNCTION].map((t) => t.folder).sort());
     const validate = configs.find(([folder]) => folder === 'validate-input')![1];
     expect(JSON.parse(validate.Environment!.Variables!.CUTOVER_MANAGED_FUNCTIONS!)).toEqual([FUNCTION]);
     for (const [folder, config] of configs) {
@@ -92,8 +93,26 @@ describe('deployOrchestrator (the synthesized ready stack)', () => {
     expect(deployed.tableName).toBe(SANDBOX_LEDGER_TABLE); // what the CLI assumes against a sandbox
     expect(machine.roleArn).toBe(deployed.stateMachineRoleArn);
     expect(machine.definition).not.toMatch(/\$\{/);
-    for (const name of Object.values(deployed.functions)) expect(machine.definition).toContain(sandbox.lambda.functionArn(name));
+    for (const spec of TASK_FUNCTIONS) expect(machine.definition).toContain(sandbox.lambda.functionArn(deployed.functions[spec.folder]!));
+    // The notifications' rule targets the SNS topic, which is not deployed; the reconciler's rule is.
     expect(new Set(Object.values(deployed.skipped))).toEqual(new Set(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::Events::Rule']));
+  });
+
+  it("deploys the reconciler's rule on the state machine's own status changes, to the reconciler, with EventBridge's permission to invoke it", async () => {
+    // Act
+    const rules = (await c.eventbridge.send(new ListRulesCommand({}))).Rules ?? [];
+    const rule = rules.find((r) => r.Name?.includes('ReconcileOnEnd'));
+    const targets = await c.eventbridge.send(new ListTargetsByRuleCommand({ Rule: rule!.Name! }));
+    const policy = await c.lambda.send(new GetPolicyCommand({ FunctionName: deployed.functions['reconcile-release'] }));
+
+    // Assess
+    expect(JSON.parse(rule!.EventPattern!)).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [deployed.stateMachineArn], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+    });
+    expect(targets.Targets?.map((t) => t.Arn)).toEqual([sandbox.lambda.functionArn(deployed.functions['reconcile-release']!)]);
+    expect(JSON.parse(policy.Policy!).Statement).toEqual([expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Action: 'lambda:InvokeFunction' })]);
   });
 
   it('deploys again in place, from the synthesis cache', async () => {

@@ -1,6 +1,7 @@
 /** Shared helpers for the sandbox contract tests: real SDK v3 clients pointed at a sandbox. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateFunctionCommand, LambdaClient, type CreateFunctionCommandInput } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -26,8 +27,9 @@ export function clientsFor(sandbox: Sandbox) {
     cloudwatch: new CloudWatchClient(config),
     dynamo: new DynamoDBClient(config),
     s3: new S3Client(config),
+    eventbridge: new EventBridgeClient(config),
     destroy(): void {
-      for (const c of [clients.lambda, clients.sfn, clients.cloudwatch, clients.dynamo, clients.s3]) c.destroy();
+      for (const c of [clients.lambda, clients.sfn, clients.cloudwatch, clients.dynamo, clients.s3, clients.eventbridge]) c.destroy();
     },
   };
   return clients;

@@ -1,0 +1,67 @@
+import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { releaseStateSchema, type ReleaseState } from '../../core/release-state';
+
+/** What an ended execution's history says about where it stopped. */
+export interface StoppedAt {
+  /** The state document as it entered the last state that held one (undefined: it ended before ValidateInput made one). */
+  state?: ReleaseState;
+  /** That state's name. */
+  stateName?: string;
+  /**
+   * When a Task function invoked before the end may still be running (its scheduling time plus its
+   * TimeoutSeconds): Step Functions does not stop a Lambda function it has invoked, so what that function
+   * writes lands after the execution has ended.
+   */
+  inFlightUntil?: Date;
+}
+
+/** Pages read at most, newest first (1,000 events each): a release's history is at most 25,000 events. */
+const MAX_PAGES = 25;
+const ENTERED = /^(Task|Wait|Choice|Pass|Parallel|Map)StateEntered$/;
+const SCHEDULED = new Set(['LambdaFunctionScheduled', 'TaskScheduled']);
+const TASK_ENDED = /^(LambdaFunction|Task)(Succeeded|Failed|TimedOut|StartFailed|ScheduleFailed|SubmitFailed)$/;
+
+function parseState(input: string | undefined): ReleaseState | undefined {
+  if (!input) return undefined;
+  try {
+    const parsed = releaseStateSchema.safeParse(JSON.parse(input));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the history newest first (GetExecutionHistory reverseOrder) down to the last state entered with a
+ * release state document. Fail and Succeed states are skipped: a Catch may have put a later error there.
+ */
+export async function lastState(sfn: SFNClient, executionArn: string): Promise<StoppedAt> {
+  const found: StoppedAt = {};
+  let taskEnded = false;
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1000, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }));
+    for (const event of out.events ?? []) {
+      if (found.state) return found;
+      if (TASK_ENDED.test(event.type ?? '')) taskEnded = true;
+      if (SCHEDULED.has(event.type ?? '') && !taskEnded && !found.inFlightUntil) found.inFlightUntil = deadlineOf(event);
+      if (!ENTERED.test(event.type ?? '')) continue;
+      const state = parseState(event.stateEnteredEventDetails?.input);
+      if (state) {
+        found.state = state;
+        found.stateName = event.stateEnteredEventDetails?.name;
+      }
+      // Only the newest Task counts as in flight.
+      taskEnded = true;
+    }
+    nextToken = out.nextToken;
+    if (!nextToken) break;
+  }
+  return found;
+}
+
+function deadlineOf(event: HistoryEvent): Date | undefined {
+  const seconds = event.lambdaFunctionScheduledEventDetails?.timeoutInSeconds ?? event.taskScheduledEventDetails?.timeoutInSeconds;
+  if (!event.timestamp || seconds === undefined) return undefined;
+  return new Date(event.timestamp.getTime() + Number(seconds) * 1000);
+}

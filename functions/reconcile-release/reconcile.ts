@@ -1,0 +1,142 @@
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { messageOf } from '../../core/errors';
+import type { ReleaseEvents } from '../../core/events';
+import type { Ledger } from '../../core/ledger';
+import type { Target } from '../../core/release-input';
+import type { CaughtError, ReleaseState, StateWithGreen } from '../../core/release-state';
+import type { ReleaseAlarmSource, SideRetirer, TrafficSwitch } from '../../core/traffic-router';
+import { decommission, succeeded } from '../decommission/decommission';
+import { releaseKey, type Clock } from '../kit/deps';
+import type { Outcome } from '../record-outcome/outcome';
+import { recordOutcome } from '../record-outcome/record-outcome';
+import { releaseLock } from '../release-lock/release-lock';
+import { rollBack } from '../roll-back/roll-back';
+import { lastState } from './last-state';
+
+/** The statuses of an execution that may have ended without the machine's own clean-up (a stop, a timeout, a runtime failure). */
+export const RECONCILED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+type ReconciledStatus = (typeof RECONCILED_STATUSES)[number];
+
+/** The error the record names for each end (the ledger keeps the execution's own error and cause beside it). */
+const ERROR_OF: Record<ReconciledStatus, string> = { ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut', FAILED: 'ExecutionFailed' };
+
+/** The part of a "Step Functions Execution Status Change" event's detail the reconciler reads. */
+export interface ExecutionStatusChange {
+  executionArn: string;
+  status: string;
+  error?: string | null;
+  cause?: string | null;
+}
+
+export type ReconcileRouter = Pick<TrafficSwitch, 'rollback'> & SideRetirer & ReleaseAlarmSource;
+
+export interface ReconcileDeps {
+  sfn: SFNClient;
+  ledger: Ledger;
+  routerFor: (target: Target) => ReconcileRouter;
+  cloudwatch: CloudWatchClient;
+  alarmPrefix: string;
+  now: Clock;
+  events?: ReleaseEvents;
+  /** Waits on the clock the handler runs on (tests pass a fake). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Attempts at restoring blue before the target is left to a person (default 5, 2 s doubling: about a minute). */
+  rollbackAttempts?: number;
+}
+
+export type Reconciled =
+  | { action: 'ignored' | 'nothing-to-do' | 'already-recorded'; detail: string }
+  | { action: 'recorded' | 'restored'; detail: string; outcome: Outcome };
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function caught(err: unknown): CaughtError {
+  return { Error: (err as Error)?.name || 'Error', Cause: messageOf(err) };
+}
+
+function endedWhy(change: ExecutionStatusChange, stateName: string | undefined): CaughtError {
+  const what = { ABORTED: 'was stopped (StopExecution)', TIMED_OUT: "ran past the state machine's TimeoutSeconds", FAILED: 'failed outside any Catch' }[change.status as ReconciledStatus];
+  const own = [change.error, change.cause].filter(Boolean).join(': ');
+  return { Error: ERROR_OF[change.status as ReconciledStatus], Cause: `the execution ${what} in ${stateName ?? 'an unknown state'}${own ? ` (${own})` : ''}` };
+}
+
+/** Waits until `until` on the handler's clock, one second at a time (in the sandbox that clock runs faster than the timer). */
+async function waitUntil(until: Date, now: Clock, sleep: (ms: number) => Promise<void>): Promise<void> {
+  while (now().getTime() < until.getTime()) await sleep(Math.min(1_000, until.getTime() - now().getTime()));
+}
+
+/**
+ * Brings a release whose execution ended without its own clean-up (stopped, timed out, failed outside a
+ * Catch) to a known-good end, as the machine's Catch path would have: 100 % of traffic on blue (on green
+ * if the release had finished moving traffic and was in retention), the release's alarms and leftovers
+ * removed, the lock released, the outcome recorded. Only while this execution still holds the target's
+ * lock does it touch the target: a lock released or taken over means another writer may own the target.
+ * Safe to run twice: every step is idempotent, and an outcome already recorded ends it at once.
+ */
+export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDeps): Promise<Reconciled> {
+  if (!(RECONCILED_STATUSES as readonly string[]).includes(change.status)) return { action: 'ignored', detail: `status ${change.status} needs no reconciling` };
+  const sleep = deps.sleep ?? realSleep;
+  const stopped = await lastState(deps.sfn, change.executionArn);
+  if (!stopped.state) return { action: 'nothing-to-do', detail: 'the execution ended before ValidateInput produced a release: nothing was locked or changed' };
+  // A Task function invoked before the end keeps running: act after its last possible write.
+  if (stopped.inFlightUntil) await waitUntil(stopped.inFlightUntil, deps.now, sleep);
+
+  let state: ReleaseState = stopped.state;
+  const { release } = state;
+  const item = await deps.ledger.getRelease(release.targetKey, release.startedAt, release.id);
+  if (item && item.status !== 'Running') return { action: 'already-recorded', detail: `the release is already recorded as ${item.status}` };
+
+  const why = endedWhy(change, stopped.stateName);
+  // An end already decided (an error caught, a rollback done, a success) is kept; otherwise the stop is the error.
+  const decided = Boolean(state.error || state.rollback || state.rollbackError || succeeded(state));
+  const lock = await deps.ledger.getLock(release.targetKey);
+  const at = deps.now().toISOString();
+  if (lock?.ownerExecutionArn !== release.executionArn) {
+    const holder = lock ? `execution ${lock.ownerExecutionArn} holds its lock now` : 'this execution no longer held its lock';
+    await deps.ledger.record(releaseKey(release), { id: 'reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}; the target was not touched: ${holder}` });
+    if (!decided) {
+      const outcome: Outcome = { status: 'Failed', error: why.Error, cause: `${why.Cause}. The target was not touched: ${holder}.` };
+      await deps.ledger.record(releaseKey(release), { id: 'ended', at, state: 'Reconcile', detail: `Failed: ${outcome.cause}` }, { status: 'Failed', outcome, endedAt: at });
+      return { action: 'recorded', detail: outcome.cause!, outcome };
+    }
+    return { action: 'recorded', detail: `outcome of the decided end recorded; ${holder}`, outcome: await recordOutcome(state, deps) };
+  }
+
+  if (!decided) {
+    // In retention green has taken 100 % and passed the bake: it is the known-good version, and blue is retired.
+    state = state.progress?.phase === 'retention' ? { ...state, progress: { ...state.progress, next: 'Decommission' } } : { ...state, error: why };
+  }
+  const router = deps.routerFor(release.spec.target);
+  if (state.green && !succeeded(state) && !state.rollback && !state.rollbackError) {
+    const attempts = deps.rollbackAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        state = { ...state, rollback: await rollBack(state as StateWithGreen, { ledger: deps.ledger, router, now: deps.now, ...(deps.events ? { events: deps.events } : {}) }) };
+        break;
+      } catch (err) {
+        if (attempt >= attempts) {
+          state = { ...state, rollbackError: caught(err) };
+          break;
+        }
+        await sleep(2_000 * 2 ** (attempt - 1));
+      }
+    }
+  }
+  await deps.ledger.record(releaseKey(release), { id: 'reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}` });
+  if (!state.rollbackError) {
+    try {
+      await decommission(state, { ledger: deps.ledger, router, cloudwatch: deps.cloudwatch, alarmPrefix: deps.alarmPrefix, now: deps.now, ...(deps.events ? { events: deps.events } : {}) });
+    } catch (err) {
+      state = { ...state, decommissionError: caught(err) };
+    }
+    try {
+      await releaseLock(state, deps);
+    } catch (err) {
+      state = { ...state, unlockError: caught(err) } as ReleaseState;
+    }
+  }
+  // A rollback that could not restore blue keeps the lock: the target needs a person (`cutover rollback`), not the next release.
+  const outcome = await recordOutcome(state, deps);
+  return { action: 'restored', detail: `${why.Error}: ${outcome.status}${outcome.cause ? ` — ${outcome.cause}` : ''}`, outcome };
+}

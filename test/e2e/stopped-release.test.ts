@@ -1,0 +1,99 @@
+/**
+ * #12 item 1: an execution stopped from outside (the console's Stop button, StopExecution) runs none of
+ * its own clean-up. The orchestrator's reconciler, run by an EventBridge rule on the state machine's
+ * "Step Functions Execution Status Change" events, must bring the release to a known-good end: 100 % of
+ * traffic on blue, the release's alarms gone, the lock released, the outcome recorded. Before it, a
+ * canary stopped at 50 % stayed split, the lock stayed held and the ledger said Running.
+ */
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetAliasCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { Ledger, type ReleaseItem } from '../../core/ledger';
+import { ALIAS, FUNCTION } from '../../examples/ai-service/sandbox-service';
+import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
+import { eventually } from '../sandbox/helpers';
+import { fastScenarios } from './fast-scenarios';
+
+const TARGET_KEY = `lambda-alias:${FUNCTION}:${ALIAS}`;
+let stack: RehearsalStack;
+let sfn: SFNClient;
+let ledger: Ledger;
+let n = 0;
+
+const until = <T>(read: () => Promise<T>, accept: (v: T) => boolean) => eventually(read, accept, 60_000, 100);
+
+const alias = () => stack.aws.lambda.send(new GetAliasCommand({ FunctionName: FUNCTION, Name: ALIAS }));
+const releaseOf = async (name: string): Promise<ReleaseItem | undefined> => (await ledger.listReleases(TARGET_KEY, 5)).find((r) => r.releaseId === name);
+
+/** Starts v2 with a long canary (one 50 % step of an hour) and a long bake; returns once traffic is split. */
+async function startAndSplit(): Promise<{ executionArn: string; name: string }> {
+  const base = fastScenarios().find((s) => s.name === 'v2')!.input;
+  const input = { ...base, strategy: { type: 'canary', steps: [50], stepSeconds: 3600 }, bake: { ...base.bake, seconds: 3600 } };
+  const name = `stop-${++n}-${Date.now()}`;
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: stack.deployed.stateMachineArn, name, input: JSON.stringify(input) }));
+  const split = await until(alias, (a) => Object.keys(a.RoutingConfig?.AdditionalVersionWeights ?? {}).length > 0);
+  expect(split.RoutingConfig?.AdditionalVersionWeights).toBeDefined();
+  return { executionArn: executionArn!, name };
+}
+
+beforeAll(async () => {
+  stack = await startRehearsalStack({ timeScale: 40 });
+  sfn = new SFNClient({ ...stack.sandbox.clientConfig, maxAttempts: 2 });
+  ledger = new Ledger(DynamoDBDocumentClient.from(new DynamoDBClient({ ...stack.sandbox.clientConfig, maxAttempts: 2 })), stack.deployed.tableName);
+}, 120_000);
+
+afterAll(async () => {
+  sfn?.destroy();
+  await stack?.stop();
+});
+
+it('a release stopped during its canary ends with 100 % on blue, its alarms deleted, the lock released and the stop recorded', async () => {
+  // Prepare
+  const { executionArn, name } = await startAndSplit();
+  const alarmsBefore = (await stack.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `cutover-${name}` }))).MetricAlarms ?? [];
+
+  // Act
+  await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped from the console' }));
+  const record = await until(() => releaseOf(name), (r) => r?.status !== undefined && r.status !== 'Running');
+
+  // Assess
+  expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+  expect(alarmsBefore.length).toBeGreaterThan(0);
+  expect(record).toMatchObject({ status: 'RolledBack', greenPercent: 0, outcome: { status: 'RolledBack' } });
+  expect(record?.outcome?.cause).toMatch(/ExecutionAborted: the execution was stopped \(StopExecution\) in \w+ \(Operator: stopped from the console\)\. 100 % of traffic is on version \d+\./);
+  const after = await alias();
+  expect(after.FunctionVersion).toBe(stack.blue);
+  expect(after.RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
+  expect(await ledger.getLock(TARGET_KEY)).toBeUndefined();
+  expect((await stack.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `cutover-${name}` }))).MetricAlarms).toEqual([]);
+  expect(Object.keys(record?.changes ?? {})).toEqual(expect.arrayContaining(['reconciled', 'rolled-back', 'decommissioned', 'ended']));
+}, 120_000);
+
+it('a stopped release whose lock another release has taken over is recorded, and the target is left to the new owner', async () => {
+  // Prepare
+  const { executionArn, name } = await startAndSplit();
+  // Another execution holds the lock now (as after a takeover); the reconciler must not move its traffic.
+  const other = `${stack.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:someone-else`;
+  const lock = (await ledger.getLock(TARGET_KEY))!;
+  await ledger.releaseLock(TARGET_KEY, lock.ownerExecutionArn);
+  await ledger.acquireLock({ targetKey: TARGET_KEY, ownerExecutionArn: other, releaseId: 'someone-else', releaseSk: 'RELEASE#x', acquiredAt: new Date().toISOString() }, async () => true);
+  const splitBefore = (await alias()).RoutingConfig?.AdditionalVersionWeights;
+
+  try {
+    // Act
+    await sfn.send(new StopExecutionCommand({ executionArn }));
+    const record = await until(() => releaseOf(name), (r) => r?.status !== undefined && r.status !== 'Running');
+
+    // Assess
+    expect(record).toMatchObject({ status: 'Failed', outcome: { error: 'ExecutionAborted' } });
+    expect(record?.outcome?.cause).toContain(`The target was not touched: execution ${other} holds its lock now.`);
+    expect((await alias()).RoutingConfig?.AdditionalVersionWeights).toEqual(splitBefore);
+    expect((await ledger.getLock(TARGET_KEY))?.ownerExecutionArn).toBe(other);
+  } finally {
+    // Put the alias and the lock back for whatever runs next.
+    await ledger.releaseLock(TARGET_KEY, other);
+    await stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: stack.blue, RoutingConfig: { AdditionalVersionWeights: {} } }));
+  }
+}, 120_000);
