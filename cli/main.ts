@@ -1,6 +1,7 @@
 import '../sandbox/polyfills';
 import { Command, Option } from 'commander';
 import path from 'node:path';
+import { abortRelease, NothingToAbort } from '../core/abort-release';
 import { manualRollback, NothingToRollBack } from '../core/manual-rollback';
 import { routerFor } from '../targets';
 import { cliClients, loadConfig, type CliConfig, type GlobalOptions } from './config';
@@ -112,6 +113,31 @@ program
   });
 
 program
+  .command('abort')
+  .description('stop the running release: its execution is stopped and the reconciler puts 100 % of traffic on a known-good version')
+  .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
+  .option('-r, --reason <text>', 'why (kept in the history)', 'aborted by an operator')
+  .option('--by <who>', 'who asks (kept in the history)', process.env.USER ?? 'cli')
+  .option('--wait <seconds>', 'how long to wait for the reconciler to record the end', '600')
+  .action(async (targetText: string, flags: { reason: string; by: string; wait: string }, cmd: Command) => {
+    const config = await loadConfig(globals(cmd));
+    const wait = Number(flags.wait);
+    if (!Number.isInteger(wait) || wait < 0) throw new UsageError(`--wait ${flags.wait}: give whole seconds, e.g. --wait 600`);
+    const clients = cliClients(config);
+    try {
+      const target = await resolveTarget(parseTargetRef(targetText), clients.ledger);
+      if (!config.json) out(`stopping the release of ${targetKey(target)} and waiting for the reconciler…`);
+      const r = await abortRelease(target, flags, { ledger: clients.ledger, sfn: clients.sfn, waitMs: wait * 1000 });
+      const status = r.release.outcome?.status ?? r.release.status;
+      if (config.json) out(JSON.stringify({ releaseId: r.release.releaseId, executionArn: r.executionArn, status, cause: r.release.outcome?.cause }));
+      else out(`${outcomeText(status, wantsColor())} ${r.release.releaseId}${r.release.outcome?.cause ? ` — ${r.release.outcome.cause}` : ''}`);
+      process.exitCode = exitCodeOf(status);
+    } finally {
+      clients.destroy();
+    }
+  });
+
+program
   .command('status')
   .description('the live traffic split and the running release (phase, verdict, time left in retention)')
   .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
@@ -215,7 +241,7 @@ export async function main(argv = process.argv): Promise<void> {
   } catch (err) {
     const e = err as Error;
     process.stderr.write(`cutover: ${e.message}\n`);
-    process.exitCode = e instanceof UsageError ? EXIT.usage : e instanceof NothingToRollBack ? EXIT.usage : EXIT.error;
+    process.exitCode = e instanceof UsageError || e instanceof NothingToRollBack || e instanceof NothingToAbort ? EXIT.usage : EXIT.error;
   }
 }
 

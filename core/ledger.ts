@@ -215,6 +215,12 @@ export class Ledger {
     return out.Item as ReleaseItem | undefined;
   }
 
+  /** The release a lock belongs to, read by its key (lock.releaseSk): never by scanning the newest items, which a burst of rejected starts can fill. */
+  public async releaseOfLock(targetKey: string, lock: Pick<LockItem, 'releaseSk'>): Promise<ReleaseItem | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: partitionKey(targetKey), sk: lock.releaseSk }, ConsistentRead: true }));
+    return out.Item as ReleaseItem | undefined;
+  }
+
   /** Releases of one target, newest first. */
   public async listReleases(targetKey: string, limit = 20): Promise<ReleaseItem[]> {
     const out = await this.doc.send(

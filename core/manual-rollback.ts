@@ -44,8 +44,7 @@ export async function manualRollback(
   const key = targetKey(target);
   const lock = await deps.ledger.getLock(key);
   if (!lock) throw new NothingToRollBack(`no release of ${key} is running: nothing to roll back (start a release of the version you want instead)`);
-  const releases = await deps.ledger.listReleases(key, 50);
-  const release = releases.find((r) => r.releaseId === lock.releaseId);
+  const release = await deps.ledger.releaseOfLock(key, lock);
   if (!release) throw new NothingToRollBack(`the running release ${lock.releaseId} of ${key} has no ledger record yet: try again in a few seconds`);
   if (!release.blueVersion || !release.greenVersion) {
     throw new NothingToRollBack(`release ${release.releaseId} has not prepared green yet: no traffic has moved, stop the execution instead`);

@@ -32,7 +32,8 @@ export async function readStatus(clients: CliClients, target: Target, now = Date
     clients.ledger.getLock(key),
     clients.ledger.listReleases(key, 20),
   ]);
-  const current = lock ? releases.find((r) => r.releaseId === lock.releaseId) : undefined;
+  // By the lock's key: the newest 20 items may all be rejected starts (an S3 trigger flood) hiding the running one.
+  const current = lock ? await clients.ledger.releaseOfLock(key, lock) : undefined;
   const last = releases.find((r) => r.status !== 'Running');
   return {
     target: key,

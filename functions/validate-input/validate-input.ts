@@ -5,6 +5,7 @@ import { releaseInputSchema, targetKey, bareFunctionName, kindFacts, unjudgedWin
 import type { ReleaseContext } from '../../core/release-state';
 import { parseOrThrow } from '../../core/validation';
 import { BUDGET, historyBudget, type Budget } from '../../statemachine/history-budget';
+import { EXECUTION_TIMEOUT_SECONDS, timeBudget } from '../../statemachine/time-budget';
 import type { ValidateInputEvent } from './schema';
 import { checkContent } from './content';
 
@@ -41,7 +42,7 @@ function reject(field: string, message: string): never {
   throw new InvalidReleaseInput(`invalid release input: ${field}: ${message}`, [{ field, message }]);
 }
 
-/** Checks the schema cannot express: this orchestrator's reach and the history budget. */
+/** Checks the schema cannot express: this orchestrator's reach, the history budget and the execution's timeout. */
 function checkReach(spec: ReleaseSpec, deps: ValidateDeps): void {
   const target = spec.target;
   if (target.kind === 'sagemaker-endpoint' && deps.managedEndpoints && !deps.managedEndpoints.includes(target.endpointName)) {
@@ -63,6 +64,22 @@ function checkReach(spec: ReleaseSpec, deps: ValidateDeps): void {
     reject(
       costliestPollField(budget),
       `these durations need about ${budget.events} execution history events (budget ${BUDGET}, hard limit 25,000): poll less often (bake.pollSeconds, retention.pollSeconds${readiness ? ', target.readyPollSeconds' : ''}) or shorten retention.seconds`,
+    );
+  }
+  // A release that cannot end before the execution times out would time out in retention, its clean-up never run.
+  const time = timeBudget({ ...spec, ...(readiness ? { readiness } : {}) });
+  if (time.seconds > EXECUTION_TIMEOUT_SECONDS) {
+    const [field] = Object.entries(time.parts)
+      .filter(([name]) => name !== 'tasks')
+      .reduce((max, entry) => (entry[1] > max[1] ? entry : max));
+    const over = time.seconds - EXECUTION_TIMEOUT_SECONDS;
+    const spelled = Object.entries(time.parts)
+      .filter(([, seconds]) => seconds > 0)
+      .map(([name, seconds]) => `${name === 'tasks' ? "the Tasks' retries at their longest" : name} ${seconds.toLocaleString('en-US')}`)
+      .join(' + ');
+    reject(
+      field,
+      `the release may take up to ${time.seconds.toLocaleString('en-US')} s (${spelled}), longer than the execution's timeout of ${EXECUTION_TIMEOUT_SECONDS.toLocaleString('en-US')} s (21 days), and would time out before its clean-up: take at least ${over.toLocaleString('en-US')} s off ${field}${field === 'strategy.stepSeconds' ? ' (all steps together)' : ''} or another phase`,
     );
   }
 }

@@ -14,6 +14,7 @@ import { Ledger, type ReleaseItem } from '../../core/ledger';
 import { ALIAS, FUNCTION } from '../../examples/ai-service/sandbox-service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { eventually } from '../sandbox/helpers';
+import { runCutover } from './cli-run';
 import { fastScenarios } from './fast-scenarios';
 
 const TARGET_KEY = `lambda-alias:${FUNCTION}:${ALIAS}`;
@@ -70,6 +71,57 @@ it('a release stopped during its canary ends with 100 % on blue, its alarms dele
   expect((await stack.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `cutover-${name}` }))).MetricAlarms).toEqual([]);
   expect(Object.keys(record?.changes ?? {})).toEqual(expect.arrayContaining(['reconciled', 'rolled-back', 'decommissioned', 'ended']));
 }, 120_000);
+
+it('a release stopped in retention keeps green, which took 100 % and passed the bake: Succeeded, blue retired, the lock released', async () => {
+  // Prepare: v2 with a long retention, stopped as soon as the ledger says retention.
+  const base = fastScenarios().find((s) => s.name === 'v2')!.input;
+  const name = `retained-${++n}-${Date.now()}`;
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: stack.deployed.stateMachineArn, name, input: JSON.stringify({ ...base, retention: { seconds: 3_600, pollSeconds: 300 } }) }),
+  );
+  const inRetention = await until(() => releaseOf(name), (r) => r?.phase === 'retention');
+  expect(inRetention?.phase).toBe('retention');
+
+  // Act
+  await sfn.send(new StopExecutionCommand({ executionArn }));
+  const record = await until(() => releaseOf(name), (r) => r?.status !== undefined && r.status !== 'Running');
+
+  // Assess
+  expect(record).toMatchObject({ status: 'Succeeded', greenPercent: 100 });
+  expect(record?.cleanup).toBeDefined();
+  const after = await alias();
+  expect(after.FunctionVersion).toBe(record?.greenVersion);
+  expect(after.RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
+  expect(await ledger.getLock(TARGET_KEY)).toBeUndefined();
+  // Put blue back for the tests after this one.
+  await stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: stack.blue, RoutingConfig: { AdditionalVersionWeights: {} } }));
+}, 120_000);
+
+it('`cutover abort` stops the running release and prints the end the reconciler recorded: rolled back, 100 % on blue', async () => {
+  // Prepare
+  const { executionArn, name } = await startAndSplit();
+
+  // Act
+  const run = await runCutover(stack.sandbox, 'abort', `${FUNCTION}:${ALIAS}`, '--reason', 'wrong prompt template', '--by', 'alice', '--wait', '60');
+
+  // Assess
+  expect(run.stderr).toBe('');
+  expect(run.stdout).toContain(`stopping the release of ${TARGET_KEY} and waiting for the reconciler…`);
+  expect(run.stdout).toMatch(new RegExp(`rolled back ${name} — ExecutionAborted: the execution was stopped \\(StopExecution\\) in \\w+ \\(CutoverAbort: aborted by alice: wrong prompt template\\)`));
+  expect(run.code).toBe(4); // EXIT.rolledBack
+  expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+  expect((await alias()).RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
+  expect(await ledger.getLock(TARGET_KEY)).toBeUndefined();
+}, 120_000);
+
+it('`cutover abort` with no release running says so and exits 2', async () => {
+  // Act
+  const run = await runCutover(stack.sandbox, 'abort', `${FUNCTION}:${ALIAS}`);
+
+  // Assess
+  expect(run.code).toBe(2);
+  expect(run.stderr).toBe(`cutover: no release of ${TARGET_KEY} is running: nothing to abort\n`);
+}, 60_000);
 
 it('a stopped release whose lock another release has taken over is recorded, and the target is left to the new owner', async () => {
   // Prepare

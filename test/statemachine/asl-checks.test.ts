@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as errors from '../../core/errors';
+import { RECONCILER_FUNCTION } from '../../infra/defaults';
 import { READY_TIMEOUT_MAX_SECONDS, releaseInputSchema } from '../../core/release-input';
 
 /**
@@ -136,8 +137,8 @@ function validatorProblems(def: Definition): string[] {
   return result.isValid ? [] : result.errors.map((e) => `${e['Error code']}: ${e.Message}`);
 }
 
-/** Folders under functions/ that are not Task states (the trigger's function lives in triggers/). */
-const NOT_TASK_FUNCTIONS: string[] = [];
+/** Folders under functions/ that are not Task states: the reconciler, which an EventBridge rule runs (the trigger's function lives in triggers/). */
+const NOT_TASK_FUNCTIONS: string[] = [RECONCILER_FUNCTION.folder];
 
 function placeholderProblems(text: string): string[] {
   const def = JSON.parse(text) as Definition;

@@ -84,6 +84,22 @@ describe('manualRollback', () => {
     expect((await ledger().getRelease(key, STARTED, 'r'))?.manualRollback).toMatchObject({ by: 'alice' });
   });
 
+  it('finds the running release by its lock after 60 newer rejected starts (an S3 trigger flood)', async () => {
+    // Prepare: newer release items than the running one, as rejected starts write them; before, only the newest 50 were read.
+    const { target, key } = await runningRelease();
+    for (let i = 0; i < 60; i++) {
+      await ledger().createRelease({ releaseId: `rejected-${i}`, executionArn: arn(`rejected-${i}`), targetKey: key, target, startedAt: `2026-11-26T10:${String(i).padStart(2, '0')}:00.000Z` });
+    }
+    const router = { rollback: async () => ({ '3': 100 }) } as unknown as TrafficRouter;
+
+    // Act
+    const result = await manualRollback(target, { by: 'alice', reason: 'flood' }, { ledger: ledger(), router: () => router });
+
+    // Assess
+    expect(result.release.releaseId).toBe('r');
+    expect((await ledger().listReleases(key, 100)).length).toBe(61);
+  });
+
   it('refuses when no release holds the target, without recording anything', async () => {
     // Prepare
     const target = { kind: 'lambda-alias', functionName: `idle-${++n}`, alias: 'live' } as unknown as Target;

@@ -172,6 +172,35 @@ describe('validateInput', () => {
     expect(err.message).toContain('poll less often');
   });
 
+  it('rejects durations that cannot end before the execution times out (21 days), naming the longest phase and how much to take off', async () => {
+    // Prepare: ten canary steps of a day, a day of bake and 14 days of retention (polled rarely, inside the history budget).
+    const input = releaseInput({
+      strategy: { type: 'canary', steps: [10, 20, 30, 40, 50, 60, 70, 80, 90, 95], stepSeconds: 86_400 },
+      bake: { seconds: 86_400, pollSeconds: 3_600 },
+      retention: { seconds: 14 * 86_400, pollSeconds: 86_400 },
+    });
+
+    // Act
+    const err = await invalidFrom(validateInput({ input, execution }, {}));
+
+    // Assess
+    expect(err.issues[0].field).toBe('retention.seconds');
+    expect(err.message).toMatch(
+      /may take up to [\d,]+ s \(strategy\.stepSeconds 864,000 \+ bake\.seconds 86,400 \+ retention\.seconds 1,209,600 \+ the Tasks' retries at their longest [\d,]+\), longer than the execution's timeout of 1,814,400 s \(21 days\).*take at least [\d,]+ s off retention\.seconds/,
+    );
+  });
+
+  it('accepts the longest retention with the default phases: 14 days and the Tasks\' worst case fit in 21 days', async () => {
+    // Prepare
+    const input = releaseInput({ retention: { seconds: 14 * 86_400, pollSeconds: 3_600 } });
+
+    // Act
+    const out = await validateInput({ input, execution }, {});
+
+    // Assess
+    expect(out.release.spec.retention.seconds).toBe(14 * 86_400);
+  });
+
   it('rejects a user alarm that does not exist, naming it', async () => {
     // Prepare
     const input = releaseInput({ alarms: { names: ['ai-handler-errors', 'ai-handler-erorrs'] } });
