@@ -89,12 +89,16 @@ program
     }
   });
 
-program
-  .command('rollback')
-  .description('put 100 % of traffic back on blue now, and end the running release as RolledBack')
-  .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
-  .option('-r, --reason <text>', 'why (kept in the history)', 'manual rollback')
-  .option('--by <who>', 'who asks (kept in the history)', process.env.USER ?? 'cli')
+/** A command on a target that a person asks for, with who and why kept in the history. */
+const personCommand = (name: string, description: string, defaultReason: string) =>
+  program
+    .command(name)
+    .description(description)
+    .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
+    .option('-r, --reason <text>', 'why (kept in the history)', defaultReason)
+    .option('--by <who>', 'who asks (kept in the history)', process.env.USER ?? 'cli');
+
+personCommand('rollback', 'put 100 % of traffic back on blue now, and end the running release as RolledBack', 'manual rollback')
   .action(async (targetText: string, flags: { reason: string; by: string }, cmd: Command) => {
     const config = await loadConfig(globals(cmd));
     const ref = parseTargetRef(targetText);
@@ -112,12 +116,7 @@ program
     }
   });
 
-program
-  .command('abort')
-  .description('stop the running release: its execution is stopped and the reconciler puts 100 % of traffic on a known-good version')
-  .argument('<target>', 'FUNCTION:ALIAS, sagemaker-endpoint:ENDPOINT or apigateway-stage:RESTAPI:STAGE')
-  .option('-r, --reason <text>', 'why (kept in the history)', 'aborted by an operator')
-  .option('--by <who>', 'who asks (kept in the history)', process.env.USER ?? 'cli')
+personCommand('abort', 'stop the running release: its execution is stopped and the reconciler puts 100 % of traffic on a known-good version', 'aborted by an operator')
   .option('--wait <seconds>', 'how long to wait for the reconciler to record the end', '600')
   .action(async (targetText: string, flags: { reason: string; by: string; wait: string }, cmd: Command) => {
     const config = await loadConfig(globals(cmd));

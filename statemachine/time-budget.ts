@@ -11,12 +11,13 @@
  */
 import asl from './release.asl.json';
 
-interface Retrier {
+export interface Retrier {
   ErrorEquals: string[];
   IntervalSeconds?: number;
   MaxAttempts?: number;
   BackoffRate?: number;
   MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
 }
 interface TaskState {
   Type: string;

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as errors from '../../core/errors';
 import { RECONCILER_FUNCTION } from '../../infra/defaults';
+import type { Retrier } from '../../statemachine/time-budget';
 import { READY_TIMEOUT_MAX_SECONDS, releaseInputSchema } from '../../core/release-input';
 
 /**
@@ -22,14 +23,6 @@ const aslValidator = require('asl-validator') as (
   options?: { checkPaths: boolean; checkArn: boolean },
 ) => { isValid: boolean; errors: { 'Error code': string; Message: string }[]; errorsText: (separator?: string) => string };
 
-interface Retrier {
-  ErrorEquals: string[];
-  IntervalSeconds?: number;
-  MaxAttempts?: number;
-  BackoffRate?: number;
-  MaxDelaySeconds?: number;
-  JitterStrategy?: 'FULL' | 'NONE';
-}
 interface Catcher {
   ErrorEquals: string[];
   ResultPath?: string | null;
