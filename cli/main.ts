@@ -109,7 +109,7 @@ personCommand('rollback', 'put 100 % of traffic back on blue now, and end the ru
       if (config.json) out(JSON.stringify({ releaseId: r.release.releaseId, split: r.split, elapsedMs: r.elapsedMs }));
       else {
         out(`✔ ${splitText(r.split, target.kind)} (in ${(r.elapsedMs / 1000).toFixed(2)} s)`);
-        out(`  release ${r.release.releaseId} will end as RolledBack at its next alarm check`);
+        out(r.freed ? `  release ${r.release.releaseId} recorded as RolledBack; the target is free for the next release` : `  release ${r.release.releaseId} will end as RolledBack at its next alarm check`);
       }
     } finally {
       clients.destroy();
@@ -160,6 +160,7 @@ program
           out(`go back to blue now: ${suggestion(config.endpoint, 'rollback', targetText)}`);
         }
       } else out('no release running');
+      if (s.needsAttention) out(`needs a person since ${clockTime(s.needsAttention.since, config.sandbox)}: ${s.needsAttention.reason}; check the target, then ${suggestion(config.endpoint, 'rollback', targetText)}`);
       if (s.last) out(`last: ${s.last.releaseId} ${outcomeText(s.last.status, wantsColor())}${s.last.cause ? ` — ${s.last.cause}` : ''}`);
     } finally {
       clients.destroy();

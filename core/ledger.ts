@@ -25,6 +25,11 @@ export interface LockItem {
   acquiredAt: string;
   /** The owner this lock was taken over from, when that execution had ended. */
   tookOverFrom?: string;
+  /**
+   * Set when the owner could not restore blue: the target's split is unknown, so no release may take the
+   * lock over until a person has looked (`cutover rollback` puts 100 % on blue and clears it).
+   */
+  needsAttention?: { since: string; reason: string };
 }
 
 export interface StateChange {
@@ -116,6 +121,8 @@ export class Ledger {
     if (current.ownerExecutionArn === item.ownerExecutionArn) {
       return { acquired: true, lock: current, ...(current.tookOverFrom ? { tookOverFrom: current.tookOverFrom } : {}) };
     }
+    // Its owner has ended, but left the target for a person: never taken over.
+    if (current.needsAttention) return { acquired: false, lock: current };
     if (await isRunning(current.ownerExecutionArn)) return { acquired: false, lock: current };
     const taken: LockItem = { ...item, tookOverFrom: current.ownerExecutionArn };
     const tookOver = await this.conditionalPut(taken, 'ownerExecutionArn = :old', { ':old': current.ownerExecutionArn });
@@ -133,6 +140,25 @@ export class Ledger {
           Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
           ConditionExpression: 'ownerExecutionArn = :me',
           ExpressionAttributeValues: { ':me': ownerExecutionArn },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Keep the lock, marked as needing a person (only the owner may); returns whether it did. */
+  public async markNeedsAttention(targetKey: string, ownerExecutionArn: string, needsAttention: NonNullable<LockItem['needsAttention']>): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
+          UpdateExpression: 'SET needsAttention = :n',
+          ConditionExpression: 'ownerExecutionArn = :me',
+          ExpressionAttributeValues: { ':n': needsAttention, ':me': ownerExecutionArn },
         }),
       );
       return true;

@@ -9,6 +9,8 @@ export interface ManualRollbackResult {
   split: Split;
   /** Milliseconds from the request to the router showing 100 % on blue. */
   elapsedMs: number;
+  /** The target needed a person (its release could not restore blue): the release is recorded RolledBack and the lock freed. */
+  freed?: boolean;
 }
 
 export class NothingToRollBack extends Error {
@@ -80,6 +82,15 @@ export async function manualRollback(
       }
       await sleep(SETTLE_POLL_MS);
     }
+  }
+  if (lock.needsAttention) {
+    // Its execution has ended without restoring blue: nobody else will record the end or free the target.
+    const at = new Date(now()).toISOString();
+    const cause = `${request.reason} (by ${request.by}), after the release could not restore blue itself (${lock.needsAttention.reason}). 100 % of traffic is on ${green.blue}.`;
+    const releaseKey = { targetKey: key, startedAt: release.startedAt, releaseId: release.releaseId };
+    await deps.ledger.record(releaseKey, { id: 'ended', at, state: 'cutover rollback', detail: `RolledBack: ${cause}` }, { status: 'RolledBack', outcome: { status: 'RolledBack', error: 'ManualRollback', cause }, greenPercent: 0, endedAt: at });
+    await deps.ledger.releaseLock(key, lock.ownerExecutionArn);
+    return { release: { ...release, status: 'RolledBack' }, split, elapsedMs: now() - started, freed: true };
   }
   return { release, split, elapsedMs: now() - started };
 }

@@ -227,7 +227,8 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'ReleaseLockFunctionArn',
     folder: 'release-lock',
     description: 'Cutover: release the per-target lock',
-    ledger: ['DeleteItem'],
+    // UpdateItem: after a rollback that failed it keeps the lock, marked as needing a person.
+    ledger: ['DeleteItem', 'UpdateItem'],
     permissions: [],
   },
   {

@@ -523,7 +523,7 @@ export class FaultHarness {
     const left = await this.target.leftovers(caseName, blue);
     return {
       split: live.split,
-      lock: lock ? { owner: lock.ownerExecutionArn, ours: lock.ownerExecutionArn === executionArn } : undefined,
+      lock: lock ? { owner: lock.ownerExecutionArn, ours: lock.ownerExecutionArn === executionArn, needsAttention: Boolean(lock.needsAttention) } : undefined,
       item,
       alarmsLeft: (alarms.MetricAlarms ?? []).map((a) => a.AlarmName!),
       greenVersions: left.created,

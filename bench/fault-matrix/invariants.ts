@@ -24,7 +24,7 @@ export type Invariant = 'ended' | 'one-version' | 'known-good' | 'lock' | 'ledge
 
 export interface Observed {
   split: Record<string, number>;
-  lock?: { owner: string; ours: boolean };
+  lock?: { owner: string; ours: boolean; needsAttention?: boolean };
   item?: ReleaseItem;
   alarmsLeft: string[];
   /**
@@ -84,7 +84,7 @@ const NEEDS: Record<Invariant, { ops: string[]; tasks: string[] }> = {
   ended: { ops: [], tasks: [] },
   'one-version': { ops: ROUTE_OPS, tasks: ['RollBackToBlue'] },
   'known-good': { ops: ROUTE_OPS, tasks: ['RollBackToBlue'] },
-  lock: { ops: ['dynamodb.DeleteItem'], tasks: ['ReleaseLock'] },
+  lock: { ops: ['dynamodb.DeleteItem', 'dynamodb.UpdateItem'], tasks: ['ReleaseLock'] },
   ledger: { ops: ['dynamodb.UpdateItem'], tasks: ['RecordOutcome'] },
   'leftover-alarms': { ops: ['cloudwatch.DescribeAlarms', 'cloudwatch.DeleteAlarms'], tasks: ['Decommission'] },
   'leftover-versions': {
@@ -143,7 +143,9 @@ export function judge(input: JudgeInput): CaseVerdict {
   if (versions.length !== 1 || versions[0]![1] !== 100) broken.push({ invariant: 'one-version', detail: `traffic split ${JSON.stringify(o.split)}` });
   const want = succeeded ? green : input.blue;
   if (!want || live !== want) broken.push({ invariant: 'known-good', detail: `live ${live}, expected ${succeeded ? `green ${green}` : `blue ${input.blue}`}` });
-  if (o.lock?.ours) broken.push({ invariant: 'lock', detail: `the lock is still held by this execution` });
+  // A rollback that could not restore blue keeps the lock, marked for a person; anything else frees it.
+  if (rollbackFailed && !(o.lock?.ours && o.lock.needsAttention)) broken.push({ invariant: 'lock', detail: 'RollbackFailed, but the target is not held for a person' });
+  else if (!rollbackFailed && o.lock?.ours) broken.push({ invariant: 'lock', detail: `the lock is still held by this execution` });
 
   // The ledger: a release rejected at ValidateInput has no item (nothing was changed); any other has an ended one matching what is live.
   const validateFailed = !o.item && execution.status === 'FAILED' && !o.lock;

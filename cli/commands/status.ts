@@ -21,6 +21,8 @@ export interface TargetStatus {
     retentionLeftSeconds?: number;
   };
   last: null | { releaseId: string; status: string; endedAt?: string; cause?: string };
+  /** The lock's mark when its release could not restore blue: no release may start until a person runs `cutover rollback`. */
+  needsAttention?: { since: string; reason: string };
 }
 
 /** The live split from the router, and the running (or last) release from the ledger. */
@@ -54,5 +56,6 @@ export async function readStatus(clients: CliClients, target: Target, now = Date
         }
       : null,
     last: last ? { releaseId: last.releaseId, status: last.status, endedAt: last.endedAt, cause: last.outcome?.cause } : null,
+    ...(lock?.needsAttention ? { needsAttention: lock.needsAttention } : {}),
   };
 }

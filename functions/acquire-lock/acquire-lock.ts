@@ -37,6 +37,13 @@ export async function acquireLock(state: ReleaseState, deps: AcquireLockDeps) {
     },
     (arn) => isExecutionRunning(deps.sfn, arn),
   );
+  if (!result.acquired && result.lock.needsAttention) {
+    const n = result.lock.needsAttention;
+    throw new ReleaseInProgress(
+      `${release.targetKey} needs a person: release ${result.lock.releaseId} could not restore blue (${n.reason}, since ${n.since}), so its traffic split is unknown; check the target, then run cutover rollback ${release.targetKey}, which puts 100 % on blue and frees it`,
+      result.lock.ownerExecutionArn,
+    );
+  }
   if (!result.acquired) {
     throw new ReleaseInProgress(
       `${release.targetKey} is being released by execution ${result.lock.ownerExecutionArn} (since ${result.lock.acquiredAt}); wait for it to end, or stop it, then start again`,

@@ -130,13 +130,13 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
     } catch (err) {
       state = { ...state, decommissionError: caught(err) };
     }
-    try {
-      await releaseLock(state, deps);
-    } catch (err) {
-      state = { ...state, unlockError: caught(err) } as ReleaseState;
-    }
   }
-  // A rollback that could not restore blue keeps the lock: the target needs a person (`cutover rollback`), not the next release.
+  // After a rollback that could not restore blue this keeps the lock, marked as needing a person (release-lock.ts).
+  try {
+    await releaseLock(state, deps);
+  } catch (err) {
+    state = { ...state, unlockError: caught(err) } as ReleaseState;
+  }
   const outcome = await recordOutcome(state, deps);
   return { action: 'restored', detail: `${why.Error}: ${outcome.status}${outcome.cause ? ` — ${outcome.cause}` : ''}`, outcome };
 }

@@ -260,7 +260,7 @@ describe('IAM', () => {
       ...ledger('UpdateItem'),
       putEvents,
     ],
-    ReleaseLock: ledger('DeleteItem'),
+    ReleaseLock: ledger('DeleteItem', 'UpdateItem'),
     RecordOutcome: [...ledger('UpdateItem'), putEvents],
   });
 

@@ -348,17 +348,19 @@ describe('statemachine/release.asl.json', () => {
     expect(retryProblems(broken)).toEqual(['ShiftTraffic: Retry misses Lambda.TooManyRequestsException', 'ShiftTraffic: no final Catch on States.ALL']);
   });
 
-  it('keeps the rollback Task retries short: at most 10 s of waiting in all', () => {
+  it('gives the rollback Task the longest retry budget of the machine, with jitter: it must not give up while blue can be restored', () => {
     // Prepare
     const [name, state] = rollbackTask(def);
+    const others = tasks(def).filter(([n]) => n !== name);
 
     // Act
     const seconds = retryWaitSeconds(state);
+    const longestOther = Math.max(...others.map(([, s]) => retryWaitSeconds(s)));
 
     // Assess
     expect(name).toBe('RollBackToBlue');
-    expect(seconds).toBeGreaterThan(0);
-    expect(seconds).toBeLessThanOrEqual(10);
+    expect(seconds).toBeGreaterThan(longestOther);
+    expect(state.Retry!.every((r) => r.JitterStrategy === 'FULL' && (r.BackoffRate ?? 2) > 1)).toBe(true);
     expect(retryWaitSeconds({ Type: 'Task', Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }] })).toBe(126);
   });
 

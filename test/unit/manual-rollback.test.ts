@@ -100,6 +100,25 @@ describe('manualRollback', () => {
     expect((await ledger().listReleases(key, 100)).length).toBe(61);
   });
 
+  it('on a target that needs a person (its release could not restore blue), records the release RolledBack and frees the lock', async () => {
+    // Prepare
+    const { target, key } = await runningRelease();
+    await ledger().markNeedsAttention(key, arn('r'), { since: STARTED, reason: 'rolling back to blue 3 failed (TargetBusy: Updating)' });
+    const router = { rollback: async () => ({ '3': 100 }) } as unknown as TrafficRouter;
+
+    // Act
+    const result = await manualRollback(target, { by: 'alice', reason: 'checked the endpoint' }, { ledger: ledger(), router: () => router });
+
+    // Assess
+    expect(result.freed).toBe(true);
+    expect(await ledger().getLock(key)).toBeUndefined();
+    expect(await ledger().getRelease(key, STARTED, 'r')).toMatchObject({
+      status: 'RolledBack',
+      greenPercent: 0,
+      outcome: { status: 'RolledBack', error: 'ManualRollback', cause: 'checked the endpoint (by alice), after the release could not restore blue itself (rolling back to blue 3 failed (TargetBusy: Updating)). 100 % of traffic is on 3.' },
+    });
+  });
+
   it('refuses when no release holds the target, without recording anything', async () => {
     // Prepare
     const target = { kind: 'lambda-alias', functionName: `idle-${++n}`, alias: 'live' } as unknown as Target;

@@ -87,6 +87,24 @@ describe('acquireLock', () => {
     expect((await itemOf(db.ledger, release))?.changes.lock.detail).toBe(`took over from ${executionArn('dead')}, which is no longer running`);
   });
 
+  it('does not take over the lock of an ended owner that could not restore blue: it needs a person, and the rejection says what to run', async () => {
+    // Prepare
+    await lockedBy('stuck');
+    await db.ledger.markNeedsAttention(TARGET, executionArn('stuck'), { since: '2026-11-25T01:00:00.000Z', reason: 'rolling back to blue 3 failed (AccessDeniedException: denied)' });
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
+    const release = freshRelease();
+
+    // Act
+    const err = await rejectionOf(acquireLock({ release }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(ReleaseInProgress);
+    expect(err.message).toBe(
+      `${TARGET} needs a person: release stuck could not restore blue (rolling back to blue 3 failed (AccessDeniedException: denied), since 2026-11-25T01:00:00.000Z), so its traffic split is unknown; check the target, then run cutover rollback ${TARGET}, which puts 100 % on blue and frees it`,
+    );
+    expect((await db.ledger.getLock(TARGET))?.ownerExecutionArn).toBe(executionArn('stuck'));
+  });
+
   it('is idempotent: a retried AcquireLock keeps the lock and the item, and records the change once', async () => {
     // Prepare
     const release = freshRelease();

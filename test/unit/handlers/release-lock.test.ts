@@ -38,6 +38,20 @@ describe('releaseLock', () => {
     expect(await db.ledger.getLock(TARGET)).toBeUndefined();
   });
 
+  it('keeps the lock after a rollback that failed, marked as needing a person with why', async () => {
+    // Prepare
+    const release = freshRelease();
+    await lockFor(release);
+    const state = { release, green: { blue: '3', green: '4', createdGreen: true }, rollbackError: { Error: 'TrafficShiftFailed', Cause: 'UpdateAlias kept failing' } };
+
+    // Act
+    const out = await releaseLock(state, { ledger: db.ledger, now: () => new Date('2026-11-25T02:00:00.000Z') });
+
+    // Assess
+    expect(out).toEqual({ released: false, needsAttention: true });
+    expect((await db.ledger.getLock(TARGET))?.needsAttention).toEqual({ since: '2026-11-25T02:00:00.000Z', reason: 'rolling back to blue 3 failed (TrafficShiftFailed: UpdateAlias kept failing)' });
+  });
+
   it("leaves another execution's lock alone (a release rejected as ReleaseInProgress)", async () => {
     // Prepare
     const owner = freshRelease();
