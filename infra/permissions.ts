@@ -74,7 +74,13 @@ function scopedStatementsFor(permission: Permission, scope: PermissionScope): ia
     case 'lambda:decommission':
       return [
         // ListVersionsByFunction finds a version a failed PrepareGreen published but never reported.
-        statement('ReadManagedFunctions', ['lambda:GetAlias', 'lambda:ListAliases', 'lambda:ListVersionsByFunction', 'lambda:GetProvisionedConcurrencyConfig'], both),
+        statement(
+          'ReadManagedFunctions',
+          ['lambda:GetAlias', 'lambda:ListAliases', 'lambda:ListVersionsByFunction', 'lambda:GetProvisionedConcurrencyConfig', 'lambda:GetFunctionConfiguration'],
+          both,
+        ),
+        // After a failure, $LATEST's artifact variable goes back to blue's value (the unqualified function only).
+        statement('RestoreArtifactOnLatest', ['lambda:UpdateFunctionConfiguration'], scope.functionArns),
         // Only qualified ARNs: a version or its provisioned concurrency, never the whole function.
         statement('RetireBlueVersion', ['lambda:DeleteFunction', 'lambda:DeleteProvisionedConcurrencyConfig'], scope.functionVersionArns),
       ];

@@ -61,6 +61,8 @@ export interface PublishedGreen {
   greenArn: string;
   blueArn: string;
   codeSha256?: string;
+  /** The variable the artifact was set in (put back to blue's value after a failure). */
+  artifactVar?: string;
 }
 
 export class LambdaVersions {
@@ -112,6 +114,7 @@ export class LambdaVersions {
       greenArn: arn,
       blueArn: `${arn.slice(0, arn.lastIndexOf(':'))}:${blue}`,
       codeSha256: published.CodeSha256,
+      ...(artifact ? { artifactVar: artifact.envVar } : {}),
     };
   }
 
@@ -151,11 +154,46 @@ export class LambdaVersions {
    */
   public async retireSide(green: Green, side: 'blue' | 'green', servedBy: string[], options: { deleteVersion: boolean }): Promise<DecommissionResult> {
     const version = side === 'blue' ? green.blue : green.green;
+    // Green is retired after a failure: its artifact must not stay on $LATEST, or the next release without one ships it again.
+    const restored = side === 'green' && servedBy.length === 0 ? await this.restoreArtifact(green) : [];
     if (servedBy.length === 0 && side === 'green' && !green.createdGreen) {
-      return { removed: [], kept: [{ what: `${this.fn}:${version}`, why: 'this release did not create it' }] };
+      return { removed: restored, kept: [{ what: `${this.fn}:${version}`, why: 'this release did not create it' }] };
     }
     const mayDelete = side === 'green' ? green.createdGreen : options.deleteVersion;
-    return this.retire(version, servedBy, mayDelete, side === 'green' ? 'this release did not create it' : 'decommission.deleteBlueVersion is false');
+    const result = await this.retire(version, servedBy, mayDelete, side === 'green' ? 'this release did not create it' : 'decommission.deleteBlueVersion is false');
+    return { ...result, removed: [...restored, ...result.removed] };
+  }
+
+  /**
+   * $LATEST's artifact variable (green.artifactVar) back to blue's value, when it still holds green's: a value
+   * someone set since (another release of this function) is left alone, and the update carries the RevisionId
+   * read, so one set in between fails it (ConcurrentModification, retried) instead of being overwritten.
+   */
+  private async restoreArtifact(green: Green): Promise<string[]> {
+    const name = green.artifactVar;
+    if (!name || !green.blue) return [];
+    let blue, released;
+    try {
+      [blue, released] = await Promise.all(
+        [green.blue, green.green].map((q) => this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.fn, Qualifier: q }))),
+      );
+    } catch (err) {
+      // Green already deleted: a retry after this step had run (and restored the variable, or found nothing to do).
+      if (errorName(err) === 'ResourceNotFoundException') return [];
+      throw err;
+    }
+    const want = blue!.Environment?.Variables?.[name];
+    const shipped = released!.Environment?.Variables?.[name];
+    if (want === shipped) return [];
+    const latest = await this.settled();
+    const variables = latest.Environment?.Variables;
+    // Unreadable variables (a KMS key we may not use) cannot be merged without wiping the others.
+    if (latest.Environment?.Error || !variables || variables[name] !== shipped) return [];
+    const next = { ...variables };
+    if (want === undefined) delete next[name];
+    else next[name] = want;
+    await this.call(() => this.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: this.fn, Environment: { Variables: next }, RevisionId: latest.RevisionId })));
+    return [`${name} of ${this.fn} $LATEST (back to blue ${green.blue}'s ${want ?? 'unset'})`];
   }
 
   /** The versions this release published but never reported (PrepareGreen failed after publishing), each retired as a green it created. */

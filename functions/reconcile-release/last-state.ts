@@ -15,8 +15,13 @@ export interface StoppedAt {
   inFlightUntil?: Date;
 }
 
-/** Pages read at most, newest first (1,000 events each): a release's history is at most 25,000 events. */
-const MAX_PAGES = 25;
+/**
+ * Newest first, 100 events a page (each event carries the whole state document, and the last state entered is
+ * a few events from the end, unless a Task retried many times after it), at most a whole history of 25,000 events.
+ * The page size stays the same from page to page: a nextToken belongs to the request that returned it.
+ */
+const PAGE_SIZE = 100;
+const MAX_PAGES = 250;
 const ENTERED = /^(Task|Wait|Choice|Pass|Parallel|Map)StateEntered$/;
 const SCHEDULED = new Set(['LambdaFunctionScheduled', 'TaskScheduled']);
 const TASK_ENDED = /^(LambdaFunction|Task)(Succeeded|Failed|TimedOut|StartFailed|ScheduleFailed|SubmitFailed)$/;
@@ -40,7 +45,9 @@ export async function lastState(sfn: SFNClient, executionArn: string): Promise<S
   let taskEnded = false;
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1000, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }));
+    const out = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: PAGE_SIZE, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }),
+    );
     for (const event of out.events ?? []) {
       if (found.state) return found;
       if (TASK_ENDED.test(event.type ?? '')) taskEnded = true;

@@ -105,7 +105,9 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
 
   if (!decided) {
     // In retention green has taken 100 % and passed the bake: it is the known-good version, and blue is retired.
-    state = state.progress?.phase === 'retention' ? { ...state, progress: { ...state.progress, next: 'Decommission' } } : { ...state, error: why };
+    // The ledger may know first: CheckAlarms records the phase before its result reaches the next state's input.
+    const inRetention = state.progress && (state.progress.phase === 'retention' || item?.phase === 'retention');
+    state = inRetention && state.progress ? { ...state, progress: { ...state.progress, phase: 'retention', next: 'Decommission' } } : { ...state, error: why };
   }
   const router = deps.routerFor(release.spec.target);
   if (state.green && !succeeded(state) && !state.rollback && !state.rollbackError) {

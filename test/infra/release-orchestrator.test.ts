@@ -253,6 +253,8 @@ describe('IAM', () => {
       ...both('lambda:ListAliases'),
       ...both('lambda:ListVersionsByFunction'),
       ...both('lambda:GetProvisionedConcurrencyConfig'),
+      ...both('lambda:GetFunctionConfiguration'),
+      `lambda:UpdateFunctionConfiguration ${FN}`,
       `lambda:DeleteFunction ${FN_VERSIONS}`,
       `lambda:DeleteProvisionedConcurrencyConfig ${FN_VERSIONS}`,
       'cloudwatch:DescribeAlarms *',

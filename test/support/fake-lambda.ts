@@ -135,6 +135,12 @@ export class FakeLambda {
     const log = (op: string, input: object) => this.calls.push({ op, input: input as Record<string, unknown> });
     m.on(GetFunctionConfigurationCommand).callsFake((input) => {
       log('GetFunctionConfiguration', input);
+      // A qualified read is that version's configuration, fixed when it was published.
+      if (input.Qualifier && input.Qualifier !== '$LATEST') {
+        const v = this.versions.find((x) => x.version === input.Qualifier);
+        if (!v) throw this.notFound(`Function ${this.functionName}:${input.Qualifier}`);
+        return { FunctionName: this.functionName, Version: v.version, CodeSha256: v.codeSha256, Environment: { Variables: { ...v.env } }, LastUpdateStatus: 'Successful', State: 'Active' };
+      }
       return {
         FunctionName: this.functionName,
         CodeSha256: this.latestSha(),

@@ -108,6 +108,39 @@ describe('LambdaAliasRouter.decommission', () => {
     expect(out).toEqual({ removed: ['ai-handler:2'], kept: [] });
   });
 
+  it("puts $LATEST's artifact variable back to blue's value when it retires green after a failure, and only once", async () => {
+    // Prepare: what PrepareGreen left: $LATEST with v2's model, published as version 2 (blue 1 has v1's).
+    lambda.startOver();
+    lambda.seed('production');
+    lambda.env = { MODEL_URI: 's3://models/ai-handler/v2.json', LOG_LEVEL: 'debug' };
+    lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: { ...lambda.env }, description: 'cutover r2' });
+
+    // Act
+    const out = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI' }, 'green', { deleteVersion: false });
+    const again = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI' }, 'green', { deleteVersion: false });
+
+    // Assess
+    expect(lambda.env).toEqual({ MODEL_URI: 's3://models/ai-handler/v1.json', LOG_LEVEL: 'debug' });
+    expect(out.removed).toEqual(["MODEL_URI of ai-handler $LATEST (back to blue 1's s3://models/ai-handler/v1.json)", 'ai-handler:2']);
+    expect(again.removed).toEqual(['ai-handler:2 (already gone)']);
+  });
+
+  it("leaves $LATEST alone when its artifact is no longer green's (another release set its own since)", async () => {
+    // Prepare
+    lambda.startOver();
+    lambda.seed('production');
+    lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: { MODEL_URI: 's3://models/ai-handler/v2.json' }, description: 'cutover r2' });
+    lambda.env = { MODEL_URI: 's3://models/ai-handler/v3.json' };
+
+    // Act
+    const out = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI' }, 'green', { deleteVersion: false });
+
+    // Assess
+    expect(lambda.env).toEqual({ MODEL_URI: 's3://models/ai-handler/v3.json' });
+    expect(lambda.calls.filter((c) => c.op === 'UpdateFunctionConfiguration')).toEqual([]);
+    expect(out.removed).toEqual(['ai-handler:2']);
+  });
+
   it('keeps green when this release did not create it, whatever deleteVersion says', async () => {
     // Act
     const out = await router().decommission(green(false), 'green', { deleteVersion: true });

@@ -45,6 +45,7 @@ describe('prepareGreen', () => {
       blue,
       green: '2',
       createdGreen: true,
+      artifactVar: 'MODEL_URI',
       greenArn: `${lambda.arn}:2`,
       blueArn: `${lambda.arn}:${blue}`,
       codeSha256: lambda.versions[1].codeSha256,
