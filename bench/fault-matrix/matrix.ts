@@ -89,6 +89,8 @@ interface RouterCalls {
   retain?: Operation[];
   /** Decommission retiring blue (after a release) or green (after a rollback). */
   decommission: Operation[];
+  /** What retiring green adds (Lambda: $LATEST's artifact variable back to blue's value). */
+  retireGreen?: Operation[];
 }
 
 /** Every handler and what it calls for one target kind, by lifecycle point. */
@@ -176,7 +178,7 @@ function rowsOf(r: RouterCalls): CallerRow[] {
       point: 'rollback',
       scenario: 'alarm-rollback',
       trigger: { task: 'Decommission' },
-      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...r.decommission, ...ledgerWrite],
+      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...(r.retireGreen ?? []), ...r.decommission, ...ledgerWrite],
     },
     { caller: 'ReleaseLock', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
     { caller: 'RecordOutcome', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RecordOutcome' }, operations: ledgerWrite },
@@ -195,6 +197,8 @@ function rowsOf(r: RouterCalls): CallerRow[] {
 const retireVersion = op('lambda', 'ListAliases', 'DeleteProvisionedConcurrencyConfig', 'DeleteFunction');
 /** Green as a published Lambda version: $LATEST with the artifact, published. */
 const publishVersion = op('lambda', 'GetFunctionConfiguration', 'UpdateFunctionConfiguration', 'PublishVersion');
+/** After a failure: $LATEST's artifact variable back to blue's value (blue's, green's and $LATEST's configuration read first). */
+const restoreArtifact = op('lambda', 'GetFunctionConfiguration', 'UpdateFunctionConfiguration');
 /** Invokes of green's and blue's versions (golden set), not of the orchestrator. */
 const invokeVersions: RouterCalls['smokeInvoke'] = { operations: op('lambda', 'Invoke'), invokeScope: 'target', note: 'Invoke of green and blue (golden set), not of the orchestrator' };
 
@@ -205,6 +209,7 @@ const lambdaAlias = rowsOf({
   discardOrphans: [...op('lambda', 'ListVersionsByFunction'), ...retireVersion],
   route: op('lambda', 'GetAlias', 'UpdateAlias'),
   decommission: retireVersion,
+  retireGreen: restoreArtifact,
 });
 
 /**
@@ -234,6 +239,7 @@ const apigatewayStage = rowsOf({
   discardOrphans: [...op('lambda', 'ListVersionsByFunction'), ...op('apigateway', 'GetStage'), ...retireVersion],
   route: op('apigateway', 'GetStage', 'UpdateStage'),
   decommission: [...op('apigateway', 'GetStage'), ...retireVersion],
+  retireGreen: restoreArtifact,
 });
 
 /** One entry per target kind (as release inputs name them); the harness releases each through the rehearsal's target of that kind. */
