@@ -26,3 +26,20 @@ export async function describeAlarmsNamed(
   }
   return found;
 }
+
+export interface AlarmReading {
+  name: string;
+  /** OK | ALARM | INSUFFICIENT_DATA, or MISSING when the alarm no longer exists. */
+  state: string;
+  reason?: string;
+}
+
+/** The state of each named alarm, in the order of the names. */
+export async function readAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<AlarmReading[]> {
+  const seen = new Map<string, AlarmReading>();
+  for (const a of await describeAlarmsNamed(cloudwatch, names)) {
+    if (a.AlarmName) seen.set(a.AlarmName, { name: a.AlarmName, state: a.StateValue ?? 'INSUFFICIENT_DATA', reason: a.StateReason });
+  }
+  // An alarm deleted mid-release can no longer prove anything.
+  return names.map((name) => seen.get(name) ?? { name, state: 'MISSING', reason: 'the alarm no longer exists' });
+}

@@ -112,6 +112,14 @@ export class RollbackFailed extends CutoverError {
   public readonly name = 'RollbackFailed';
 }
 
+/**
+ * This execution no longer holds the target's lock (it was taken over after the execution was stopped, or the
+ * execution was redriven after its release had been ended): it must not move traffic.
+ */
+export class LockLost extends CutoverError {
+  public readonly name = 'LockLost';
+}
+
 /** Message of any thrown value, for records and logs. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;

@@ -186,7 +186,7 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'ShiftTrafficFunctionArn',
     folder: 'shift-traffic',
     description: 'Cutover: move alias traffic to green',
-    // GetItem: it reads the release (a manual rollback requested meanwhile) before it moves traffic.
+    // GetItem: it reads the release (a manual rollback requested meanwhile) and the lock (still this execution's) before it moves traffic.
     ledger: ['GetItem', 'UpdateItem'],
     permissions: ['lambda:shift', 'events:put-release-events', 'sagemaker:shift', 'apigateway:update-stage'],
   },
@@ -204,7 +204,8 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'RollBackFunctionArn',
     folder: 'roll-back',
     description: 'Cutover: route all traffic back to blue',
-    ledger: ['UpdateItem'],
+    // GetItem: it checks that this execution still holds the lock before it moves traffic.
+    ledger: ['GetItem', 'UpdateItem'],
     permissions: ['lambda:shift', 'events:put-release-events', 'sagemaker:shift', 'apigateway:update-stage'],
   },
   {

@@ -171,7 +171,14 @@ function rowsOf(r: RouterCalls): CallerRow[] {
     { caller: 'ReleaseLock', point: 'retention', scenario: 'success', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
     { caller: 'RecordOutcome', point: 'retention', scenario: 'success', trigger: { task: 'RecordOutcome' }, operations: ledgerWrite },
     // ---- rollback -------------------------------------------------------------------
-    { caller: 'RollBackToBlue', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RollBackToBlue' }, operations: [...r.route, ...ledgerWrite] },
+    {
+      caller: 'RollBackToBlue',
+      point: 'rollback',
+      scenario: 'alarm-rollback',
+      trigger: { task: 'RollBackToBlue' },
+      operations: [...op('dynamodb', 'GetItem'), ...r.route, ...ledgerWrite],
+      note: 'reads the lock first: a stale execution moves no traffic',
+    },
     { caller: 'RollBackToBlue (Task invoke)', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RollBackToBlue' }, operations: op('lambda', 'Invoke'), invokeScope: 'task' },
     {
       caller: 'Decommission (green)',

@@ -1,5 +1,5 @@
 import { PutMetricAlarmCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { readAlarms } from '../check-alarms/check-alarms';
+import { readAlarms } from '../../core/alarm-reader';
 import { releaseKey, type Clock } from '../kit/deps';
 import { PreexistingAlarm } from '../../core/errors';
 import type { Ledger } from '../../core/ledger';

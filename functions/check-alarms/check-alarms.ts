@@ -1,11 +1,11 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { describeAlarmsNamed } from '../../core/alarm-reader';
+import { readAlarms } from '../../core/alarm-reader';
 import { releaseKey, type Clock } from '../kit/deps';
 import type { Ledger } from '../../core/ledger';
 import type { MonitoringState, Progress } from '../../core/release-state';
 import type { BlueKeeper } from '../../core/traffic-router';
 import { nextAction } from './next-action';
-import { verdictOf, type AlarmReading } from './verdict';
+import { verdictOf } from './verdict';
 
 export interface CheckAlarmsDeps {
   ledger: Ledger;
@@ -13,15 +13,6 @@ export interface CheckAlarmsDeps {
   now: Clock;
   /** The target's router, for what retention does besides watching (SageMaker standby capacity); optional. */
   router?: BlueKeeper;
-}
-
-export async function readAlarms(cloudwatch: CloudWatchClient, names: string[]): Promise<AlarmReading[]> {
-  const seen = new Map<string, AlarmReading>();
-  for (const a of await describeAlarmsNamed(cloudwatch, names)) {
-    if (a.AlarmName) seen.set(a.AlarmName, { name: a.AlarmName, state: a.StateValue ?? 'INSUFFICIENT_DATA', reason: a.StateReason });
-  }
-  // An alarm deleted mid-release can no longer prove anything.
-  return names.map((name) => seen.get(name) ?? { name, state: 'MISSING', reason: 'the alarm no longer exists' });
 }
 
 /** One poll of the monitor loop: read the alarms and the ledger, decide what comes next. */

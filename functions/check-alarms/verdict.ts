@@ -1,11 +1,8 @@
 import type { Verdict } from '../../core/release-state';
 
-export interface AlarmReading {
-  name: string;
-  /** OK | ALARM | INSUFFICIENT_DATA, or MISSING when the alarm no longer exists. */
-  state: string;
-  reason?: string;
-}
+import type { AlarmReading } from '../../core/alarm-reader';
+
+export type { AlarmReading };
 
 export interface AlarmVerdict {
   verdict: Verdict;

@@ -37,6 +37,9 @@ export function outcomeOf(state: ReleaseState): Outcome {
 
 function mainOutcome(state: ReleaseState): Outcome {
   const blue = state.green?.blue;
+  // Fenced off: what is live now is the new owner's business, not this execution's.
+  const lost = [state.error, state.rollbackError].find((e) => e?.Error === 'LockLost');
+  if (lost) return { status: 'Failed', error: 'LockLost', cause: `${causeMessage(lost.Cause)}; it changed no traffic after that.` };
   const live = (v: string | undefined) => (v ? ` 100 % of traffic is on ${sideText(state.release.spec.target.kind, v)}.` : '');
   if (state.rollbackError) {
     return {

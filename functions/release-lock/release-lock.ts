@@ -10,7 +10,7 @@ import type { Clock } from '../kit/deps';
  */
 export async function releaseLock(state: ReleaseState, deps: { ledger: Ledger; now?: Clock }): Promise<{ released: boolean; needsAttention?: boolean }> {
   const { release } = state;
-  if (state.rollbackError) {
+  if (state.rollbackError && state.rollbackError.Error !== 'LockLost') {
     const reason = `rolling back to blue ${state.green?.blue ?? ''} failed (${state.rollbackError.Error}: ${causeMessage(state.rollbackError.Cause)})`;
     const at = (deps.now ?? (() => new Date()))().toISOString();
     const marked = await deps.ledger.markNeedsAttention(release.targetKey, release.executionArn, { since: at, reason });

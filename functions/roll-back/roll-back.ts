@@ -1,5 +1,6 @@
 import { causeMessage } from '../../core/cause';
 import { releaseKey, type Clock } from '../kit/deps';
+import type { Fence } from '../kit/fence';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger } from '../../core/ledger';
 import type { Rollback, StateWithGreen } from '../../core/release-state';
@@ -11,6 +12,8 @@ export interface RollBackDeps {
   now: Clock;
   /** Release events (`rolled-back`); optional, never fails the Task. */
   events?: ReleaseEvents;
+  /** Checked before traffic moves (the handler's: this execution still holds the lock). */
+  fence?: Fence;
 }
 
 /** Why traffic goes back: a person, an alarm, or an error after traffic moved. */
@@ -23,6 +26,7 @@ export function triggerOf(state: StateWithGreen): Pick<Rollback, 'trigger' | 're
 
 /** 100 % on blue, routing config cleared. Idempotent: a retry finds blue live and changes nothing. */
 export async function rollBack(state: StateWithGreen, deps: RollBackDeps): Promise<Rollback> {
+  await deps.fence?.(state.release);
   const split = await deps.router.rollback(state.green);
   const at = deps.now().toISOString();
   const { trigger, reason } = triggerOf(state);

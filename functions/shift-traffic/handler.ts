@@ -1,5 +1,6 @@
 import { clients } from '../kit/clients';
 import { ledgerFromEnv, systemClock } from '../kit/deps';
+import { ownerFence } from '../kit/fence';
 import { eventsFromEnv } from '../../core/events';
 import { logger, taskHandler } from '../kit/handler-kit';
 import { stateWithGreenSchema } from '../../core/release-state';
@@ -7,5 +8,11 @@ import { routerFor } from '../../targets';
 import { shiftTraffic } from './shift-traffic';
 
 export const handler = taskHandler('ShiftTraffic', stateWithGreenSchema, (state) =>
-  shiftTraffic(state, { ledger: ledgerFromEnv(), router: routerFor(state.release.spec.target, clients), now: systemClock, events: eventsFromEnv(logger, clients.eventbridge) }),
+  shiftTraffic(state, {
+    ledger: ledgerFromEnv(),
+    router: routerFor(state.release.spec.target, clients),
+    now: systemClock,
+    events: eventsFromEnv(logger, clients.eventbridge),
+    fence: ownerFence(ledgerFromEnv()),
+  }),
 );

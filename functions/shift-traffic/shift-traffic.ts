@@ -1,4 +1,5 @@
 import { releaseKey, type Clock } from '../kit/deps';
+import type { Fence } from '../kit/fence';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger } from '../../core/ledger';
 import type { AlarmSet, Progress, StateWithGreen } from '../../core/release-state';
@@ -11,6 +12,8 @@ export interface ShiftTrafficDeps {
   now: Clock;
   /** Release events (`switched`); optional, never fails the Task. */
   events?: ReleaseEvents;
+  /** Checked before traffic moves (the handler's: this execution still holds the lock). */
+  fence?: Fence;
 }
 
 /** Move to the next step (a canary share, or 100 %) and start its bake. */
@@ -23,6 +26,7 @@ export async function shiftTraffic(state: StateWithGreen & { alarms?: AlarmSet }
   // do not move traffic at all; the next check ends the release as RolledBack.
   const item = await deps.ledger.getRelease(state.release.targetKey, state.release.startedAt, state.release.id);
   if (item?.manualRollback) return { ...progress, greenPercent: state.progress?.greenPercent ?? 0, waitSeconds: 0 };
+  await deps.fence?.(state.release);
   const split = await deps.router.setGreenPercent(state.green, progress.greenPercent);
   await deps.ledger.record(
     releaseKey(state.release),

@@ -4,6 +4,7 @@
  * "Step Functions Execution Status Change" events, must bring the release to a known-good end: 100 % of
  * traffic on blue, the release's alarms gone, the lock released, the outcome recorded. Before it, a
  * canary stopped at 50 % stayed split, the lock stayed held and the ledger said Running.
+ * And #12 item 4: an execution that no longer holds the lock moves no traffic (fencing).
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -145,6 +146,34 @@ it('a stopped release whose lock another release has taken over is recorded, and
     expect((await ledger.getLock(TARGET_KEY))?.ownerExecutionArn).toBe(other);
   } finally {
     // Put the alias and the lock back for whatever runs next.
+    await ledger.releaseLock(TARGET_KEY, other);
+    await stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: stack.blue, RoutingConfig: { AdditionalVersionWeights: {} } }));
+  }
+}, 120_000);
+
+it('fencing: a running release whose lock is taken over mid-canary moves no more traffic, and ends Failed LockLost', async () => {
+  // Prepare: a canary of two 120 s steps; once at the first, another execution takes the lock (as after a redrive of a stopped one).
+  const base = fastScenarios().find((s) => s.name === 'v2')!.input;
+  const name = `fenced-${++n}-${Date.now()}`;
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: stack.deployed.stateMachineArn, name, input: JSON.stringify({ ...base, strategy: { type: 'canary', steps: [10, 50], stepSeconds: 120 } }) }),
+  );
+  const split = await until(alias, (a) => Object.keys(a.RoutingConfig?.AdditionalVersionWeights ?? {}).length > 0);
+  const other = `${stack.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:new-owner`;
+  const lock = (await ledger.getLock(TARGET_KEY))!;
+  await ledger.releaseLock(TARGET_KEY, lock.ownerExecutionArn);
+  await ledger.acquireLock({ targetKey: TARGET_KEY, ownerExecutionArn: other, releaseId: 'new-owner', releaseSk: 'RELEASE#y', acquiredAt: new Date().toISOString() }, async () => true);
+
+  try {
+    // Act
+    const record = await until(() => releaseOf(name), (r) => r?.status !== undefined && r.status !== 'Running');
+
+    // Assess
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('FAILED');
+    expect(record).toMatchObject({ status: 'Failed', outcome: { error: 'LockLost' } });
+    expect((await alias()).RoutingConfig?.AdditionalVersionWeights).toEqual(split.RoutingConfig?.AdditionalVersionWeights);
+    expect((await ledger.getLock(TARGET_KEY))?.ownerExecutionArn).toBe(other);
+  } finally {
     await ledger.releaseLock(TARGET_KEY, other);
     await stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: stack.blue, RoutingConfig: { AdditionalVersionWeights: {} } }));
   }

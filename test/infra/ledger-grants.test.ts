@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TASK_FUNCTIONS } from '../../infra/defaults';
+import { RECONCILER_FUNCTION, TASK_FUNCTIONS } from '../../infra/defaults';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LEDGER_FILE = path.join(ROOT, 'core/ledger.ts');
@@ -58,12 +58,15 @@ function sourcesOf(folder: string): string[] {
   const own = readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
     .map((f) => path.join(dir, f));
-  const shared = own.flatMap((f) =>
-    [...readFileSync(f, 'utf8').matchAll(/from '\.\.\/\.\.\/((?:core|targets)(?:\/[a-z-]+)*)'/g)].map((m) => {
-      const base = path.join(ROOT, m[1] as string);
-      return existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts');
-    }),
-  );
+  const resolve = (base: string) => (existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts'));
+  const shared = own.flatMap((f) => {
+    const text = readFileSync(f, 'utf8');
+    return [
+      ...[...text.matchAll(/from '\.\.\/\.\.\/((?:core|targets)(?:\/[a-z-]+)*)'/g)].map((m) => resolve(path.join(ROOT, m[1] as string))),
+      // The handler kit (the fence) and other Tasks' functions a folder reuses (the reconciler).
+      ...[...text.matchAll(/from '\.\.\/([a-z-]+\/[a-z-]+)'/g)].map((m) => resolve(path.join(ROOT, 'functions', m[1] as string))),
+    ];
+  });
   return [...new Set([...own, ...shared])].filter((f) => f !== LEDGER_FILE);
 }
 
@@ -90,7 +93,7 @@ describe("each Task's ledger grant covers what its code does", () => {
     expect(actionsOf('releaseLock', methods)).toEqual(new Set(['DeleteItem']));
   });
 
-  it.each(TASK_FUNCTIONS.map((spec) => [spec.task, spec] as const))('%s', (_task, spec) => {
+  it.each([...TASK_FUNCTIONS, RECONCILER_FUNCTION].map((spec) => [spec.task, spec] as const))('%s', (_task, spec) => {
     // Act
     const used = ledgerActionsOfTask(spec.folder, methods);
 

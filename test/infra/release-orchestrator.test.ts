@@ -247,7 +247,7 @@ describe('IAM', () => {
     ArmAlarms: ['cloudwatch:DescribeAlarms *', `cloudwatch:PutMetricAlarm ${ALARMS}`, `cloudwatch:TagResource ${ALARMS}`, ...ledger('UpdateItem')],
     ShiftTraffic: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('GetItem', 'UpdateItem'), putEvents],
     CheckAlarms: ['cloudwatch:DescribeAlarms *', ...ledger('GetItem', 'UpdateItem')],
-    RollBack: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('UpdateItem'), putEvents],
+    RollBack: [...both('lambda:GetAlias'), ...both('lambda:UpdateAlias'), ...ledger('GetItem', 'UpdateItem'), putEvents],
     Decommission: [
       ...both('lambda:GetAlias'),
       ...both('lambda:ListAliases'),

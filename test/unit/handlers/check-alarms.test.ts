@@ -1,6 +1,7 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import fc from 'fast-check';
-import { checkAlarms, readAlarms } from '../../../functions/check-alarms/check-alarms';
+import { readAlarms } from '../../../core/alarm-reader';
+import { checkAlarms } from '../../../functions/check-alarms/check-alarms';
 import { handler } from '../../../functions/check-alarms/handler';
 import { nextAction } from '../../../functions/check-alarms/next-action';
 import { verdictOf, type AlarmReading, type AlarmVerdict } from '../../../functions/check-alarms/verdict';

@@ -67,6 +67,21 @@ describe('outcomeOf', () => {
     expect(outcomeOf(stateWith({ error: { Error: 'QualityGateFailed', Cause: 'gates failed.' } })).cause).toBe('gates failed. No traffic moved. 100 % of traffic is on version 1.');
   });
 
+  it('Failed, LockLost: a fenced-off execution claims nothing about what is live, not even a failed rollback', () => {
+    // Prepare: ShiftTraffic and then RollBackToBlue found another execution holding the lock.
+    const cause = lambdaCause('LockLost', 'lambda-alias:ai-handler:production is no longer held by this release (execution X holds its lock): this execution moves no traffic');
+
+    // Act
+    const outcome = outcomeOf(stateWith({ progress: { ...done, next: 'ShiftTraffic' }, error: { Error: 'LockLost', Cause: cause }, rollbackError: { Error: 'LockLost', Cause: cause } }));
+
+    // Assess
+    expect(outcome).toEqual({
+      status: 'Failed',
+      error: 'LockLost',
+      cause: 'lambda-alias:ai-handler:production is no longer held by this release (execution X holds its lock): this execution moves no traffic; it changed no traffic after that.',
+    });
+  });
+
   it('Failed before green existed: no claim about versions', () => {
     expect(outcomeOf(stateWith({ green: undefined, error: { Error: 'NothingToRelease', Cause: 'nothing changed' } }))).toEqual({
       status: 'Failed',

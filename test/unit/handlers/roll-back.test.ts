@@ -5,9 +5,14 @@ import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../.
 import type { Progress } from '../../../core/release-state';
 import { LambdaAliasRouter } from '../../../targets/lambda-alias';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
-import { clock, greenOf, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger } from './support';
+import { clock, greenOf, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger, holdLock } from './support';
 
 const db = useLedger();
+/** `state` with its release holding the target's lock (the handler checks it before moving traffic). */
+const owned = async <S extends { release: Parameters<typeof holdLock>[1] }>(state: S): Promise<S> => {
+  await holdLock(db.ledger, state.release);
+  return state;
+};
 const lambda = new FakeLambda();
 const client = new LambdaClient({});
 const target = { kind: 'lambda-alias' as const, functionName: 'ai-handler', alias: 'production' };
@@ -146,11 +151,26 @@ describe('triggerOf', () => {
 describe('RollBackToBlue handler (middy)', () => {
   it('rolls back through the router built from the state', async () => {
     // Act
-    const out = await handler(stateWith({ progress: progress('Rollback', 'alarm') }), lambdaContext('roll-back'));
+    const out = await handler(await owned(stateWith({ progress: progress('Rollback', 'alarm') })), lambdaContext('roll-back'));
 
     // Assess
     expect(out).toMatchObject({ trigger: 'alarm', restored: '1' });
     expect(lambda.split()).toEqual({ '1': 100 });
+  });
+
+  it('moves no traffic when nobody holds the lock any more (redriven after its release was ended): LockLost', async () => {
+    // Prepare
+    const state = stateWith({ progress: progress('Rollback', 'alarm') });
+    const lock = await db.ledger.getLock(state.release.targetKey);
+    if (lock) await db.ledger.releaseLock(state.release.targetKey, lock.ownerExecutionArn);
+
+    // Act
+    const err = await rejectionOf(handler(state, lambdaContext('roll-back')));
+
+    // Assess
+    expect(err.name).toBe('LockLost');
+    expect(err.message).toContain('nobody holds its lock');
+    expect(lambda.calls.filter((c) => c.op === 'UpdateAlias')).toEqual([]);
   });
 
   it('surfaces TrafficShiftFailed by name', async () => {
@@ -158,7 +178,7 @@ describe('RollBackToBlue handler (middy)', () => {
     lambda.mock.on(UpdateAliasCommand).resolves({});
 
     // Act
-    const err = await rejectionOf(handler(stateWith(), lambdaContext('roll-back')));
+    const err = await rejectionOf(handler(await owned(stateWith()), lambdaContext('roll-back')));
 
     // Assess
     expect(err.name).toBe('TrafficShiftFailed');
@@ -169,7 +189,7 @@ describe('RollBackToBlue handler (middy)', () => {
     lambda.mock.on(UpdateAliasCommand).rejects(awsError('ServiceException', 'Service Unavailable', 503));
 
     // Act
-    const err = await rejectionOf(handler(stateWith(), lambdaContext('roll-back')));
+    const err = await rejectionOf(handler(await owned(stateWith()), lambdaContext('roll-back')));
 
     // Assess
     expect(err.name).toBe('TransientAwsError');

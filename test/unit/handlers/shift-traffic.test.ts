@@ -6,9 +6,14 @@ import { handler } from '../../../functions/shift-traffic/handler';
 import { nextStep, stepsOf } from '../../../functions/shift-traffic/plan';
 import { shiftTraffic } from '../../../functions/shift-traffic/shift-traffic';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
-import { clock, greenOf, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger } from './support';
+import { clock, greenOf, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger, holdLock } from './support';
 
 const db = useLedger();
+/** `state` with its release holding the target's lock (the handler checks it before moving traffic). */
+const owned = async <S extends { release: Parameters<typeof holdLock>[1] }>(state: S): Promise<S> => {
+  await holdLock(db.ledger, state.release);
+  return state;
+};
 const lambda = new FakeLambda();
 const client = new LambdaClient({});
 const target = { kind: 'lambda-alias' as const, functionName: 'ai-handler', alias: 'production' };
@@ -182,22 +187,38 @@ describe('shiftTraffic', () => {
 describe('ShiftTraffic handler (middy)', () => {
   it('shifts traffic through the router built from the state', async () => {
     // Act
-    const out = (await handler(stateWith(), lambdaContext('shift-traffic'))) as Progress;
+    const out = (await handler(await owned(stateWith()), lambdaContext('shift-traffic'))) as Progress;
 
     // Assess
     expect(out.greenPercent).toBe(100);
     expect(lambda.split()).toEqual({ '2': 100 });
   });
 
+  it('moves no traffic when another execution holds the lock (a stale or redriven execution): LockLost, the alias untouched', async () => {
+    // Prepare
+    const state = stateWith();
+    await holdLock(db.ledger, releaseContext({}, 'the-new-owner'));
+    const before = lambda.split();
+
+    // Act
+    const err = await rejectionOf(handler(state, lambdaContext('shift-traffic')));
+
+    // Assess
+    expect(err.name).toBe('LockLost');
+    expect(err.message).toContain(`execution ${releaseContext({}, 'the-new-owner').executionArn} holds its lock): this execution moves no traffic`);
+    expect(lambda.split()).toEqual(before);
+    expect(lambda.calls.filter((c) => c.op === 'UpdateAlias')).toEqual([]);
+  });
+
   it('surfaces TrafficShiftFailed and ConcurrentModification by name', async () => {
     // Prepare
     lambda.mock.on(UpdateAliasCommand).resolves({});
-    const shift = await rejectionOf(handler(stateWith(), lambdaContext('shift-traffic')));
+    const shift = await rejectionOf(handler(await owned(stateWith()), lambdaContext('shift-traffic')));
     lambda.reset();
     lambda.aliases.production.FunctionVersion = '7';
 
     // Act
-    const concurrent = await rejectionOf(handler(stateWith(), lambdaContext('shift-traffic')));
+    const concurrent = await rejectionOf(handler(await owned(stateWith()), lambdaContext('shift-traffic')));
 
     // Assess
     expect(shift.name).toBe('TrafficShiftFailed');
@@ -209,7 +230,7 @@ describe('ShiftTraffic handler (middy)', () => {
     lambda.mock.on(UpdateAliasCommand).rejects(awsError('TooManyRequestsException', 'Rate exceeded', 429));
 
     // Act
-    const err = await rejectionOf(handler(stateWith(), lambdaContext('shift-traffic')));
+    const err = await rejectionOf(handler(await owned(stateWith()), lambdaContext('shift-traffic')));
 
     // Assess
     expect(err.name).toBe('TransientAwsError');

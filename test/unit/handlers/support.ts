@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { clients } from '../../../functions/kit/clients';
-import { Ledger } from '../../../core/ledger';
+import { Ledger, releaseSortKey } from '../../../core/ledger';
 import { releaseInputSchema, targetKey, type ReleaseInput } from '../../../core/release-input';
 import type { Green, ReleaseContext } from '../../../core/release-state';
 import { startLedgerTable } from '../../support/dynalite';
@@ -76,4 +76,14 @@ export function useLedger(): { ledger: Ledger; tableName: string } {
 /** The release item of `release` in the ledger. */
 export async function itemOf(ledger: Ledger, release: ReleaseContext) {
   return ledger.getRelease(release.targetKey, release.startedAt, release.id);
+}
+
+/** The target's lock given to `release` (whoever held it), as its AcquireLock would have left it: Tasks that move traffic check it. */
+export async function holdLock(ledger: Ledger, release: ReleaseContext): Promise<void> {
+  const current = await ledger.getLock(release.targetKey);
+  if (current) await ledger.releaseLock(release.targetKey, current.ownerExecutionArn);
+  await ledger.acquireLock(
+    { targetKey: release.targetKey, ownerExecutionArn: release.executionArn, releaseId: release.id, releaseSk: releaseSortKey(release.startedAt, release.id), acquiredAt: release.startedAt },
+    async () => true,
+  );
 }
