@@ -1,5 +1,9 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { BUCKET } from '../../examples/ai-service/sandbox-service';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Ledger } from '../../core/ledger';
+import { ALIAS, BUCKET, FUNCTION } from '../../examples/ai-service/sandbox-service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
@@ -19,6 +23,7 @@ import { fastScenarios } from './fast-scenarios';
  * of the template's policies; each test puts the template's policies back first.
  * The denial names the function through its session: `assumed-role/<role>/<function name>`.
  */
+const TARGET_KEY = `lambda-alias:${FUNCTION}:${ALIAS}`;
 let stack: RehearsalStack;
 let sfn: SFNClient;
 let n = 0;
@@ -39,8 +44,25 @@ function grantTemplatePolicies(without?: string): void {
   }
 }
 
+/**
+ * What a person does after a release that could not restore blue (a denied rollback keeps the lock, marked as
+ * needing a person): 100 % back on blue and the lock freed, as `cutover rollback` would.
+ */
+async function freeTarget(): Promise<void> {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ ...stack.sandbox.clientConfig, maxAttempts: 2 }));
+  try {
+    const ledger = new Ledger(dynamo, stack.deployed.tableName);
+    const lock = await ledger.getLock(TARGET_KEY);
+    if (lock) await ledger.releaseLock(TARGET_KEY, lock.ownerExecutionArn);
+    await stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: stack.blue, RoutingConfig: { AdditionalVersionWeights: {} } }));
+  } finally {
+    dynamo.destroy();
+  }
+}
+
 /** Runs one release of v2's model under a new key (a fresh artifact each time, fast durations) to its end; its history as text. */
 async function release(): Promise<{ status: string; history: string }> {
+  await freeTarget();
   const key = `ai-handler/models/iam-${++n}.json`;
   await stack.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(path.join(__dirname, '../../examples/ai-service/models/v2.json'), 'utf8') }));
   const base = fastScenarios().find((s) => s.name === 'v2')!.input;
