@@ -31,11 +31,15 @@ export async function abortRelease(
   const key = targetKey(target);
   const lock = await deps.ledger.getLock(key);
   if (!lock) throw new NothingToAbort(`no release of ${key} is running: nothing to abort`);
+  if (lock.needsAttention) {
+    throw new NothingToAbort(`${key} needs a person, not an abort: its release has ended without restoring blue (${lock.needsAttention.reason}); check the target, then run cutover rollback ${key}`);
+  }
   try {
     await deps.sfn.send(new StopExecutionCommand({ executionArn: lock.ownerExecutionArn, error: 'CutoverAbort', cause: `aborted by ${request.by}: ${request.reason}` }));
   } catch (err) {
-    // Its execution is gone (older than 90 days, another account): the next release takes the lock over.
     if (!(err instanceof ExecutionDoesNotExist)) throw err;
+    // No execution, so no status change and no reconciler: nothing to wait for.
+    throw new AbortPending(`the lock of ${key} names ${lock.ownerExecutionArn}, which does not exist (any more): no reconciler will run; check the target, then run cutover rollback ${key}`);
   }
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = Date.now() + (deps.waitMs ?? 600_000);

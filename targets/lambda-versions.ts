@@ -182,6 +182,8 @@ export class LambdaVersions {
       if (errorName(err) === 'ResourceNotFoundException') return [];
       throw err;
     }
+    // A version whose variables cannot be read (a KMS key we may not use) tells nothing: leave $LATEST as it is.
+    if (blue!.Environment?.Error || released!.Environment?.Error) return [];
     const want = blue!.Environment?.Variables?.[name];
     const shipped = released!.Environment?.Variables?.[name];
     if (want === shipped) return [];

@@ -13,15 +13,40 @@ export interface AcquireLockDeps {
   events?: ReleaseEvents;
 }
 
+/**
+ * How long after a stop, a timeout or a crash the owner's reconciler may still be ending its release: it waits
+ * out a Task still running (at most SmokeTest's 330 s), retries restoring blue, and Lambda retries the
+ * reconciler twice (after about 1 and 2 minutes) if it fails.
+ */
+export const RECONCILE_GRACE_MS = 30 * 60_000;
+
 /** An owner whose execution has ended (or never existed here) no longer holds the target. */
 export async function isExecutionRunning(sfn: SFNClient, executionArn: string): Promise<boolean> {
+  return (await ownerStatus(sfn, executionArn)).running;
+}
+
+async function ownerStatus(sfn: SFNClient, executionArn: string): Promise<{ running: boolean; status?: string; stopDate?: Date }> {
   try {
     const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE';
+    return { running: out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE', ...(out.status ? { status: out.status } : {}), ...(out.stopDate ? { stopDate: out.stopDate } : {}) };
   } catch (err) {
-    if ((err as Error).name === 'ExecutionDoesNotExist') return false;
+    if ((err as Error).name === 'ExecutionDoesNotExist') return { running: false };
     throw err;
   }
+}
+
+/**
+ * Whether the lock's owner still holds the target: running, or stopped, timed out or failed less than
+ * RECONCILE_GRACE_MS ago with its release still Running in the ledger, that is, before its reconciler has
+ * ended it. Taking the target over then would leave the stopped canary's split to nobody.
+ */
+export async function ownerStillHolds(deps: Pick<AcquireLockDeps, 'sfn' | 'ledger' | 'now'>, targetKey: string, executionArn: string): Promise<boolean> {
+  const owner = await ownerStatus(deps.sfn, executionArn);
+  if (owner.running) return true;
+  if (!owner.stopDate || owner.status === 'SUCCEEDED' || deps.now().getTime() - owner.stopDate.getTime() > RECONCILE_GRACE_MS) return false;
+  const lock = await deps.ledger.getLock(targetKey);
+  const item = lock?.ownerExecutionArn === executionArn ? await deps.ledger.releaseOfLock(targetKey, lock) : undefined;
+  return item?.status === 'Running';
 }
 
 export async function acquireLock(state: ReleaseState, deps: AcquireLockDeps) {
@@ -35,7 +60,7 @@ export async function acquireLock(state: ReleaseState, deps: AcquireLockDeps) {
       releaseSk: releaseSortKey(release.startedAt, release.id),
       acquiredAt: at,
     },
-    (arn) => isExecutionRunning(deps.sfn, arn),
+    (arn) => ownerStillHolds(deps, release.targetKey, arn),
   );
   if (!result.acquired && result.lock.needsAttention) {
     const n = result.lock.needsAttention;

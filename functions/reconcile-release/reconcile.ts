@@ -2,12 +2,13 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { messageOf } from '../../core/errors';
 import type { ReleaseEvents } from '../../core/events';
-import type { Ledger } from '../../core/ledger';
+import type { Ledger, ReleaseItem } from '../../core/ledger';
 import type { Target } from '../../core/release-input';
-import type { CaughtError, ReleaseState, StateWithGreen } from '../../core/release-state';
+import type { CaughtError, ReleaseState, Rollback, StateWithGreen } from '../../core/release-state';
 import type { ReleaseAlarmSource, SideRetirer, TrafficSwitch } from '../../core/traffic-router';
 import { decommission, succeeded } from '../decommission/decommission';
 import { releaseKey, type Clock } from '../kit/deps';
+import { ownerFence } from '../kit/fence';
 import type { Outcome } from '../record-outcome/outcome';
 import { recordOutcome } from '../record-outcome/record-outcome';
 import { releaseLock } from '../release-lock/release-lock';
@@ -67,6 +68,19 @@ async function waitUntil(until: Date, now: Clock, sleep: (ms: number) => Promise
 }
 
 /**
+ * The end to bring the release to. One already decided is kept: an error caught, a rollback done or asked for
+ * by the monitor (progress.next Rollback / ManualRollback), a success. In retention, with the monitor only
+ * waiting, green has taken 100 % and passed the bake: it stays, blue is retired (the ledger may know the phase
+ * first: CheckAlarms records it before the next state's input has it). Otherwise the stop is the error.
+ */
+function endState(state: ReleaseState, item: ReleaseItem | undefined, why: CaughtError): ReleaseState {
+  const p = state.progress;
+  if (state.error || state.rollback || state.rollbackError || succeeded(state) || p?.next === 'Rollback' || p?.next === 'ManualRollback') return state;
+  const retained = p && (p.phase === 'retention' || item?.phase === 'retention') && p.next === 'Wait' && !item?.manualRollback && item?.lastVerdict !== 'Breached';
+  return retained ? { ...state, progress: { ...p, phase: 'retention', next: 'Decommission' } } : { ...state, error: why };
+}
+
+/**
  * Brings a release whose execution ended without its own clean-up (stopped, timed out, failed outside a
  * Catch) to a known-good end, as the machine's Catch path would have: 100 % of traffic on blue (on green
  * if the release had finished moving traffic and was in retention), the release's alarms and leftovers
@@ -82,20 +96,20 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
   // A Task function invoked before the end keeps running: act after its last possible write.
   if (stopped.inFlightUntil) await waitUntil(stopped.inFlightUntil, deps.now, sleep);
 
-  let state: ReleaseState = stopped.state;
-  const { release } = state;
+  const { release } = stopped.state;
   const item = await deps.ledger.getRelease(release.targetKey, release.startedAt, release.id);
   if (item && item.status !== 'Running') return { action: 'already-recorded', detail: `the release is already recorded as ${item.status}` };
 
   const why = endedWhy(change, stopped.stateName);
-  // An end already decided (an error caught, a rollback done, a success) is kept; otherwise the stop is the error.
-  const decided = Boolean(state.error || state.rollback || state.rollbackError || succeeded(state));
+  let state = endState(stopped.state, item, why);
   const lock = await deps.ledger.getLock(release.targetKey);
   const at = deps.now().toISOString();
   if (lock?.ownerExecutionArn !== release.executionArn) {
+    // An earlier run of this reconciler did the work and freed the lock, then failed to record: record what it did.
+    if (item?.changes?.reconciled) return { action: 'recorded', detail: 'outcome of an earlier reconciliation recorded', outcome: await recordOutcome(item.rollback ? { ...state, rollback: item.rollback as Rollback } : state, deps) };
     const holder = lock ? `execution ${lock.ownerExecutionArn} holds its lock now` : 'this execution no longer held its lock';
-    await deps.ledger.record(releaseKey(release), { id: 'reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}; the target was not touched: ${holder}` });
-    if (!decided) {
+    await deps.ledger.record(releaseKey(release), { id: 'not-reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}; the target was not touched: ${holder}` });
+    if (state.error === why) {
       const outcome: Outcome = { status: 'Failed', error: why.Error, cause: `${why.Cause}. The target was not touched: ${holder}.` };
       await deps.ledger.record(releaseKey(release), { id: 'ended', at, state: 'Reconcile', detail: `Failed: ${outcome.cause}` }, { status: 'Failed', outcome, endedAt: at });
       return { action: 'recorded', detail: outcome.cause!, outcome };
@@ -103,21 +117,20 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
     return { action: 'recorded', detail: `outcome of the decided end recorded; ${holder}`, outcome: await recordOutcome(state, deps) };
   }
 
-  if (!decided) {
-    // In retention green has taken 100 % and passed the bake: it is the known-good version, and blue is retired.
-    // The ledger may know first: CheckAlarms records the phase before its result reaches the next state's input.
-    const inRetention = state.progress && (state.progress.phase === 'retention' || item?.phase === 'retention');
-    state = inRetention && state.progress ? { ...state, progress: { ...state.progress, phase: 'retention', next: 'Decommission' } } : { ...state, error: why };
-  }
+  // Recorded before anything is changed: a retry after this run freed the lock knows the work was this execution's.
+  await deps.ledger.record(releaseKey(release), { id: 'reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}` });
   const router = deps.routerFor(release.spec.target);
-  if (state.green && !succeeded(state) && !state.rollback && !state.rollbackError) {
+  // Traffic may have moved once ShiftTraffic ran (or was running); before that blue alone serves, and the end says so.
+  const mayHaveMoved = Boolean(state.progress) || stopped.stateName === 'ShiftTraffic' || (item?.greenPercent ?? 0) > 0;
+  if (state.green && mayHaveMoved && !succeeded(state) && !state.rollback && !state.rollbackError) {
     const attempts = deps.rollbackAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        state = { ...state, rollback: await rollBack(state as StateWithGreen, { ledger: deps.ledger, router, now: deps.now, ...(deps.events ? { events: deps.events } : {}) }) };
+        // Fenced like RollBackToBlue: a release that took the target over meanwhile keeps its traffic.
+        state = { ...state, rollback: await rollBack(state as StateWithGreen, { ledger: deps.ledger, router, now: deps.now, fence: ownerFence(deps.ledger), ...(deps.events ? { events: deps.events } : {}) }) };
         break;
       } catch (err) {
-        if (attempt >= attempts) {
+        if (attempt >= attempts || (err as Error).name === 'LockLost') {
           state = { ...state, rollbackError: caught(err) };
           break;
         }
@@ -125,7 +138,6 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
       }
     }
   }
-  await deps.ledger.record(releaseKey(release), { id: 'reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}` });
   if (!state.rollbackError) {
     try {
       await decommission(state, { ledger: deps.ledger, router, cloudwatch: deps.cloudwatch, alarmPrefix: deps.alarmPrefix, now: deps.now, ...(deps.events ? { events: deps.events } : {}) });

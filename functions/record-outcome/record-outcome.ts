@@ -12,6 +12,8 @@ const FINAL_STATE: Record<Exclude<ReleaseStatus, 'Running'>, ReleaseEventState> 
   RolledBack: 'rolled-back',
 };
 
+const splitUnknown = (outcome: Outcome) => outcome.error === 'RollbackFailed' || outcome.error === 'LockLost';
+
 /** Write the outcome on the release item; the item is created if the release was rejected before having one. */
 export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger; now: Clock; events?: ReleaseEvents }): Promise<Outcome> {
   const outcome = outcomeOf(state);
@@ -31,11 +33,11 @@ export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger;
       startedAt: release.startedAt,
       startedBy: release.spec.startedBy,
       artifactUri: release.spec.artifact?.uri,
-      // After a failed rollback nobody knows the split: leave the last recorded one.
-      greenPercent: outcome.status === 'Succeeded' ? 100 : outcome.error === 'RollbackFailed' || !state.green ? undefined : 0,
+      // After a failed rollback nobody knows the split (a fenced-off execution does not either): leave the last recorded one.
+      greenPercent: outcome.status === 'Succeeded' ? 100 : splitUnknown(outcome) || !state.green ? undefined : 0,
     },
   );
-  const greenPercent = outcome.status === 'Succeeded' ? 100 : outcome.error === 'RollbackFailed' || !state.green ? null : 0;
+  const greenPercent = outcome.status === 'Succeeded' ? 100 : splitUnknown(outcome) || !state.green ? null : 0;
   if (outcome.status !== 'Running') {
     await deps.events?.publish(release, {
       state: FINAL_STATE[outcome.status],

@@ -87,6 +87,28 @@ describe('acquireLock', () => {
     expect((await itemOf(db.ledger, release))?.changes.lock.detail).toBe(`took over from ${executionArn('dead')}, which is no longer running`);
   });
 
+  it.each([
+    ['a minute ago: its reconciler may still be ending it', 60_000, false],
+    ['31 minutes ago: past RECONCILE_GRACE_MS', 31 * 60_000, true],
+  ] as const)('an owner stopped %s, with its release still Running: taken over only after the grace', async (_when, agoMs, takenOver) => {
+    // Prepare
+    const id = `stopped-${agoMs}`;
+    await lockedBy(id);
+    await db.ledger.createRelease({ releaseId: id, executionArn: executionArn(id), targetKey: TARGET, target: {}, startedAt: '2026-11-25T00:00:00.000Z' });
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'ABORTED', stopDate: new Date(NOW.getTime() - agoMs) });
+    const release = freshRelease();
+
+    // Act
+    const outcome = await acquireLock({ release }, deps()).then(
+      () => 'acquired',
+      (err: Error) => err.name,
+    );
+
+    // Assess
+    expect(outcome).toBe(takenOver ? 'acquired' : 'ReleaseInProgress');
+    expect((await db.ledger.getLock(TARGET))?.ownerExecutionArn).toBe(takenOver ? release.executionArn : executionArn(id));
+  });
+
   it('does not take over the lock of an ended owner that could not restore blue: it needs a person, and the rejection says what to run', async () => {
     // Prepare
     await lockedBy('stuck');
