@@ -27,8 +27,9 @@ export const greenSchema = z.looseObject({
   greenArn: z.string().optional(),
   blueArn: z.string().optional(),
   codeSha256: z.string().optional(),
-  /** Lambda: the environment variable PrepareGreen set the artifact in, put back to blue's value after a failure. */
+  /** Lambda: the environment variable PrepareGreen set the artifact in, and the value, put back to blue's after a failure. */
   artifactVar: z.string().optional(),
+  artifactUri: z.string().optional(),
   /**
    * The readiness loop (GreenReady? → WaitForGreen → CheckGreenReady): false
    * while green is being deployed (a SageMaker endpoint update); absent for

@@ -61,8 +61,9 @@ export interface PublishedGreen {
   greenArn: string;
   blueArn: string;
   codeSha256?: string;
-  /** The variable the artifact was set in (put back to blue's value after a failure). */
+  /** The variable the artifact was set in, and its value (put back to blue's value after a failure). */
   artifactVar?: string;
+  artifactUri?: string;
 }
 
 export class LambdaVersions {
@@ -114,7 +115,7 @@ export class LambdaVersions {
       greenArn: arn,
       blueArn: `${arn.slice(0, arn.lastIndexOf(':'))}:${blue}`,
       codeSha256: published.CodeSha256,
-      ...(artifact ? { artifactVar: artifact.envVar } : {}),
+      ...(artifact ? { artifactVar: artifact.envVar, artifactUri: artifact.uri } : {}),
     };
   }
 
@@ -154,13 +155,26 @@ export class LambdaVersions {
    */
   public async retireSide(green: Green, side: 'blue' | 'green', servedBy: string[], options: { deleteVersion: boolean }): Promise<DecommissionResult> {
     const version = side === 'blue' ? green.blue : green.green;
-    // Green is retired after a failure: its artifact must not stay on $LATEST, or the next release without one ships it again.
-    const restored = side === 'green' && servedBy.length === 0 ? await this.restoreArtifact(green) : [];
-    if (servedBy.length === 0 && side === 'green' && !green.createdGreen) {
-      return { removed: restored, kept: [{ what: `${this.fn}:${version}`, why: 'this release did not create it' }] };
+    // Green is retired after a failure: its artifact must not stay on $LATEST, or the next release without one ships it
+    // again. Restoring and retiring are independent: a restore that fails (denied, say) must not keep green alive; its
+    // error is raised once green is retired, so the Task's retry restores again (green's value is in `green`).
+    let restored: string[] = [];
+    let restoreError: unknown;
+    if (side === 'green' && servedBy.length === 0) {
+      try {
+        restored = await this.restoreArtifact(green);
+      } catch (err) {
+        restoreError = err;
+      }
     }
-    const mayDelete = side === 'green' ? green.createdGreen : options.deleteVersion;
-    const result = await this.retire(version, servedBy, mayDelete, side === 'green' ? 'this release did not create it' : 'decommission.deleteBlueVersion is false');
+    let result: DecommissionResult;
+    if (servedBy.length === 0 && side === 'green' && !green.createdGreen) {
+      result = { removed: [], kept: [{ what: `${this.fn}:${version}`, why: 'this release did not create it' }] };
+    } else {
+      const mayDelete = side === 'green' ? green.createdGreen : options.deleteVersion;
+      result = await this.retire(version, servedBy, mayDelete, side === 'green' ? 'this release did not create it' : 'decommission.deleteBlueVersion is false');
+    }
+    if (restoreError !== undefined) throw restoreError;
     return { ...result, removed: [...restored, ...result.removed] };
   }
 
@@ -171,21 +185,12 @@ export class LambdaVersions {
    */
   private async restoreArtifact(green: Green): Promise<string[]> {
     const name = green.artifactVar;
-    if (!name || !green.blue) return [];
-    let blue, released;
-    try {
-      [blue, released] = await Promise.all(
-        [green.blue, green.green].map((q) => this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.fn, Qualifier: q }))),
-      );
-    } catch (err) {
-      // Green already deleted: a retry after this step had run (and restored the variable, or found nothing to do).
-      if (errorName(err) === 'ResourceNotFoundException') return [];
-      throw err;
-    }
-    // A version whose variables cannot be read (a KMS key we may not use) tells nothing: leave $LATEST as it is.
-    if (blue!.Environment?.Error || released!.Environment?.Error) return [];
-    const want = blue!.Environment?.Variables?.[name];
-    const shipped = released!.Environment?.Variables?.[name];
+    const shipped = green.artifactUri;
+    if (!name || !shipped || !green.blue) return [];
+    const blue = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: this.fn, Qualifier: green.blue }));
+    // Variables that cannot be read (a KMS key we may not use) tell nothing: leave $LATEST as it is.
+    if (blue.Environment?.Error) return [];
+    const want = blue.Environment?.Variables?.[name];
     if (want === shipped) return [];
     const latest = await this.settled();
     const variables = latest.Environment?.Variables;

@@ -9,10 +9,20 @@ export type Fence = (release: ReleaseContext) => Promise<void>;
  * The check a Task makes before it moves traffic: the lock names this execution. A stale execution (a
  * redrive after another release took the target over, or after the reconciler ended this one) fails here
  * instead of moving production to its own versions.
+ *
+ * `whenUnreadable: 'proceed'` is for the rollback: a lock it may not read (a permanent AccessDenied) must not
+ * keep 100 % off blue, and every execution of this orchestrator has the same role, so a stale one would be
+ * denied the same read as the owner. Throttling and 5xx still fail the check, and the state's Retry repeats it.
  */
-export function ownerFence(ledger: Ledger): Fence {
+export function ownerFence(ledger: Ledger, options: { whenUnreadable?: 'fail' | 'proceed' } = {}): Fence {
   return async (release) => {
-    const lock = await ledger.getLock(release.targetKey);
+    let lock;
+    try {
+      lock = await ledger.getLock(release.targetKey);
+    } catch (err) {
+      if (options.whenUnreadable === 'proceed' && (err as Error).name === 'AccessDeniedException') return;
+      throw err;
+    }
     if (lock?.ownerExecutionArn === release.executionArn) return;
     throw new LockLost(
       `${release.targetKey} is no longer held by this release (${lock ? `execution ${lock.ownerExecutionArn} holds its lock` : 'nobody holds its lock'}): this execution moves no traffic`,

@@ -127,7 +127,7 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
     for (let attempt = 1; ; attempt++) {
       try {
         // Fenced like RollBackToBlue: a release that took the target over meanwhile keeps its traffic.
-        state = { ...state, rollback: await rollBack(state as StateWithGreen, { ledger: deps.ledger, router, now: deps.now, fence: ownerFence(deps.ledger), ...(deps.events ? { events: deps.events } : {}) }) };
+        state = { ...state, rollback: await rollBack(state as StateWithGreen, { ledger: deps.ledger, router, now: deps.now, fence: ownerFence(deps.ledger, { whenUnreadable: 'proceed' }), ...(deps.events ? { events: deps.events } : {}) }) };
         break;
       } catch (err) {
         if (attempt >= attempts || (err as Error).name === 'LockLost') {

@@ -13,6 +13,6 @@ export const handler = taskHandler('RollBackToBlue', stateWithGreenSchema, (stat
     router: routerFor(state.release.spec.target, clients),
     now: systemClock,
     events: eventsFromEnv(logger, clients.eventbridge),
-    fence: ownerFence(ledgerFromEnv()),
+    fence: ownerFence(ledgerFromEnv(), { whenUnreadable: 'proceed' }),
   }),
 );

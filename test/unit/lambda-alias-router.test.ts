@@ -3,6 +3,7 @@ import {
   DeleteProvisionedConcurrencyConfigCommand,
   LambdaClient,
   ListAliasesCommand,
+  UpdateFunctionConfigurationCommand,
   type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
 import fc from 'fast-check';
@@ -116,13 +117,32 @@ describe('LambdaAliasRouter.decommission', () => {
     lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: { ...lambda.env }, description: 'cutover r2' });
 
     // Act
-    const out = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI' }, 'green', { deleteVersion: false });
-    const again = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI' }, 'green', { deleteVersion: false });
+    const out = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI', artifactUri: 's3://models/ai-handler/v2.json' }, 'green', { deleteVersion: false });
+    const again = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI', artifactUri: 's3://models/ai-handler/v2.json' }, 'green', { deleteVersion: false });
 
     // Assess
     expect(lambda.env).toEqual({ MODEL_URI: 's3://models/ai-handler/v1.json', LOG_LEVEL: 'debug' });
     expect(out.removed).toEqual(["MODEL_URI of ai-handler $LATEST (back to blue 1's s3://models/ai-handler/v1.json)", 'ai-handler:2']);
     expect(again.removed).toEqual(['ai-handler:2 (already gone)']);
+  });
+
+  it('still retires green when putting $LATEST back is denied, then raises the denial (the Task records it and retries)', async () => {
+    // Prepare
+    lambda.startOver();
+    lambda.seed('production');
+    lambda.env = { MODEL_URI: 's3://models/ai-handler/v2.json' };
+    lambda.versions.push({ version: '2', codeSha256: 'sha-2', env: { ...lambda.env }, description: 'cutover r2' });
+    lambda.mock.on(UpdateFunctionConfigurationCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: lambda:UpdateFunctionConfiguration', 403));
+
+    // Act
+    const err = await router()
+      .decommission({ ...green(true), artifactVar: 'MODEL_URI', artifactUri: 's3://models/ai-handler/v2.json' }, 'green', { deleteVersion: false })
+      .catch((e: Error) => e);
+
+    // Assess
+    expect((err as Error).name).toBe('AccessDeniedException');
+    expect(deleted()).toEqual(['2']);
+    expect(lambda.env.MODEL_URI).toBe('s3://models/ai-handler/v2.json');
   });
 
   it("leaves $LATEST alone when its artifact is no longer green's (another release set its own since)", async () => {
@@ -133,7 +153,7 @@ describe('LambdaAliasRouter.decommission', () => {
     lambda.env = { MODEL_URI: 's3://models/ai-handler/v3.json' };
 
     // Act
-    const out = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI' }, 'green', { deleteVersion: false });
+    const out = await router().decommission({ ...green(true), artifactVar: 'MODEL_URI', artifactUri: 's3://models/ai-handler/v2.json' }, 'green', { deleteVersion: false });
 
     // Assess
     expect(lambda.env).toEqual({ MODEL_URI: 's3://models/ai-handler/v3.json' });

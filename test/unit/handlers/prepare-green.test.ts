@@ -46,6 +46,7 @@ describe('prepareGreen', () => {
       green: '2',
       createdGreen: true,
       artifactVar: 'MODEL_URI',
+      artifactUri: 's3://models/ai-handler/v2.json',
       greenArn: `${lambda.arn}:2`,
       blueArn: `${lambda.arn}:${blue}`,
       codeSha256: lambda.versions[1].codeSha256,
