@@ -133,39 +133,27 @@ export class Ledger {
 
   /** Release the lock only if this execution holds it; returns whether it did. */
   public async releaseLock(targetKey: string, ownerExecutionArn: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
-          ConditionExpression: 'ownerExecutionArn = :me',
-          ExpressionAttributeValues: { ':me': ownerExecutionArn },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return this.ifCondition(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
+        ConditionExpression: 'ownerExecutionArn = :me',
+        ExpressionAttributeValues: { ':me': ownerExecutionArn },
+      }),
+    );
   }
 
   /** Keep the lock, marked as needing a person (only the owner may); returns whether it did. */
   public async markNeedsAttention(targetKey: string, ownerExecutionArn: string, needsAttention: NonNullable<LockItem['needsAttention']>): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
-          UpdateExpression: 'SET needsAttention = :n',
-          ConditionExpression: 'ownerExecutionArn = :me',
-          ExpressionAttributeValues: { ':n': needsAttention, ':me': ownerExecutionArn },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return this.ifCondition(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
+        UpdateExpression: 'SET needsAttention = :n',
+        ConditionExpression: 'ownerExecutionArn = :me',
+        ExpressionAttributeValues: { ':n': needsAttention, ':me': ownerExecutionArn },
+      }),
+    );
   }
 
   public async getLock(targetKey: string): Promise<LockItem | undefined> {
@@ -278,15 +266,13 @@ export class Ledger {
   }
 
   private async conditionalPut(item: object, condition: string, values: Record<string, unknown> | undefined): Promise<boolean> {
+    return this.ifCondition(new PutCommand({ TableName: this.tableName, Item: item as Record<string, unknown>, ConditionExpression: condition, ExpressionAttributeValues: values }));
+  }
+
+  /** A conditional write: whether its condition held (a failed condition is an answer, not an error). */
+  private async ifCondition(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item as Record<string, unknown>,
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.doc.send(command as PutCommand);
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;

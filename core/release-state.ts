@@ -108,6 +108,12 @@ export const releaseStateSchema = z.looseObject({
 });
 export type ReleaseState = z.output<typeof releaseStateSchema>;
 
+/**
+ * The statuses of an execution that may have ended without the machine's own clean-up (a stop, a timeout, a
+ * runtime failure): the construct's rule runs the reconciler on these, and the reconciler ignores any other.
+ */
+export const RECONCILED_EXECUTION_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+
 export const releaseStatuses = ['Running', 'Succeeded', 'RolledBack', 'Failed', 'Rejected'] as const;
 export type ReleaseStatus = (typeof releaseStatuses)[number];
 

@@ -31,6 +31,7 @@ import { acknowledge, acknowledgeWildcardResources } from './nag-acknowledgement
 import { ReleaseNotifications, type ReleaseNotificationsProps } from './notifications/release-notifications';
 import { ledgerStatements, statementsFor, type PermissionScope } from './permissions';
 import { SAGEMAKER_NAME_PREFIX, shortestJudgedWindow } from '../core/release-input';
+import { RECONCILED_EXECUTION_STATUSES } from '../core/release-state';
 import { MAX_ALARM_PREFIX } from '../targets/release-alarms';
 
 /** Log levels of Powertools for AWS Lambda (TypeScript). */
@@ -324,7 +325,7 @@ export class ReleaseOrchestrator extends Construct {
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: [...RECONCILED_EXECUTION_STATUSES] },
       },
       // Lambda's asynchronous invocation retries a failed run twice; EventBridge retries a delivery that fails.
       targets: [new eventTargets.LambdaFunction(this.reconciler, { retryAttempts: 8 })],

@@ -15,7 +15,7 @@ export const HARD_LIMIT = 25_000;
 export const BUDGET = 10_000;
 
 /** Tasks run once on a successful release whatever its strategy (ShiftTraffic is counted per step). */
-const FIXED_TASKS = ['ValidateInput', 'AcquireLock', 'PrepareGreen', 'SmokeTestGreen', 'ArmAlarms', 'Decommission', 'ReleaseLock', 'RecordOutcome'];
+export const FIXED_TASKS = ['ValidateInput', 'AcquireLock', 'PrepareGreen', 'SmokeTestGreen', 'ArmAlarms', 'Decommission', 'ReleaseLock', 'RecordOutcome'];
 
 export interface Durations {
   strategy: { type: 'all-at-once' } | { type: 'canary'; steps: number[]; stepSeconds: number };

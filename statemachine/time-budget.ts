@@ -9,6 +9,7 @@
  * The monitor polls' own retries are not counted: they are inside the phases'
  * seconds unless an outage lasts long enough to end the phase anyway.
  */
+import { FIXED_TASKS } from './history-budget';
 import asl from './release.asl.json';
 
 export interface Retrier {
@@ -31,8 +32,6 @@ export const EXECUTION_TIMEOUT_SECONDS: number = (asl as { TimeoutSeconds: numbe
 /** Step Functions' default Task timeout, when a state has none. */
 const DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
 
-/** Tasks a successful release runs once (ShiftTraffic runs once per canary step and once for 100 %). */
-const ONCE = ['ValidateInput', 'AcquireLock', 'PrepareGreen', 'SmokeTestGreen', 'ArmAlarms', 'Decommission', 'ReleaseLock', 'RecordOutcome'];
 
 /** The longest one Task state may take, from its definition: every attempt to its timeout, every retry wait at its longest. */
 export function taskWorstCaseSeconds(name: string): number {
@@ -72,7 +71,8 @@ export function timeBudget(p: Phases): TimeBudget {
     'strategy.stepSeconds': p.strategy.type === 'canary' ? steps * p.strategy.stepSeconds : 0,
     'bake.seconds': p.bake.seconds,
     'retention.seconds': p.retention.seconds,
-    tasks: ONCE.reduce((sum, task) => sum + taskWorstCaseSeconds(task), 0) + (steps + 1) * taskWorstCaseSeconds('ShiftTraffic'),
+    // The Tasks a successful release runs once, and ShiftTraffic once per canary step and once for 100 %.
+    tasks: FIXED_TASKS.reduce((sum, task) => sum + taskWorstCaseSeconds(task), 0) + (steps + 1) * taskWorstCaseSeconds('ShiftTraffic'),
   };
   return { seconds: Object.values(parts).reduce((a, b) => a + b, 0), parts };
 }

@@ -180,8 +180,7 @@ export class LambdaVersions {
 
   /**
    * $LATEST's artifact variable (green.artifactVar) back to blue's value, when it still holds green's: a value
-   * someone set since (another release of this function) is left alone, and the update carries the RevisionId
-   * read, so one set in between fails it (ConcurrentModification, retried) instead of being overwritten.
+   * someone set since (another release of this function) is left alone.
    */
   private async restoreArtifact(green: Green): Promise<string[]> {
     const name = green.artifactVar;
@@ -196,10 +195,7 @@ export class LambdaVersions {
     const variables = latest.Environment?.Variables;
     // Unreadable variables (a KMS key we may not use) cannot be merged without wiping the others.
     if (latest.Environment?.Error || !variables || variables[name] !== shipped) return [];
-    const next = { ...variables };
-    if (want === undefined) delete next[name];
-    else next[name] = want;
-    await this.call(() => this.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: this.fn, Environment: { Variables: next }, RevisionId: latest.RevisionId })));
+    await this.writeVariable(latest, variables, name, want);
     return [`${name} of ${this.fn} $LATEST (back to blue ${green.blue}'s ${want ?? 'unset'})`];
   }
 
@@ -279,16 +275,19 @@ export class LambdaVersions {
     }
     const variables = config.Environment?.Variables ?? {};
     if (variables[name] === value) return;
-    // UpdateFunctionConfiguration replaces the whole map: send the others back unchanged.
-    await this.call(() =>
-      this.lambda.send(
-        new UpdateFunctionConfigurationCommand({
-          FunctionName: this.fn,
-          Environment: { Variables: { ...variables, [name]: value } },
-          RevisionId: config.RevisionId,
-        }),
-      ),
-    );
+    await this.writeVariable(config, variables, name, value);
+  }
+
+  /**
+   * $LATEST's variables as read in `config`, with `name` set to `value` (or removed when undefined).
+   * UpdateFunctionConfiguration replaces the whole map, so the others are sent back unchanged, and the
+   * RevisionId read makes a change made in between fail it (ConcurrentModification) instead of being lost.
+   */
+  private async writeVariable(config: { RevisionId?: string }, variables: Record<string, string>, name: string, value: string | undefined): Promise<void> {
+    const next = { ...variables };
+    if (value === undefined) delete next[name];
+    else next[name] = value;
+    await this.call(() => this.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: this.fn, Environment: { Variables: next }, RevisionId: config.RevisionId })));
   }
 
   /** $LATEST once no update is in progress (PublishVersion would fail during one). */

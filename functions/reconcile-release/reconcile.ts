@@ -4,7 +4,7 @@ import { messageOf } from '../../core/errors';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger, ReleaseItem } from '../../core/ledger';
 import type { Target } from '../../core/release-input';
-import type { CaughtError, ReleaseState, Rollback, StateWithGreen } from '../../core/release-state';
+import { RECONCILED_EXECUTION_STATUSES, type CaughtError, type ReleaseState, type Rollback, type StateWithGreen } from '../../core/release-state';
 import type { ReleaseAlarmSource, SideRetirer, TrafficSwitch } from '../../core/traffic-router';
 import { decommission, succeeded } from '../decommission/decommission';
 import { releaseKey, type Clock } from '../kit/deps';
@@ -15,12 +15,14 @@ import { releaseLock } from '../release-lock/release-lock';
 import { rollBack } from '../roll-back/roll-back';
 import { lastState } from './last-state';
 
-/** The statuses of an execution that may have ended without the machine's own clean-up (a stop, a timeout, a runtime failure). */
-export const RECONCILED_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
-type ReconciledStatus = (typeof RECONCILED_STATUSES)[number];
+type ReconciledStatus = (typeof RECONCILED_EXECUTION_STATUSES)[number];
 
-/** The error the record names for each end (the ledger keeps the execution's own error and cause beside it). */
-const ERROR_OF: Record<ReconciledStatus, string> = { ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut', FAILED: 'ExecutionFailed' };
+/** The error the record names for each end, and what happened (the execution's own error and cause follow). */
+const ENDS: Record<ReconciledStatus, { error: string; what: string }> = {
+  ABORTED: { error: 'ExecutionAborted', what: 'was stopped (StopExecution)' },
+  TIMED_OUT: { error: 'ExecutionTimedOut', what: "ran past the state machine's TimeoutSeconds" },
+  FAILED: { error: 'ExecutionFailed', what: 'failed outside any Catch' },
+};
 
 /** The part of a "Step Functions Execution Status Change" event's detail the reconciler reads. */
 export interface ExecutionStatusChange {
@@ -57,9 +59,9 @@ function caught(err: unknown): CaughtError {
 }
 
 function endedWhy(change: ExecutionStatusChange, stateName: string | undefined): CaughtError {
-  const what = { ABORTED: 'was stopped (StopExecution)', TIMED_OUT: "ran past the state machine's TimeoutSeconds", FAILED: 'failed outside any Catch' }[change.status as ReconciledStatus];
+  const end = ENDS[change.status as ReconciledStatus];
   const own = [change.error, change.cause].filter(Boolean).join(': ');
-  return { Error: ERROR_OF[change.status as ReconciledStatus], Cause: `the execution ${what} in ${stateName ?? 'an unknown state'}${own ? ` (${own})` : ''}` };
+  return { Error: end.error, Cause: `the execution ${end.what} in ${stateName ?? 'an unknown state'}${own ? ` (${own})` : ''}` };
 }
 
 /** Waits until `until` on the handler's clock, one second at a time (in the sandbox that clock runs faster than the timer). */
@@ -89,7 +91,7 @@ function endState(state: ReleaseState, item: ReleaseItem | undefined, why: Caugh
  * Safe to run twice: every step is idempotent, and an outcome already recorded ends it at once.
  */
 export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDeps): Promise<Reconciled> {
-  if (!(RECONCILED_STATUSES as readonly string[]).includes(change.status)) return { action: 'ignored', detail: `status ${change.status} needs no reconciling` };
+  if (!(RECONCILED_EXECUTION_STATUSES as readonly string[]).includes(change.status)) return { action: 'ignored', detail: `status ${change.status} needs no reconciling` };
   const sleep = deps.sleep ?? realSleep;
   const stopped = await lastState(deps.sfn, change.executionArn);
   if (!stopped.state) return { action: 'nothing-to-do', detail: 'the execution ended before ValidateInput produced a release: nothing was locked or changed' };
