@@ -110,7 +110,8 @@ export class Ledger {
    */
   public async acquireLock(
     lock: Omit<LockItem, 'pk' | 'sk'> & { targetKey: string },
-    isRunning: (executionArn: string) => Promise<boolean>,
+    /** Whether the lock's owner still holds it; given the lock as read. */
+    isRunning: (executionArn: string, lock: LockItem) => Promise<boolean>,
   ): Promise<{ acquired: true; lock: LockItem; tookOverFrom?: string } | { acquired: false; lock: LockItem }> {
     const { targetKey, ...rest } = lock;
     const item: LockItem = { pk: partitionKey(targetKey), sk: 'LOCK', ...rest };
@@ -123,7 +124,7 @@ export class Ledger {
     }
     // Its owner has ended, but left the target for a person: never taken over.
     if (current.needsAttention) return { acquired: false, lock: current };
-    if (await isRunning(current.ownerExecutionArn)) return { acquired: false, lock: current };
+    if (await isRunning(current.ownerExecutionArn, current)) return { acquired: false, lock: current };
     const taken: LockItem = { ...item, tookOverFrom: current.ownerExecutionArn };
     const tookOver = await this.conditionalPut(taken, 'ownerExecutionArn = :old', { ':old': current.ownerExecutionArn });
     if (tookOver) return { acquired: true, lock: taken, tookOverFrom: current.ownerExecutionArn };

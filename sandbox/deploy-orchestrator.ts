@@ -148,9 +148,10 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
   const synthesized = synthesizeStack(sandbox.repoRoot, options.source ?? {});
   const t = resolveTemplate(synthesized.template, { stackName: synthesized.stackName, account: sandbox.account, region: sandbox.region });
   const skipped: Record<string, string> = {};
+  const functionArns = functionArnsOf(t);
   for (const [id, r] of Object.entries(t.resources)) {
     // A rule to a target the sandbox does not deploy (the notifications' SNS topic) is not deployed either.
-    if (r.Type === 'AWS::Events::Rule' && !ruleTargetsAreFunctions(t, r)) skipped[id] = r.Type;
+    if (r.Type === 'AWS::Events::Rule' && !ruleTargetsAreFunctions(functionArns, r)) skipped[id] = r.Type;
     else if (HANDLED_TYPES.has(r.Type)) {
       const left = unresolvedIn(r.Type === 'AWS::IAM::Role' ? { ...props(r), AssumeRolePolicyDocument: undefined } : props(r));
       if (left.length) throw new Error(`deployOrchestrator: ${id} (${r.Type}) still holds unresolved intrinsics at ${left.join(', ')}`);
@@ -244,7 +245,7 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
     } else {
       stateMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: stateMachineName, definition, roleArn, type: (p.StateMachineType as 'STANDARD' | undefined) ?? 'STANDARD' }))).stateMachineArn as string;
     }
-    await deployRules(t, skipped, eventbridge, lambda);
+    await deployRules(t, functionArns, skipped, eventbridge, lambda);
     return {
       stackName: synthesized.stackName,
       stateMachineArn,
@@ -267,15 +268,13 @@ export async function deployOrchestrator(sandbox: Sandbox, options: DeployOrches
 const functionArnsOf = (t: Pick<ResolvedTemplate, 'resources' | 'attributes'>): Set<string> =>
   new Set(Object.entries(t.resources).flatMap(([id, r]) => (r.Type === 'AWS::Lambda::Function' && t.attributes[id]?.Arn ? [t.attributes[id]!.Arn!] : [])));
 
-function ruleTargetsAreFunctions(t: Pick<ResolvedTemplate, 'resources' | 'attributes'>, rule: { Properties?: Props }): boolean {
+function ruleTargetsAreFunctions(arns: ReadonlySet<string>, rule: { Properties?: Props }): boolean {
   const targets = (props(rule).Targets as { Arn?: unknown }[] | undefined) ?? [];
-  const arns = functionArnsOf(t);
   return targets.length > 0 && targets.every((target) => typeof target.Arn === 'string' && arns.has(target.Arn));
 }
 
 /** The rules on the template's own functions (PutRule, PutTargets) and the permissions that let EventBridge invoke them. */
-async function deployRules(t: ResolvedTemplate, skipped: Record<string, string>, eventbridge: EventBridgeClient, lambda: LambdaClient): Promise<void> {
-  const arns = functionArnsOf(t);
+async function deployRules(t: ResolvedTemplate, arns: ReadonlySet<string>, skipped: Record<string, string>, eventbridge: EventBridgeClient, lambda: LambdaClient): Promise<void> {
   for (const [id, r] of Object.entries(t.resources)) {
     if (r.Type !== 'AWS::Events::Rule' || skipped[id]) continue;
     const p = props(r);

@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ReleaseInProgress } from '../../core/errors';
 import { releaseKey, type Clock } from '../kit/deps';
 import type { ReleaseEvents } from '../../core/events';
-import { releaseSortKey, type Ledger } from '../../core/ledger';
+import { releaseSortKey, type Ledger, type LockItem } from '../../core/ledger';
 import type { ReleaseState } from '../../core/release-state';
 
 export interface AcquireLockDeps {
@@ -40,13 +40,11 @@ async function ownerStatus(sfn: SFNClient, executionArn: string): Promise<{ runn
  * RECONCILE_GRACE_MS ago with its release still Running in the ledger, that is, before its reconciler has
  * ended it. Taking the target over then would leave the stopped canary's split to nobody.
  */
-export async function ownerStillHolds(deps: Pick<AcquireLockDeps, 'sfn' | 'ledger' | 'now'>, targetKey: string, executionArn: string): Promise<boolean> {
-  const owner = await ownerStatus(deps.sfn, executionArn);
+export async function ownerStillHolds(deps: Pick<AcquireLockDeps, 'sfn' | 'ledger' | 'now'>, targetKey: string, lock: LockItem): Promise<boolean> {
+  const owner = await ownerStatus(deps.sfn, lock.ownerExecutionArn);
   if (owner.running) return true;
   if (!owner.stopDate || owner.status === 'SUCCEEDED' || deps.now().getTime() - owner.stopDate.getTime() > RECONCILE_GRACE_MS) return false;
-  const lock = await deps.ledger.getLock(targetKey);
-  const item = lock?.ownerExecutionArn === executionArn ? await deps.ledger.releaseOfLock(targetKey, lock) : undefined;
-  return item?.status === 'Running';
+  return (await deps.ledger.releaseOfLock(targetKey, lock))?.status === 'Running';
 }
 
 export async function acquireLock(state: ReleaseState, deps: AcquireLockDeps) {
@@ -60,7 +58,7 @@ export async function acquireLock(state: ReleaseState, deps: AcquireLockDeps) {
       releaseSk: releaseSortKey(release.startedAt, release.id),
       acquiredAt: at,
     },
-    (arn) => ownerStillHolds(deps, release.targetKey, arn),
+    (_arn, lock) => ownerStillHolds(deps, release.targetKey, lock),
   );
   if (!result.acquired && result.lock.needsAttention) {
     const n = result.lock.needsAttention;

@@ -49,15 +49,11 @@ export async function lastState(sfn: SFNClient, executionArn: string): Promise<S
       new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: PAGE_SIZE, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }),
     );
     for (const event of out.events ?? []) {
-      if (found.state) return found;
       if (TASK_ENDED.test(event.type ?? '')) taskEnded = true;
       if (SCHEDULED.has(event.type ?? '') && !taskEnded && !found.inFlightUntil) found.inFlightUntil = deadlineOf(event);
       if (!ENTERED.test(event.type ?? '')) continue;
       const state = parseState(event.stateEnteredEventDetails?.input);
-      if (state) {
-        found.state = state;
-        found.stateName = event.stateEnteredEventDetails?.name;
-      }
+      if (state) return { ...found, state, ...(event.stateEnteredEventDetails?.name ? { stateName: event.stateEnteredEventDetails.name } : {}) };
       // Only the newest Task counts as in flight.
       taskEnded = true;
     }

@@ -7,12 +7,13 @@ import { stateWithGreenSchema } from '../../core/release-state';
 import { routerFor } from '../../targets';
 import { rollBack } from './roll-back';
 
-export const handler = taskHandler('RollBackToBlue', stateWithGreenSchema, (state) =>
-  rollBack(state, {
-    ledger: ledgerFromEnv(),
+export const handler = taskHandler('RollBackToBlue', stateWithGreenSchema, (state) => {
+  const ledger = ledgerFromEnv();
+  return rollBack(state, {
+    ledger,
     router: routerFor(state.release.spec.target, clients),
     now: systemClock,
     events: eventsFromEnv(logger, clients.eventbridge),
-    fence: ownerFence(ledgerFromEnv(), { whenUnreadable: 'proceed' }),
-  }),
-);
+    fence: ownerFence(ledger, { whenUnreadable: 'proceed' }),
+  });
+});

@@ -7,12 +7,13 @@ import { stateWithGreenSchema } from '../../core/release-state';
 import { routerFor } from '../../targets';
 import { shiftTraffic } from './shift-traffic';
 
-export const handler = taskHandler('ShiftTraffic', stateWithGreenSchema, (state) =>
-  shiftTraffic(state, {
-    ledger: ledgerFromEnv(),
+export const handler = taskHandler('ShiftTraffic', stateWithGreenSchema, (state) => {
+  const ledger = ledgerFromEnv();
+  return shiftTraffic(state, {
+    ledger,
     router: routerFor(state.release.spec.target, clients),
     now: systemClock,
     events: eventsFromEnv(logger, clients.eventbridge),
-    fence: ownerFence(ledgerFromEnv()),
-  }),
-);
+    fence: ownerFence(ledger),
+  });
+});

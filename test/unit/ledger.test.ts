@@ -64,7 +64,7 @@ describe('Ledger lock', () => {
     // Assess
     expect(out.acquired).toBe(false);
     expect(out.lock.ownerExecutionArn).toBe(arn('a'));
-    expect(isRunning).toHaveBeenCalledWith(arn('a'));
+    expect(isRunning).toHaveBeenCalledWith(arn('a'), expect.objectContaining({ ownerExecutionArn: arn('a'), releaseId: 'a' }));
     expect((await ledger().getLock(target))?.releaseId).toBe('a');
   });
 
