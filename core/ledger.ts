@@ -72,6 +72,34 @@ export interface ReleaseItem {
   manualRollback?: ManualRollbackRequest;
   outcome?: { status: ReleaseStatus; error?: string; cause?: string };
   endedAt?: string;
+  /** Who recorded the outcome: an outcome is never overwritten by another writer (see Ledger.record's `endedBy`). */
+  endedBy?: EndWriter;
+}
+
+/**
+ * The three writers of a release's end: its execution (RecordOutcome), the reconciler (a stopped or timed-out
+ * execution) and a person (`cutover rollback` of a target left needing attention). Between the execution and
+ * the reconciler the first to write keeps it: a redriven execution cannot overwrite what the reconciler
+ * recorded. A person's end replaces any (they have just put 100 % on blue, after a RollbackFailed), and
+ * neither of the others overwrites it.
+ */
+export type EndWriter = 'execution' | 'reconciler' | 'person';
+
+/**
+ * Who writes a function's $LATEST now. Every target of one Lambda function (its aliases, the API Gateway
+ * stages whose variable selects its versions) publishes from the same $LATEST, so PrepareGreen holds this
+ * lease from setting the artifact to publishing. It expires on its own (`expiresAt`: the holder's invocation
+ * cannot outlive it), so a holder that died never blocks the function for longer than one invocation.
+ *   pk = WRITER#<resource>, sk = LEASE
+ */
+export interface WriterLease {
+  pk: string;
+  sk: 'LEASE';
+  ownerExecutionArn: string;
+  releaseId: string;
+  targetKey: string;
+  acquiredAt: string;
+  expiresAt: string;
 }
 
 /** The table's keys, for whatever creates it outside CDK (the sandbox, tests). */
@@ -87,6 +115,7 @@ export const LEDGER_TABLE_KEYS = {
 };
 
 export const partitionKey = (targetKey: string) => `TARGET#${targetKey}`;
+export const writerLeaseKey = (resource: string) => ({ pk: `WRITER#${resource}`, sk: 'LEASE' as const });
 export const releaseSortKey = (startedAt: string, releaseId: string) => `RELEASE#${startedAt}#${releaseId}`;
 
 /** DynamoDB has no undefined: drop such keys here rather than rely on how the client was built. */
@@ -180,12 +209,15 @@ export class Ledger {
    * Record a state change under a stable id (a retry overwrites, never
    * duplicates) and set top-level fields in the same write. Creates the item
    * if it is missing, so that a rejected release still gets a record.
+   * With `endedBy` (the outcome's writer) the write happens only if no other
+   * writer has recorded an end; returns whether it was written.
    */
   public async record(
     key: { targetKey: string; startedAt: string; releaseId: string },
     change: { id: string } & StateChange,
-    fields: Partial<Omit<ReleaseItem, 'pk' | 'sk' | 'changes'>> = {},
-  ): Promise<void> {
+    fields: Partial<Omit<ReleaseItem, 'pk' | 'sk' | 'changes' | 'endedBy'>> = {},
+    options: { endedBy?: EndWriter } = {},
+  ): Promise<boolean> {
     const { id, ...body } = withoutUndefined(change);
     fields = withoutUndefined(fields);
     const names: Record<string, string> = { '#changes': 'changes', '#id': id };
@@ -197,6 +229,11 @@ export class Ledger {
       values[`:f${i}`] = value;
       sets.push(`#f${i} = :f${i}`);
     });
+    if (options.endedBy) {
+      names['#endedBy'] = 'endedBy';
+      values[':endedBy'] = options.endedBy;
+      sets.push('#endedBy = :endedBy');
+    }
     const k = { pk: partitionKey(key.targetKey), sk: releaseSortKey(key.startedAt, key.releaseId) };
     // A map attribute must exist before a nested SET: create it first if needed.
     await this.doc.send(
@@ -208,14 +245,38 @@ export class Ledger {
         ExpressionAttributeValues: { ':empty': {} },
       }),
     );
-    await this.doc.send(
+    return this.ifCondition(
       new UpdateCommand({
         TableName: this.tableName,
         Key: k,
         UpdateExpression: `SET ${['#changes.#id = :change', ...sets].join(', ')}`,
+        ...(options.endedBy && options.endedBy !== 'person' ? { ConditionExpression: 'attribute_not_exists(#endedBy) OR #endedBy = :endedBy' } : {}),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: Object.fromEntries(Object.entries(values).filter(([n]) => n !== ':empty')),
       }),
+    );
+  }
+
+  /**
+   * Take the writer lease on `resource` for `lease.ownerExecutionArn` until `lease.expiresAt`: granted when
+   * nobody holds it, when this execution already does (a retry), or when the holder's lease has expired.
+   * Returns the holder when it is someone else.
+   */
+  public async acquireWriterLease(resource: string, lease: Omit<WriterLease, 'pk' | 'sk'>, now: string, tries = 3): Promise<{ acquired: true } | { acquired: false; holder?: WriterLease }> {
+    const item: WriterLease = { ...writerLeaseKey(resource), ...lease };
+    const condition = 'attribute_not_exists(pk) OR ownerExecutionArn = :me OR expiresAt < :now';
+    if (await this.conditionalPut(item, condition, { ':me': lease.ownerExecutionArn, ':now': now })) return { acquired: true };
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: writerLeaseKey(resource), ConsistentRead: true }));
+    const holder = out.Item as WriterLease | undefined;
+    // Released in between: try again (a few times: each miss means another writer just took or gave it).
+    if (!holder && tries > 1) return this.acquireWriterLease(resource, lease, now, tries - 1);
+    return holder ? { acquired: false, holder } : { acquired: false };
+  }
+
+  /** Give the lease back, only if this execution holds it. */
+  public async releaseWriterLease(resource: string, ownerExecutionArn: string): Promise<boolean> {
+    return this.ifCondition(
+      new DeleteCommand({ TableName: this.tableName, Key: writerLeaseKey(resource), ConditionExpression: 'ownerExecutionArn = :me', ExpressionAttributeValues: { ':me': ownerExecutionArn } }),
     );
   }
 

@@ -88,7 +88,7 @@ export async function manualRollback(
     const at = new Date(now()).toISOString();
     const cause = `${request.reason} (by ${request.by}), after the release could not restore blue itself (${lock.needsAttention.reason}). 100 % of traffic is on ${green.blue}.`;
     const releaseKey = { targetKey: key, startedAt: release.startedAt, releaseId: release.releaseId };
-    await deps.ledger.record(releaseKey, { id: 'ended', at, state: 'cutover rollback', detail: `RolledBack: ${cause}` }, { status: 'RolledBack', outcome: { status: 'RolledBack', error: 'ManualRollback', cause }, greenPercent: 0, endedAt: at });
+    await deps.ledger.record(releaseKey, { id: 'ended', at, state: 'cutover rollback', detail: `RolledBack: ${cause}` }, { status: 'RolledBack', outcome: { status: 'RolledBack', error: 'ManualRollback', cause }, greenPercent: 0, endedAt: at }, { endedBy: 'person' });
     await deps.ledger.releaseLock(key, lock.ownerExecutionArn);
     return { release: { ...release, status: 'RolledBack' }, split, elapsedMs: now() - started, freed: true };
   }

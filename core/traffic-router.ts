@@ -46,6 +46,11 @@ export interface GreenPreparer {
   /** Make green ready without moving traffic; record what blue is. Safe to repeat. */
   prepare(release: ReleaseContext, budget?: TaskBudget): Promise<Green>;
   /**
+   * What releases of other targets also write while preparing (a Lambda function's $LATEST, shared by its
+   * aliases and stages), named so that PrepareGreen can hold a lease on it. None: the target is its own.
+   */
+  sharedResource?(): string;
+  /**
    * For targets whose green takes time to deploy (PrepareGreen returns
    * `ready: false`): where the deployment stands. Routers without it are ready at once.
    */

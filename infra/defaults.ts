@@ -118,6 +118,8 @@ export interface FunctionSpec {
   readonly ledger: readonly LedgerAction[];
   /** Everything else it may do. */
   readonly permissions: readonly Permission[];
+  /** It retires Lambda versions, so it reads the managed stages (CUTOVER_MANAGED_STAGES) that may route to them. */
+  readonly managedStagesEnv?: true;
 }
 
 /** One Task state of statemachine/release.asl.json and the function behind it. */
@@ -153,7 +155,9 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'PrepareGreenFunctionArn',
     folder: 'prepare-green',
     description: 'Cutover: publish the green version',
-    ledger: ['UpdateItem'],
+    // GetItem: it checks that this execution still holds the lock. PutItem, DeleteItem (and GetItem): the writer
+    // lease on a Lambda function's $LATEST, which every target of that function publishes from.
+    ledger: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
     permissions: ['lambda:prepare', 'sagemaker:prepare', 'apigateway:read-stage', 'lambda:allow-apigateway'],
   },
   {
@@ -213,7 +217,9 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'DecommissionFunctionArn',
     folder: 'decommission',
     description: 'Cutover: retire blue and delete the release alarms',
-    ledger: ['UpdateItem'],
+    // GetItem: a stale execution (its lock lost) retires nothing of the target.
+    ledger: ['GetItem', 'UpdateItem'],
+    managedStagesEnv: true,
     permissions: [
       'lambda:decommission',
       'cloudwatch:describe-alarms',
@@ -237,7 +243,8 @@ export const TASK_FUNCTIONS: readonly TaskFunctionSpec[] = [
     substitution: 'RecordOutcomeFunctionArn',
     folder: 'record-outcome',
     description: 'Cutover: record the release outcome in the ledger',
-    ledger: ['UpdateItem'],
+    // GetItem: an end another writer recorded first (the reconciler, a person) is read and kept.
+    ledger: ['GetItem', 'UpdateItem'],
     permissions: ['events:put-release-events'],
   },
 ];
@@ -255,6 +262,7 @@ export const RECONCILER_FUNCTION: FunctionSpec = {
   description: 'Cutover: bring a stopped or timed-out release to a known-good end',
   timeout: Duration.minutes(15),
   ledger: ['GetItem', 'UpdateItem', 'DeleteItem'],
+  managedStagesEnv: true,
   permissions: [
     'sfn:read-own-history',
     'lambda:shift',

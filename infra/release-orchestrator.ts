@@ -280,11 +280,12 @@ export class ReleaseOrchestrator extends Construct {
       CUTOVER_EVENT_BUS: this.eventBus.eventBusName,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
+    const managedStagesEnvironment = { CUTOVER_MANAGED_STAGES: JSON.stringify((props.managedStages ?? []).map((m) => ({ restApiId: m.restApiId, stageName: m.stageName }))) };
     const validateInputEnvironment: Record<string, string> = {
       CUTOVER_MANAGED_FUNCTIONS: stack.toJsonString(managed.map((m) => m.name)),
       // Always set: a SageMaker or API Gateway release is rejected by name when none is managed.
       CUTOVER_MANAGED_ENDPOINTS: JSON.stringify(props.managedEndpoints ?? []),
-      CUTOVER_MANAGED_STAGES: JSON.stringify((props.managedStages ?? []).map((m) => ({ restApiId: m.restApiId, stageName: m.stageName }))),
+      ...managedStagesEnvironment,
       // Lambda does not tell a function its account: ValidateInput rejects targets of other accounts.
       CUTOVER_ACCOUNT_ID: stack.account,
       ...(defaults ? { CUTOVER_DEFAULTS: stack.toJsonString(defaults) } : {}),
@@ -295,6 +296,7 @@ export class ReleaseOrchestrator extends Construct {
       functions[spec.folder] = this.buildFunction(spec, scopeArns, {
         ...environment,
         ...(spec.folder === 'validate-input' ? validateInputEnvironment : {}),
+        ...(spec.managedStagesEnv ? managedStagesEnvironment : {}),
       });
     }
     this.functions = functions;
@@ -319,7 +321,7 @@ export class ReleaseOrchestrator extends Construct {
 
     // "Step Functions sends the following events directly to EventBridge: Step Functions Execution Status Change"
     // (default bus, source aws.states) — https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html
-    this.reconciler = this.buildFunction(RECONCILER_FUNCTION, scopeArns, environment);
+    this.reconciler = this.buildFunction(RECONCILER_FUNCTION, scopeArns, { ...environment, ...managedStagesEnvironment });
     this.reconcileRule = new events.Rule(this, 'ReconcileOnEnd', {
       description: 'Cutover: bring a stopped, timed-out or failed release to a known-good end',
       eventPattern: {

@@ -5,6 +5,7 @@ import { ConcurrentModification, TargetBusy, TargetNotReady, TrafficShiftFailed 
 import { bareFunctionName, type ApiGatewayStageTarget } from '../core/release-input';
 import type { Green, ReleaseContext } from '../core/release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
+import type { ManagedStages } from './managed-stages';
 import { releaseScopedName } from './names';
 import { sameSplit, splitFor } from './split';
 import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from '../core/traffic-router';
@@ -29,10 +30,15 @@ export class ApiGatewayStageRouter implements TrafficRouter {
     private readonly apigateway: APIGatewayClient,
     private readonly lambda: LambdaClient,
     private readonly options: SettleOptions = DEFAULT_SETTLE,
+    stages?: ManagedStages,
   ) {
     this.fn = bareFunctionName(target.functionName);
-    this.versions = new LambdaVersions(this.fn, lambda, options);
+    this.versions = new LambdaVersions(this.fn, lambda, options, stages);
     this.where = `stage ${target.restApiId}/${target.stageName} (variable ${target.variable})`;
+  }
+
+  public sharedResource(): string {
+    return this.versions.latest;
   }
 
   public async prepare(release: ReleaseContext, budget?: TaskBudget): Promise<Green> {
@@ -162,14 +168,13 @@ export class ApiGatewayStageRouter implements TrafficRouter {
     }
   }
 
-  /** Who still routes to a version: this stage (variable or canary override) and any alias. */
+  /** Who still routes to a version: this stage (variable or canary override), any alias, any other managed stage. */
   private async servedBy(version: string): Promise<string[]> {
     const stage = await this.getStage();
     const split = splitOfStage(stage, this.target.variable);
     const canary = canaryOf(stage, this.target.variable);
     const byStage = version in split || canary?.version === version ? [this.where] : [];
-    const aliases = await this.versions.aliasesServing(version);
-    return [...byStage, ...(aliases.length > 0 ? [`alias ${aliases.join(', ')}`] : [])];
+    return [...byStage, ...(await this.versions.routesTo(version, this.target))];
   }
 
   private async getStage(): Promise<Stage> {

@@ -4,6 +4,7 @@ import { ConcurrentModification, TargetNotReady, TrafficShiftFailed } from '../c
 import { bareFunctionName } from '../core/release-input';
 import type { Green, ReleaseContext } from '../core/release-state';
 import { DEFAULT_SETTLE, errorName, lambdaReleaseAlarms, LambdaVersions, type SettleOptions } from './lambda-versions';
+import type { ManagedStages } from './managed-stages';
 import { sameSplit } from './split';
 import type { AlarmThresholds, DecommissionResult, InvokeResult, Split, TaskBudget, TrafficRouter } from '../core/traffic-router';
 
@@ -39,10 +40,15 @@ export class LambdaAliasRouter implements TrafficRouter {
     target: LambdaTarget,
     private readonly lambda: LambdaClient,
     options: SettleOptions = DEFAULT_SETTLE,
+    stages?: ManagedStages,
   ) {
     this.fn = bareFunctionName(target.functionName);
     this.alias = target.alias;
-    this.versions = new LambdaVersions(this.fn, lambda, options);
+    this.versions = new LambdaVersions(this.fn, lambda, options, stages);
+  }
+
+  public sharedResource(): string {
+    return this.versions.latest;
   }
 
   public async prepare(release: ReleaseContext, budget?: TaskBudget): Promise<Green> {
@@ -90,8 +96,7 @@ export class LambdaAliasRouter implements TrafficRouter {
   }
 
   public async decommission(green: Green, side: 'blue' | 'green', options: { deleteVersion: boolean }): Promise<DecommissionResult> {
-    const aliases = await this.versions.aliasesServing(side === 'blue' ? green.blue : green.green);
-    return this.versions.retireSide(green, side, aliases.length > 0 ? [`alias ${aliases.join(', ')}`] : [], options);
+    return this.versions.retireSide(green, side, await this.versions.routesTo(side === 'blue' ? green.blue : green.green), options);
   }
 
   public async discardOrphans(release: ReleaseContext): Promise<DecommissionResult> {

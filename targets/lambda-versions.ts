@@ -12,6 +12,7 @@ import {
 import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersions, NothingToRelease, TargetBusy, TargetNotReady } from '../core/errors';
 import type { Green, ReleaseContext } from '../core/release-state';
+import { stagesRoutingTo, type ManagedStages, type StageRef } from './managed-stages';
 import { releaseAlarmParts } from './release-alarms';
 import type { AlarmThresholds, DecommissionResult, InvokeResult, TaskBudget } from '../core/traffic-router';
 
@@ -71,7 +72,14 @@ export class LambdaVersions {
     public readonly fn: string,
     private readonly lambda: LambdaClient,
     private readonly options: SettleOptions = DEFAULT_SETTLE,
+    /** The managed stages, for what may route to a version before it is retired. */
+    private readonly stages?: ManagedStages,
   ) {}
+
+  /** What every target of this function writes while preparing (PrepareGreen's writer lease). */
+  public get latest(): string {
+    return `lambda:${this.fn}:$LATEST`;
+  }
 
   /**
    * Sets the artifact URI on $LATEST (merging the other variables), waits for
@@ -107,7 +115,16 @@ export class LambdaVersions {
       throw new NothingToRelease(`$LATEST of ${this.fn} is identical to version ${blue}, which ${servedBy} already serves: change the code or the artifact`);
     }
     // A new version may be Pending a while; SmokeTest invokes it next, and Lambda does not invoke a Pending version.
-    await this.waitFor(green, budget);
+    const shipped = await this.waitFor(green, budget);
+    // What was published, compared with what was asked for: the version is what every check after this one tests.
+    const shippedUri = artifact ? shipped.Environment?.Variables?.[artifact.envVar] : undefined;
+    if ((artifact && shippedUri !== artifact.uri) || (latest.CodeSha256 && shipped.CodeSha256 !== latest.CodeSha256)) {
+      throw new ConcurrentModification(
+        `version ${green} of ${this.fn} is not what this release published from: ` +
+          (artifact && shippedUri !== artifact.uri ? `its ${artifact.envVar} is ${shippedUri ?? 'unset'}, not ${artifact.uri}` : `its code is ${shipped.CodeSha256}, not ${latest.CodeSha256}`) +
+          '; the step will retry',
+      );
+    }
     const arn = published.FunctionArn!;
     return {
       green,
@@ -235,6 +252,15 @@ export class LambdaVersions {
       result.removed.push(`${this.fn}:${version} (already gone)`);
     }
     return result;
+  }
+
+  /**
+   * Everything that may route to `version`: the function's aliases (any weight) and the managed API Gateway
+   * stages (every target of one function shares its versions), but for `skipStage`, which the caller checks.
+   */
+  public async routesTo(version: string, skipStage?: StageRef): Promise<string[]> {
+    const aliases = await this.aliasesServing(version);
+    return [...(aliases.length > 0 ? [`alias ${aliases.join(', ')}`] : []), ...(await stagesRoutingTo(this.stages, version, skipStage))];
   }
 
   /** Aliases that route to `version`, whatever the weight (a version at weight 0 is still referenced). */

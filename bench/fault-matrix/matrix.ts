@@ -65,6 +65,10 @@ export interface CallerRow {
 
 const op = (service: Service, ...operations: string[]): Operation[] => operations.map((operation) => ({ service, operation }));
 const ledgerWrite = op('dynamodb', 'UpdateItem');
+/** A Task's check that its execution still holds the target's lock (functions/kit/fence.ts). */
+const fence = op('dynamodb', 'GetItem');
+/** PrepareGreen's writer lease on a Lambda function's $LATEST (taken, then given back). */
+const writerLease = op('dynamodb', 'PutItem', 'DeleteItem');
 
 /**
  * What one target kind's router calls (targets/<kind>.ts), per Task. Everything else a
@@ -108,7 +112,14 @@ function rowsOf(r: RouterCalls): CallerRow[] {
       operations: [...op('dynamodb', 'GetItem'), ...op('stepfunctions', 'DescribeExecution')],
       note: 'takes over a lock whose owner has ended',
     },
-    { caller: 'PrepareGreen', point: 'before-switch', scenario: 'success', trigger: { task: 'PrepareGreen' }, operations: [...r.prepare, ...ledgerWrite] },
+    {
+      caller: 'PrepareGreen',
+      point: 'before-switch',
+      scenario: 'success',
+      trigger: { task: 'PrepareGreen' },
+      operations: [...fence, ...r.prepare, ...ledgerWrite],
+      note: 'reads the lock first: a stale execution writes nothing',
+    },
     ...(r.readiness
       ? [
           { caller: 'CheckGreenReady', point: 'before-switch', scenario: 'success', trigger: { task: 'CheckGreenReady' }, operations: [...r.readiness, ...ledgerWrite], note: 'the first poll of the readiness loop' },
@@ -122,7 +133,7 @@ function rowsOf(r: RouterCalls): CallerRow[] {
       point: 'before-switch',
       scenario: 'prepare-crash',
       trigger: { task: 'Decommission' },
-      operations: [...r.discardOrphans, ...ledgerWrite],
+      operations: [...fence, ...r.discardOrphans, ...ledgerWrite],
       note: 'PrepareGreen made green, then its function crashed',
     },
     { caller: 'ArmAlarms', point: 'before-switch', scenario: 'success', trigger: { task: 'ArmAlarms' }, operations: [...op('cloudwatch', 'DescribeAlarms', 'PutMetricAlarm'), ...ledgerWrite] },
@@ -165,7 +176,7 @@ function rowsOf(r: RouterCalls): CallerRow[] {
       scenario: 'success',
       trigger: { task: 'Decommission' },
       setup: 'delete-blue-version',
-      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...r.decommission, ...ledgerWrite],
+      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...fence, ...r.decommission, ...ledgerWrite],
       note: 'with decommission.deleteBlueVersion, so that blue is deleted',
     },
     { caller: 'ReleaseLock', point: 'retention', scenario: 'success', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
@@ -185,7 +196,7 @@ function rowsOf(r: RouterCalls): CallerRow[] {
       point: 'rollback',
       scenario: 'alarm-rollback',
       trigger: { task: 'Decommission' },
-      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...(r.retireGreen ?? []), ...r.decommission, ...ledgerWrite],
+      operations: [...op('cloudwatch', 'DescribeAlarms', 'DeleteAlarms'), ...fence, ...(r.retireGreen ?? []), ...r.decommission, ...ledgerWrite],
     },
     { caller: 'ReleaseLock', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'ReleaseLock' }, operations: op('dynamodb', 'DeleteItem') },
     { caller: 'RecordOutcome', point: 'rollback', scenario: 'alarm-rollback', trigger: { task: 'RecordOutcome' }, operations: ledgerWrite },
@@ -211,7 +222,7 @@ const invokeVersions: RouterCalls['smokeInvoke'] = { operations: op('lambda', 'I
 
 /** The Lambda-alias target (targets/lambda-alias.ts). */
 const lambdaAlias = rowsOf({
-  prepare: [...op('lambda', 'GetAlias'), ...publishVersion],
+  prepare: [...writerLease, ...op('lambda', 'GetAlias'), ...publishVersion],
   smokeInvoke: invokeVersions,
   discardOrphans: [...op('lambda', 'ListVersionsByFunction'), ...retireVersion],
   route: op('lambda', 'GetAlias', 'UpdateAlias'),
@@ -241,7 +252,7 @@ const sagemakerEndpoint = rowsOf({
  * variable, a version is retired once neither the stage nor an alias routes to it.
  */
 const apigatewayStage = rowsOf({
-  prepare: [...op('apigateway', 'GetStage'), ...publishVersion, ...op('lambda', 'AddPermission')],
+  prepare: [...writerLease, ...op('apigateway', 'GetStage'), ...publishVersion, ...op('lambda', 'AddPermission')],
   smokeInvoke: invokeVersions,
   discardOrphans: [...op('lambda', 'ListVersionsByFunction'), ...op('apigateway', 'GetStage'), ...retireVersion],
   route: op('apigateway', 'GetStage', 'UpdateStage'),

@@ -2,6 +2,7 @@ import { DeleteAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-clou
 import { describeAlarmsNamed } from '../../core/alarm-reader';
 import { thresholdsOf } from '../arm-alarms/arm-alarms';
 import { releaseKey, type Clock } from '../kit/deps';
+import type { Fence } from '../kit/fence';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger } from '../../core/ledger';
 import type { ReleaseState } from '../../core/release-state';
@@ -16,6 +17,19 @@ export interface DecommissionDeps {
   now: Clock;
   /** Release events (`decommissioned`); optional, never fails the Task. */
   events?: ReleaseEvents;
+  /** Checks that this execution still holds the target's lock: a stale one retires nothing of the target. */
+  fence?: Fence;
+}
+
+/** The fence's verdict: undefined while this execution holds the lock, else why it may not touch the target. */
+async function lockLost(state: ReleaseState, fence: Fence | undefined): Promise<string | undefined> {
+  try {
+    await fence?.(state.release);
+    return undefined;
+  } catch (err) {
+    if ((err as Error).name !== 'LockLost') throw err;
+    return (err as Error).message;
+  }
 }
 
 /** DeleteAlarms fails with ResourceNotFound on a name that does not exist: delete only what is there. */
@@ -61,13 +75,17 @@ export async function decommission(state: ReleaseState, deps: DecommissionDeps):
     alarmError = err;
   }
   let retired: string | null = null;
-  if (!green && deps.router && state.error) {
+  // A stale execution (redriven after another release took the target, or after the reconciler ended it) deletes
+  // only its own alarms: the versions it knew may now be another release's blue or green.
+  const lost = deps.router ? await lockLost(state, deps.fence) : undefined;
+  if (lost) result.kept.push({ what: state.release.targetKey, why: lost });
+  if (!lost && !green && deps.router && state.error) {
     // PrepareGreen may have published before failing: find this release's version by its description.
     const r = await deps.router.discardOrphans(state.release);
     result.removed.push(...r.removed);
     result.kept.push(...r.kept);
   }
-  if (green && deps.router) {
+  if (!lost && green && deps.router) {
     const side = succeeded(state) ? 'blue' : 'green';
     retired = side;
     const r = await deps.router.decommission(green, side, { deleteVersion: state.release.spec.decommission.deleteBlueVersion });

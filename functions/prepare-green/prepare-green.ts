@@ -1,4 +1,6 @@
 import { releaseKey, type Clock } from '../kit/deps';
+import type { Fence } from '../kit/fence';
+import { TargetBusy } from '../../core/errors';
 import type { Ledger } from '../../core/ledger';
 import type { Green, ReleaseState } from '../../core/release-state';
 import type { GreenPreparer } from '../../core/traffic-router';
@@ -10,11 +12,20 @@ export interface PrepareGreenDeps {
   now: Clock;
   /** The invocation's remaining time (context.getRemainingTimeInMillis); no budget: the router's attempts bound its waits. */
   budget?: TaskBudget;
+  /** Checks that this execution still holds the target's lock (a redriven execution must not write $LATEST again). */
+  fence?: Fence;
 }
+
+/** A lease held by a caller without a budget (tests, the rehearsal's direct calls) lasts this long. */
+const UNBUDGETED_LEASE_MS = 15 * 60_000;
+/** Past the invocation's end: its last write (the ledger's) may still land after the function's deadline. */
+const LEASE_MARGIN_MS = 5_000;
 
 /** Green ready, no traffic moved: for a Lambda alias, $LATEST (with the artifact) published as a version. */
 export async function prepareGreen(state: ReleaseState, deps: PrepareGreenDeps): Promise<Green> {
-  const green = await deps.router.prepare(state.release, deps.budget);
+  await deps.fence?.(state.release);
+  const shared = deps.router.sharedResource?.();
+  const green = shared ? await withWriterLease(state, shared, deps) : await deps.router.prepare(state.release, deps.budget);
   await deps.ledger.record(
     releaseKey(state.release),
     {
@@ -25,5 +36,41 @@ export async function prepareGreen(state: ReleaseState, deps: PrepareGreenDeps):
     },
     { blueVersion: green.blue, greenVersion: green.green },
   );
+  return green;
+}
+
+/**
+ * Prepare while holding the writer lease on what other targets' releases also write (a Lambda function's
+ * $LATEST, shared by its aliases and stages): two releases of one function never interleave setting the
+ * artifact and publishing. A lease held by another release is TargetBusy, which the state's Retry waits out.
+ */
+async function withWriterLease(state: ReleaseState, resource: string, deps: PrepareGreenDeps): Promise<Green> {
+  const { release } = state;
+  const now = deps.now();
+  const lasts = (deps.budget ? deps.budget.remainingMs() : UNBUDGETED_LEASE_MS) + LEASE_MARGIN_MS;
+  const lease = await deps.ledger.acquireWriterLease(
+    resource,
+    {
+      ownerExecutionArn: release.executionArn,
+      releaseId: release.id,
+      targetKey: release.targetKey,
+      acquiredAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + lasts).toISOString(),
+    },
+    now.toISOString(),
+  );
+  if (!lease.acquired) {
+    const who = lease.holder ? `release ${lease.holder.releaseId} of ${lease.holder.targetKey} (until ${lease.holder.expiresAt})` : 'another release';
+    throw new TargetBusy(`${resource} is being written by ${who}; releases of one function publish one at a time: the step will retry`);
+  }
+  let green: Green;
+  try {
+    green = await deps.router.prepare(release, deps.budget);
+  } catch (err) {
+    // The lease expires on its own: a failure to give it back must not hide why preparing failed.
+    await deps.ledger.releaseWriterLease(resource, release.executionArn).catch(() => undefined);
+    throw err;
+  }
+  await deps.ledger.releaseWriterLease(resource, release.executionArn);
   return green;
 }

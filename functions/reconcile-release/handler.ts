@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { eventsFromEnv } from '../../core/events';
 import { parseOrThrow } from '../../core/validation';
-import { routerFor } from '../../targets';
+import { managedStagesFromEnv, routerFor } from '../../targets';
 import { clients } from '../kit/clients';
 import { ledgerFromEnv, systemClock } from '../kit/deps';
 import { logger } from '../kit/handler-kit';
@@ -24,7 +24,7 @@ export const handler = middy(async (event: unknown) => {
   const result = await reconcile(detail, {
     sfn: clients.sfn(),
     ledger: ledgerFromEnv(),
-    routerFor: (target) => routerFor(target, clients),
+    routerFor: (target) => routerFor(target, clients, { managedStages: managedStagesFromEnv() }),
     cloudwatch: clients.cloudwatch(),
     alarmPrefix: process.env.CUTOVER_ALARM_PREFIX ?? 'cutover-',
     now: systemClock,

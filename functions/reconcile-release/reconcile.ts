@@ -108,15 +108,15 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
   const at = deps.now().toISOString();
   if (lock?.ownerExecutionArn !== release.executionArn) {
     // An earlier run of this reconciler did the work and freed the lock, then failed to record: record what it did.
-    if (item?.changes?.reconciled) return { action: 'recorded', detail: 'outcome of an earlier reconciliation recorded', outcome: await recordOutcome(item.rollback ? { ...state, rollback: item.rollback as Rollback } : state, deps) };
+    if (item?.changes?.reconciled) return { action: 'recorded', detail: 'outcome of an earlier reconciliation recorded', outcome: await recordOutcome(item.rollback ? { ...state, rollback: item.rollback as Rollback } : state, { ...deps, writer: 'reconciler' }) };
     const holder = lock ? `execution ${lock.ownerExecutionArn} holds its lock now` : 'this execution no longer held its lock';
     await deps.ledger.record(releaseKey(release), { id: 'not-reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}; the target was not touched: ${holder}` });
     if (state.error === why) {
       const outcome: Outcome = { status: 'Failed', error: why.Error, cause: `${why.Cause}. The target was not touched: ${holder}.` };
-      await deps.ledger.record(releaseKey(release), { id: 'ended', at, state: 'Reconcile', detail: `Failed: ${outcome.cause}` }, { status: 'Failed', outcome, endedAt: at });
+      await deps.ledger.record(releaseKey(release), { id: 'ended', at, state: 'Reconcile', detail: `Failed: ${outcome.cause}` }, { status: 'Failed', outcome, endedAt: at }, { endedBy: 'reconciler' });
       return { action: 'recorded', detail: outcome.cause!, outcome };
     }
-    return { action: 'recorded', detail: `outcome of the decided end recorded; ${holder}`, outcome: await recordOutcome(state, deps) };
+    return { action: 'recorded', detail: `outcome of the decided end recorded; ${holder}`, outcome: await recordOutcome(state, { ...deps, writer: 'reconciler' }) };
   }
 
   // Recorded before anything is changed: a retry after this run freed the lock knows the work was this execution's.
@@ -153,6 +153,6 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
   } catch (err) {
     state = { ...state, unlockError: caught(err) } as ReleaseState;
   }
-  const outcome = await recordOutcome(state, deps);
+  const outcome = await recordOutcome(state, { ...deps, writer: 'reconciler' });
   return { action: 'restored', detail: `${why.Error}: ${outcome.status}${outcome.cause ? ` — ${outcome.cause}` : ''}`, outcome };
 }

@@ -1,6 +1,6 @@
 import { releaseKey, type Clock } from '../kit/deps';
 import type { ReleaseEvents, ReleaseEventState } from '../../core/events';
-import type { Ledger } from '../../core/ledger';
+import type { EndWriter, Ledger } from '../../core/ledger';
 import type { ReleaseState, ReleaseStatus } from '../../core/release-state';
 import { outcomeOf, type Outcome } from './outcome';
 
@@ -14,12 +14,16 @@ const FINAL_STATE: Record<Exclude<ReleaseStatus, 'Running'>, ReleaseEventState> 
 
 const splitUnknown = (outcome: Outcome) => outcome.error === 'RollbackFailed' || outcome.error === 'LockLost';
 
-/** Write the outcome on the release item; the item is created if the release was rejected before having one. */
-export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger; now: Clock; events?: ReleaseEvents }): Promise<Outcome> {
+/**
+ * Write the outcome on the release item; the item is created if the release was rejected before having one.
+ * An end another writer recorded first is kept and returned (a redriven execution after the reconciler ended
+ * it, a RollbackFailed after a person's `cutover rollback`): the execution then ends as the ledger says.
+ */
+export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger; now: Clock; events?: ReleaseEvents; writer?: EndWriter }): Promise<Outcome> {
   const outcome = outcomeOf(state);
   const { release } = state;
   const at = deps.now().toISOString();
-  await deps.ledger.record(
+  const written = await deps.ledger.record(
     releaseKey(release),
     { id: 'ended', at, state: 'RecordOutcome', detail: `${outcome.status}${outcome.cause ? `: ${outcome.cause}` : ''}` },
     {
@@ -36,7 +40,12 @@ export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger;
       // After a failed rollback nobody knows the split (a fenced-off execution does not either): leave the last recorded one.
       greenPercent: outcome.status === 'Succeeded' ? 100 : splitUnknown(outcome) || !state.green ? undefined : 0,
     },
+    { endedBy: deps.writer ?? 'execution' },
   );
+  if (!written) {
+    const item = await deps.ledger.getRelease(release.targetKey, release.startedAt, release.id);
+    if (item?.outcome) return item.outcome;
+  }
   const greenPercent = outcome.status === 'Succeeded' ? 100 : splitUnknown(outcome) || !state.green ? null : 0;
   if (outcome.status !== 'Running') {
     await deps.events?.publish(release, {

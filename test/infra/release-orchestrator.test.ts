@@ -239,7 +239,7 @@ describe('IAM', () => {
       ...both('lambda:ListVersionsByFunction'),
       `lambda:UpdateFunctionConfiguration ${FN}`,
       `lambda:PublishVersion ${FN}`,
-      ...ledger('UpdateItem'),
+      ...ledger('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     ],
     // Without managedEndpoints the readiness check may only write its ledger entry.
     CheckGreenReady: ledger('UpdateItem'),
@@ -259,11 +259,11 @@ describe('IAM', () => {
       `lambda:DeleteProvisionedConcurrencyConfig ${FN_VERSIONS}`,
       'cloudwatch:DescribeAlarms *',
       `cloudwatch:DeleteAlarms ${ALARMS}`,
-      ...ledger('UpdateItem'),
+      ...ledger('GetItem', 'UpdateItem'),
       putEvents,
     ],
     ReleaseLock: ledger('DeleteItem', 'UpdateItem'),
-    RecordOutcome: [...ledger('UpdateItem'), putEvents],
+    RecordOutcome: [...ledger('GetItem', 'UpdateItem'), putEvents],
   });
 
   it('grants each function exactly its statements: its task permissions, its own log group, X-Ray', () => {

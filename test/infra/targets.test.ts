@@ -41,11 +41,16 @@ describe('without managedEndpoints or managedStages', () => {
 describe('managedEndpoints, managedStages and sagemakerExecutionRoleArns', () => {
   const template = build(PROPS);
 
-  it('hands the endpoints and stages to ValidateInput', () => {
+  it('hands the endpoints and stages to ValidateInput, and the stages to the functions that retire Lambda versions', () => {
     // Assess
     const variables = functionOf(template, 'ValidateInput').Environment.Variables;
     expect(JSON.parse(variables.CUTOVER_MANAGED_ENDPOINTS)).toEqual(['ai-endpoint']);
     expect(JSON.parse(variables.CUTOVER_MANAGED_STAGES)).toEqual([{ restApiId: 'a1b2c3d4e5', stageName: 'prod' }]);
+    // A version an alias release retires may be the one a stage of the same function still selects.
+    for (const task of ['Decommission', 'ReconcileRelease']) {
+      expect(JSON.parse(functionOf(template, task).Environment.Variables.CUTOVER_MANAGED_STAGES)).toEqual([{ restApiId: 'a1b2c3d4e5', stageName: 'prod' }]);
+    }
+    expect(functionOf(template, 'ShiftTraffic').Environment.Variables.CUTOVER_MANAGED_STAGES).toBeUndefined();
   });
 
   it('CutoverStack passes the SageMaker execution roles of the context: iam:PassRole on them, to SageMaker only', () => {

@@ -1,12 +1,16 @@
 import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DeleteFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { decommission, succeeded } from '../../../functions/decommission/decommission';
 import { handler } from '../../../functions/decommission/handler';
 import type { Progress, ReleaseState } from '../../../core/release-state';
 import { LambdaAliasRouter } from '../../../targets/lambda-alias';
+import { ownerFence } from '../../../functions/kit/fence';
+import { DEFAULT_SETTLE } from '../../../targets/lambda-versions';
+import { FakeApiGateway } from '../../support/fake-apigateway';
 import { FakeCloudWatch } from '../../support/fake-cloudwatch';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
-import { clock, greenOf, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
+import { clock, greenOf, holdLock, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
 
 const db = useLedger();
 const lambda = new FakeLambda();
@@ -99,6 +103,52 @@ describe('decommission after a release that succeeded', () => {
     expect(versions()).toEqual(['1', '2']);
     expect(deletes()).toEqual([]);
     expect(out.kept).toEqual([{ what: 'ai-handler:1', why: 'alias staging routes traffic to it' }]);
+  });
+
+  it('never deletes blue while a managed API Gateway stage of the same function selects it (variable or canary override)', async () => {
+    // Prepare: the stage a1b2c3d4e5/prod calls ai-handler:${stageVariables.lambda_version}, still on version 1.
+    const apigw = new FakeApiGateway();
+    apigw.seed('1');
+    const apiClient = new APIGatewayClient({});
+    const stages = { stages: [{ restApiId: 'a1b2c3d4e5', stageName: 'prod' }, { restApiId: 'gone000000', stageName: 'old' }], apigateway: () => apiClient };
+    const withStages = new LambdaAliasRouter(target, client, DEFAULT_SETTLE, stages);
+
+    // Act
+    const kept = await decommission(stateWith({ progress: done }, { decommission: { deleteBlueVersion: true } }), { ...deps(), router: withStages });
+    apigw.seed('2');
+    apigw.canary = { percentTraffic: 10, stageVariableOverrides: { lambda_version: '1' } };
+    const keptByCanary = await decommission(stateWith({ progress: done }, { decommission: { deleteBlueVersion: true } }), { ...deps(), router: withStages });
+    apigw.canary = undefined;
+    const deleted = await decommission(stateWith({ progress: done }, { decommission: { deleteBlueVersion: true } }), { ...deps(), router: withStages });
+
+    // Assess: kept while the stage selects it (a stage that no longer exists routes nothing), deleted once it does not
+    expect(kept.kept).toEqual([{ what: 'ai-handler:1', why: 'stage a1b2c3d4e5/prod (variable lambda_version) routes traffic to it' }]);
+    expect(keptByCanary.kept).toEqual([{ what: 'ai-handler:1', why: 'stage a1b2c3d4e5/prod (canary override lambda_version) routes traffic to it' }]);
+    expect(deleted.removed).toContain('ai-handler:1');
+    expect(versions()).toEqual(['2']);
+    apigw.mock.restore();
+    apiClient.destroy();
+  });
+});
+
+describe('decommission by an execution that no longer holds the lock (redriven after a takeover)', () => {
+  it('deletes its own alarms and retires nothing of the target', async () => {
+    // Prepare: the release failed after the switch, and another release now holds the target.
+    const state = stateWith({ error: { Error: 'LockLost', Cause: 'x' } });
+    releaseAlarmNames().forEach((a) => cloudwatch.set(a, 'OK'));
+    const other = releaseContext({}, 'the-new-owner');
+    await holdLock(db.ledger, other);
+
+    // Act
+    const out = await decommission(state, { ...deps(), fence: ownerFence(db.ledger) });
+
+    // Assess
+    expect(out.retired).toBeNull();
+    expect(versions()).toEqual(['1', '2']);
+    expect(deletes()).toEqual([]);
+    expect(lambda.calls.map((c) => c.op)).not.toContain('UpdateFunctionConfiguration');
+    expect(out.removed).toEqual(releaseAlarmNames().map((a) => `alarm ${a}`));
+    expect(out.kept).toEqual([{ what: state.release.targetKey, why: expect.stringContaining(`execution ${other.executionArn} holds its lock`) }]);
   });
 });
 
@@ -232,8 +282,12 @@ describe('succeeded', () => {
 
 describe('Decommission handler (middy)', () => {
   it('decommissions through the router built from the state', async () => {
+    // Prepare: the release's execution holds the lock (the handler is fenced)
+    const state = stateWith({ error: { Error: 'SmokeTestFailed', Cause: 'x' } });
+    await holdLock(db.ledger, state.release);
+
     // Act
-    const out = await handler(stateWith({ error: { Error: 'SmokeTestFailed', Cause: 'x' } }), lambdaContext('decommission'));
+    const out = await handler(state, lambdaContext('decommission'));
 
     // Assess
     expect(out).toMatchObject({ retired: 'green' });
@@ -256,9 +310,11 @@ describe('Decommission handler (middy)', () => {
   it('lets a conflict from Lambda through under its own name', async () => {
     // Prepare
     lambda.mock.on(DeleteFunctionCommand).rejects(awsError('ResourceConflictException', 'in use', 409));
+    const state = stateWith({ error: { Error: 'SmokeTestFailed' } });
+    await holdLock(db.ledger, state.release);
 
     // Act
-    const err = await rejectionOf(handler(stateWith({ error: { Error: 'SmokeTestFailed' } }), lambdaContext('decommission')));
+    const err = await rejectionOf(handler(state, lambdaContext('decommission')));
 
     // Assess
     expect(err.name).toBe('ResourceConflictException');

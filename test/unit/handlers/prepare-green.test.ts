@@ -11,7 +11,7 @@ import { ConcurrentModification, EnvironmentUnreadable, IncompatibleCanaryVersio
 import { LambdaAliasRouter } from '../../../targets/lambda-alias';
 import { LambdaVersions } from '../../../targets/lambda-versions';
 import { awsError, FakeLambda } from '../../support/fake-lambda';
-import { clock, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
+import { clock, holdLock, itemOf, lambdaContext, rejectionOf, releaseContext, useLedger } from './support';
 
 const db = useLedger();
 const lambda = new FakeLambda();
@@ -240,6 +240,55 @@ describe('prepareGreen', () => {
     expect(lambda.versions).toHaveLength(1); // no version of the other release's artifact published as ours
   });
 
+  it('publishes only while it holds the writer lease on the function\'s $LATEST: another release of the function holding it is TargetBusy, nothing written', async () => {
+    // Prepare: a release of another alias of ai-handler is between setting its artifact and publishing.
+    const other = releaseContext({ target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'staging' } }, 'staging-release');
+    const until = new Date(clock().getTime() + 60_000).toISOString();
+    await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, releaseId: other.id, targetKey: other.targetKey, acquiredAt: clock().toISOString(), expiresAt: until }, clock().toISOString());
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+    await db.ledger.releaseWriterLease('lambda:ai-handler:$LATEST', other.executionArn);
+    const green = await prepareGreen({ release: freshRelease() }, deps());
+    const next = await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, releaseId: other.id, targetKey: other.targetKey, acquiredAt: clock().toISOString(), expiresAt: until }, clock().toISOString());
+    await db.ledger.releaseWriterLease('lambda:ai-handler:$LATEST', other.executionArn);
+
+    // Assess: refused while held (retried by the state machine), published once free, and given back after
+    expect(err).toBeInstanceOf(TargetBusy);
+    expect(err.message).toContain(`lambda:ai-handler:$LATEST is being written by release staging-release of ${other.targetKey} (until ${until})`);
+    expect(green.green).toBe('2');
+    expect(lambda.calls.filter((c) => c.op === 'UpdateFunctionConfiguration')).toHaveLength(1);
+    expect(next.acquired).toBe(true);
+  });
+
+  it('takes over a writer lease that has expired (its holder\'s invocation is over)', async () => {
+    // Prepare
+    const other = releaseContext({}, 'died-holding-it');
+    const expired = new Date(clock().getTime() - 1_000).toISOString();
+    await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, releaseId: other.id, targetKey: other.targetKey, acquiredAt: expired, expiresAt: expired }, expired);
+
+    // Act
+    const green = await prepareGreen({ release: freshRelease() }, deps());
+
+    // Assess
+    expect(green.green).toBe('2');
+  });
+
+  it('refuses a version whose configuration is not what it asked for (the artifact read back from the published version)', async () => {
+    // Prepare: the version Lambda answers with carries another artifact.
+    lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: '2' }).callsFake(() => {
+      const v = lambda.versions.find((x) => x.version === '2')!;
+      return { State: 'Active', CodeSha256: v.codeSha256, Environment: { Variables: { ...v.env, MODEL_URI: 's3://models/ai-handler/someone-elses.json' } } };
+    });
+
+    // Act
+    const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
+
+    // Assess
+    expect(err).toBeInstanceOf(ConcurrentModification);
+    expect(err.message).toContain('version 2 of ai-handler is not what this release published from: its MODEL_URI is s3://models/ai-handler/someone-elses.json');
+  });
+
   it('resumes after a retry: the $LATEST it already changed is recognised, and it is not changed twice', async () => {
     // Prepare: the first attempt set the artifact on $LATEST, then ran out of time waiting for the update (TargetBusy).
     const release = freshRelease();
@@ -282,7 +331,10 @@ describe('prepareGreen', () => {
     // Prepare: someone changed $LATEST's role since blue was published.
     const canary = freshRelease({ strategy: { type: 'canary', steps: [10], stepSeconds: 120 } });
     lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: blue }).resolves({ Role: 'arn:aws:iam::123456789012:role/blue', State: 'Active' });
-    lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: '2' }).resolves({ Role: 'arn:aws:iam::123456789012:role/other', State: 'Active' });
+    lambda.mock.on(GetFunctionConfigurationCommand, { FunctionName: 'ai-handler', Qualifier: '2' }).callsFake(() => {
+      const v = lambda.versions.find((x) => x.version === '2')!;
+      return { Role: 'arn:aws:iam::123456789012:role/other', State: 'Active', CodeSha256: v.codeSha256, Environment: { Variables: { ...v.env } } };
+    });
 
     // Act
     const err = await rejectionOf(prepareGreen({ release: canary }, deps()));
@@ -404,9 +456,15 @@ describe('prepareGreen', () => {
 });
 
 describe('PrepareGreen handler (middy)', () => {
+  /** The handler is fenced: the release's execution holds the target's lock, as AcquireLock left it. */
+  const owned = async (release: ReturnType<typeof freshRelease>) => {
+    await holdLock(db.ledger, release);
+    return release;
+  };
+
   it('builds the router for the target from the state and publishes green', async () => {
     // Prepare
-    const release = freshRelease();
+    const release = await owned(freshRelease());
 
     // Act
     const out = await handler({ release }, lambdaContext('prepare-green'));
@@ -423,11 +481,24 @@ describe('PrepareGreen handler (middy)', () => {
 
     // Act
     const started = Date.now();
-    const err = await rejectionOf(handler({ release: freshRelease() }, context));
+    const err = await rejectionOf(handler({ release: await owned(freshRelease()) }, context));
 
     // Assess: at once, not after the default 60 checks of 1 s.
     expect(err.name).toBe('TargetBusy');
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('fails LockLost, writing nothing, when its execution no longer holds the lock (redriven after a takeover)', async () => {
+    // Prepare
+    const release = freshRelease();
+    await holdLock(db.ledger, releaseContext({}, 'the-new-owner'));
+
+    // Act
+    const err = await rejectionOf(handler({ release }, lambdaContext('prepare-green')));
+
+    // Assess
+    expect(err.name).toBe('LockLost');
+    expect(ops()).toEqual([]);
   });
 
   it('surfaces TargetNotReady by name', async () => {
@@ -435,7 +506,7 @@ describe('PrepareGreen handler (middy)', () => {
     delete lambda.aliases.production;
 
     // Act
-    const err = await rejectionOf(handler({ release: freshRelease() }, lambdaContext('prepare-green')));
+    const err = await rejectionOf(handler({ release: await owned(freshRelease()) }, lambdaContext('prepare-green')));
 
     // Assess
     expect(err.name).toBe('TargetNotReady');
@@ -446,7 +517,7 @@ describe('PrepareGreen handler (middy)', () => {
     lambda.mock.on(GetAliasCommand).rejects(awsError('TooManyRequestsException', 'Rate exceeded', 429));
 
     // Act
-    const err = await rejectionOf(handler({ release: freshRelease() }, lambdaContext('prepare-green')));
+    const err = await rejectionOf(handler({ release: await owned(freshRelease()) }, lambdaContext('prepare-green')));
 
     // Assess
     expect(err.name).toBe('TransientAwsError');
@@ -458,7 +529,7 @@ describe('PrepareGreen handler (middy)', () => {
     lambda.mock.on(PublishVersionCommand).rejects(awsError('ServiceException', 'internal error', 500));
 
     // Act
-    const err = await rejectionOf(handler({ release: freshRelease() }, lambdaContext('prepare-green')));
+    const err = await rejectionOf(handler({ release: await owned(freshRelease()) }, lambdaContext('prepare-green')));
 
     // Assess
     expect(err.name).toBe('TransientAwsError');

@@ -130,6 +130,28 @@ describe('recordOutcome', () => {
     expect(item?.changes.ended).toEqual({ at: NOW.toISOString(), state: 'RecordOutcome', detail: 'Succeeded' });
   });
 
+  it("keeps an end another writer recorded first, and ends as the ledger says (a redriven execution after the reconciler; RollbackFailed after a person's rollback)", async () => {
+    // Prepare: the reconciler ended one release; a person rolled back the other, left needing attention.
+    const reconciled = stateWith({ error: { Error: 'LockLost', Cause: 'x' } });
+    const byPerson = stateWith({ rollbackError: { Error: 'TrafficShiftFailed', Cause: 'y' } });
+    await recordOutcome(stateWith({ release: reconciled.release, rollback: { trigger: 'error', reason: 'ExecutionAborted: stopped', restored: '1', at: 'now' } }), { ledger: db.ledger, now: clock, writer: 'reconciler' });
+    const person = { status: 'RolledBack' as const, error: 'ManualRollback', cause: 'by a person. 100 % of traffic is on 1.' };
+    const key = { targetKey: byPerson.release.targetKey, startedAt: byPerson.release.startedAt, releaseId: byPerson.release.id };
+    await db.ledger.record(key, { id: 'ended', at: 'then', state: 'cutover rollback' }, { status: 'RolledBack', outcome: person }, { endedBy: 'person' });
+
+    // Act
+    const redriven = await recordOutcome(reconciled, { ledger: db.ledger, now: clock });
+    const late = await recordOutcome(byPerson, { ledger: db.ledger, now: clock });
+    const again = await recordOutcome(stateWith({ release: reconciled.release, rollback: { trigger: 'error', reason: 'ExecutionAborted: stopped', restored: '1', at: 'now' } }), { ledger: db.ledger, now: clock, writer: 'reconciler' });
+
+    // Assess
+    expect(redriven).toMatchObject({ status: 'RolledBack', error: 'RolledBackOnError' });
+    expect(await itemOf(db.ledger, reconciled.release)).toMatchObject({ status: 'RolledBack', endedBy: 'reconciler' });
+    expect(late).toEqual(person);
+    expect(await itemOf(db.ledger, byPerson.release)).toMatchObject({ status: 'RolledBack', outcome: person, endedBy: 'person' });
+    expect(again.status).toBe('RolledBack'); // the same writer's retry rewrites its own end
+  });
+
   it('writes greenPercent 0 after a rollback, and leaves it as it was after a failed rollback', async () => {
     // Prepare
     const rolledBack = stateWith({ rollback: { trigger: 'alarm', reason: 'x', restored: '1', at: 'now' } });
