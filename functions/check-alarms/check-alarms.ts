@@ -1,6 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { readAlarms } from '../../core/alarm-reader';
 import { releaseKey, type Clock } from '../kit/deps';
+import type { Fence } from '../kit/fence';
 import type { Ledger } from '../../core/ledger';
 import type { MonitoringState, Progress } from '../../core/release-state';
 import type { BlueKeeper } from '../../core/traffic-router';
@@ -13,6 +14,8 @@ export interface CheckAlarmsDeps {
   now: Clock;
   /** The target's router, for what retention does besides watching (SageMaker standby capacity); optional. */
   router?: BlueKeeper;
+  /** Checks that this execution still holds the target's lock: a redriven, stale one neither decides nor changes blue's capacity. */
+  fence?: Fence;
 }
 
 /** One poll of the monitor loop: read the alarms and the ledger, decide what comes next. */
@@ -21,6 +24,7 @@ export async function checkAlarms(state: MonitoringState, deps: CheckAlarmsDeps)
   const [readings, item] = await Promise.all([
     readAlarms(deps.cloudwatch, state.alarms.names),
     deps.ledger.getRelease(release.targetKey, release.startedAt, release.id),
+    deps.fence?.(release),
   ]);
   const verdict = verdictOf(readings, progress.ignoredAlarms);
   const next = nextAction(release.spec, progress, verdict, item?.manualRollback);

@@ -16,8 +16,9 @@ const splitUnknown = (outcome: Outcome) => outcome.error === 'RollbackFailed' ||
 
 /**
  * Write the outcome on the release item; the item is created if the release was rejected before having one.
- * An end another writer recorded first is kept and returned (a redriven execution after the reconciler ended
- * it, a RollbackFailed after a person's `cutover rollback`): the execution then ends as the ledger says.
+ * An end another writer recorded first is kept (a redriven execution after the reconciler ended it, a
+ * RollbackFailed after a person's `cutover rollback`): the execution ends with its own outcome, which then
+ * says so in its warning, and publishes no final event (the first writer did).
  */
 export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger; now: Clock; events?: ReleaseEvents; writer?: EndWriter }): Promise<Outcome> {
   const outcome = outcomeOf(state);
@@ -43,8 +44,10 @@ export async function recordOutcome(state: ReleaseState, deps: { ledger: Ledger;
     { endedBy: deps.writer ?? 'execution' },
   );
   if (!written) {
+    // The execution still ends with its own outcome (what this run did), and says what the ledger keeps.
     const item = await deps.ledger.getRelease(release.targetKey, release.startedAt, release.id);
-    if (item?.outcome) return item.outcome;
+    const kept = item?.outcome ? `${item.outcome.status}${item.outcome.error ? ` (${item.outcome.error})` : ''}` : 'another end';
+    return { ...outcome, warning: [outcome.warning, `not recorded: the ledger keeps the end the ${item?.endedBy ?? 'other writer'} recorded first, ${kept}`].filter(Boolean).join('; ') };
   }
   const greenPercent = outcome.status === 'Succeeded' ? 100 : splitUnknown(outcome) || !state.green ? null : 0;
   if (outcome.status !== 'Running') {

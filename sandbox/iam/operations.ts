@@ -192,6 +192,7 @@ const stepfunctions: Mapper = (op, input, w) => {
     case 'DescribeExecution':
     case 'GetExecutionHistory':
     case 'StopExecution':
+    case 'RedriveExecution':
     case 'DescribeStateMachineForExecution':
       return [{ action, resource: str(input.executionArn) ?? '*' }];
     default:

@@ -9,6 +9,12 @@
  * Lambda service errors surface as `Lambda.<Exception>` (e.g.
  * Lambda.TooManyRequestsException), as on AWS. Wait states and retry intervals
  * sleep on the virtual clock (duration / timeScale of wall time).
+ *
+ * RedriveExecution (redrive()) reruns an execution that did not succeed from
+ * the state that did not complete, with that state's recorded input, the same
+ * ARN and history: "it continues the failed execution from the unsuccessful
+ * step and uses the same input … the state machine level timeout … is reset
+ * to 0" — https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
  */
 import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -71,6 +77,8 @@ export interface ExecutionStatusChange {
 
 /** Step Functions' hard limit; an execution reaching it fails. */
 export const HISTORY_LIMIT = 25_000;
+/** "Restarts unsuccessful executions … that didn't complete successfully in the last 14 days." (RedriveExecution) */
+export const REDRIVABLE_PERIOD_MS = 14 * 86_400_000;
 /** Step Functions' payload limit (256 KiB) for state results. */
 const PAYLOAD_LIMIT = 262_144;
 
@@ -94,9 +102,13 @@ export class Execution {
   public error?: string;
   public cause?: string;
   public readonly events: HistoryEvent[] = [];
-  /** Settles when the execution has ended and its history is complete. */
-  public readonly done: Promise<void>;
-  private readonly abortController = new AbortController();
+  /** Settles when the execution (its latest run, after a redrive) has ended and its history is complete. */
+  public done: Promise<void>;
+  public redriveCount = 0;
+  public redriveDate?: number;
+  /** Which run events belong to: a run ended by a stop may still deliver a Task's late answer, which the redriven run must not see. */
+  private generation = 0;
+  private abortController = new AbortController();
   private abortEngine?: () => void;
   private stopRequest?: { error?: string; cause?: string };
   private readonly retries = new Map<string, RetryBook>();
@@ -139,7 +151,7 @@ export class Execution {
       outputDetails: this.status === 'SUCCEEDED' ? { included: true } : null,
       error: this.error ?? null,
       cause: this.cause ?? null,
-      redriveCount: 0,
+      redriveCount: this.redriveCount,
     });
   }
 
@@ -171,7 +183,8 @@ export class Execution {
     this.announce();
   }
 
-  private async run(roleArn: string): Promise<void> {
+  private async run(roleArn: string, from?: { state: string; input: string }): Promise<void> {
+    const gen = this.generation;
     const overrides = {
       taskResourceLocalHandlers: Object.fromEntries(
         [...this.prepared.states].filter(([, s]) => s.Type === 'Task' || s.Type === 'Wait').map(([name, s]) => [name, (input: unknown) => (s.Type === 'Wait' ? this.runWait(name, input) : this.runTask(name, input))]),
@@ -179,8 +192,10 @@ export class Execution {
       // Read by the engine on every failure of a state: our own book of the retry, on the virtual clock.
       retryIntervalOverrides: new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? this.retryIntervals(name) : undefined) }),
     };
-    const machine = new StateMachine(this.prepared.engineDefinition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
-    const inputValue = JSON.parse(this.input) as never;
+    // A redrive runs the same definition from the state that did not complete (the engine starts at StartAt).
+    const definition = from ? { ...this.prepared.engineDefinition, StartAt: from.state } : this.prepared.engineDefinition;
+    const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+    const inputValue = JSON.parse(from ? from.input : this.input) as never;
     // The engine stamps $$.Execution.StartTime with `new Date()` while run() is synchronous:
     // let it read the virtual clock for that moment only.
     const RealDate = Date;
@@ -193,22 +208,25 @@ export class Execution {
     try {
       handle = machine.run(inputValue, { overrides: overrides as never, context: this.context as never, noThrowOnAbort: true });
     } catch (err) {
-      this.push('ExecutionStarted', 'executionStartedEventDetails', { input: this.input, inputDetails: { truncated: false }, roleArn }, this.startDate);
+      if (!from) this.push('ExecutionStarted', 'executionStartedEventDetails', { input: this.input, inputDetails: { truncated: false }, roleArn }, this.startDate);
       this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: (err as Error).message });
       return;
     } finally {
       globalThis.Date = RealDate;
     }
     this.abortEngine = handle.abort;
-    this.push('ExecutionStarted', 'executionStartedEventDetails', { input: this.input, inputDetails: { truncated: false }, roleArn }, this.startDate);
+    if (!from) this.push('ExecutionStarted', 'executionStartedEventDetails', { input: this.input, inputDetails: { truncated: false }, roleArn }, this.startDate);
     handle.result.catch(() => undefined);
     try {
-      for await (const event of handle.eventLogs) this.onEngineEvent(event);
+      for await (const event of handle.eventLogs) {
+        if (gen !== this.generation) break;
+        this.onEngineEvent(event);
+      }
     } catch (err) {
-      this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: (err as Error).message });
+      if (gen === this.generation) this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: (err as Error).message });
     }
     await handle.result.catch(() => undefined);
-    if (this.status === 'RUNNING') this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: 'The sandbox engine ended without a result' });
+    if (gen === this.generation && this.status === 'RUNNING') this.finish('FAILED', 'ExecutionFailed', { error: 'States.Runtime', cause: 'The sandbox engine ended without a result' });
   }
 
   private typeOf(name: string): string {
@@ -276,7 +294,76 @@ export class Execution {
     this.stopRequest = { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
     if (this.abortEngine) this.abortEngine();
     // The engine reports ExecutionAborted through its event log; make sure the status follows.
-    setImmediate(() => this.finish('ABORTED', 'ExecutionAborted', { ...this.stopRequest }));
+    const gen = this.generation;
+    setImmediate(() => {
+      if (gen === this.generation) this.finish('ABORTED', 'ExecutionAborted', { ...this.stopRequest });
+    });
+  }
+
+  /**
+   * The execution reaches its TimeoutSeconds now, as the engine's own timer would end it (ExecutionTimedOut,
+   * States.Timeout). The sandbox's timer runs on wall time divided by the time scale, so 21 days are half an
+   * hour even at 1,000×: tests and the fault matrix bring the moment forward instead. In-process only.
+   */
+  public timeOut(): void {
+    if (this.status !== 'RUNNING') return;
+    this.abortEngine?.();
+    this.finish('TIMED_OUT', 'ExecutionTimedOut', { error: 'States.Timeout', cause: 'The execution timed out (TimeoutSeconds)' });
+  }
+
+  /** Why RedriveExecution would refuse now (redriveStatusReason), or undefined when it may. */
+  public notRedrivableBecause(now: number): string | undefined {
+    if (this.status === 'RUNNING') return 'Execution is RUNNING and cannot be redriven';
+    if (this.status === 'SUCCEEDED') return 'Execution is SUCCEEDED and cannot be redriven';
+    if (this.events.length >= HISTORY_LIMIT - 1) return 'Execution history event limit exceeded';
+    if (now - (this.stopDate ?? now) > REDRIVABLE_PERIOD_MS) return 'Execution redrivable period exceeded';
+    return undefined;
+  }
+
+  /**
+   * RedriveExecution: the same execution runs again from the state it did not complete (the last one
+   * entered and not exited), with the input that state was entered with; the states that completed keep
+   * their results and are not rerun. An `ExecutionRedriven` event, the status RUNNING again (announced with
+   * the new redriveCount), the execution timeout counted from now. Returns the redrive's date.
+   */
+  public redrive(): number {
+    const why = this.notRedrivableBecause(this.deps.clock.now());
+    if (why) throw new ServiceError('ExecutionNotRedrivable', why, 400);
+    const from = this.unsuccessfulState();
+    if (!from) throw new ServiceError('ExecutionNotRedrivable', 'Execution has no state to redrive from', 400);
+    this.generation++;
+    this.abortController = new AbortController();
+    this.abortEngine = undefined;
+    this.stopRequest = undefined;
+    this.status = 'RUNNING';
+    this.stopDate = undefined;
+    this.output = undefined;
+    this.error = undefined;
+    this.cause = undefined;
+    this.redriveCount++;
+    this.redriveDate = this.deps.clock.now();
+    // A rerun state starts its retries afresh, as a new attempt of the state.
+    this.retries.delete(from.state);
+    this.context.Execution = { ...(this.context.Execution as object), RedriveCount: this.redriveCount, RedriveTime: new Date(this.redriveDate).toISOString() };
+    this.push('ExecutionRedriven', 'executionRedrivenEventDetails', { redriveCount: this.redriveCount });
+    this.announce();
+    this.done = this.run(this.roleArn, from);
+    return this.redriveDate;
+  }
+
+  /** The last state entered without having exited, with the input it was entered with. */
+  private unsuccessfulState(): { state: string; input: string } | undefined {
+    const open = new Map<string, string>();
+    let last: string | undefined;
+    for (const e of this.events) {
+      const name = e.details?.name as string | undefined;
+      if (!name) continue;
+      if (e.type.endsWith('StateEntered')) {
+        open.set(name, String(e.details?.input ?? 'null'));
+        last = name;
+      } else if (e.type.endsWith('StateExited')) open.delete(name);
+    }
+    return last && open.has(last) ? { state: last, input: open.get(last)! } : undefined;
   }
 
   // ---- Task states ---------------------------------------------------------------
@@ -326,6 +413,11 @@ export class Execution {
   private async runTask(state: string, input: unknown): Promise<unknown> {
     // Let the event consumer record TaskStateEntered before our own events.
     await new Promise((resolve) => setImmediate(resolve));
+    // A function answering after its execution was stopped and redriven belongs to the run that ended.
+    const gen = this.generation;
+    const push: Execution['push'] = (...args) => {
+      if (gen === this.generation) this.push(...args);
+    };
     this.book(state, true).pending = false;
     const binding = this.prepared.tasks.get(state) as TaskBinding;
     const def = this.prepared.states.get(state) as StateDef;
@@ -340,27 +432,27 @@ export class Execution {
       functionRef = params.FunctionName;
       qualifier = typeof params.Qualifier === 'string' ? params.Qualifier : undefined;
       payload = params.Payload ?? {};
-      this.push('TaskScheduled', 'taskScheduledEventDetails', {
+      push('TaskScheduled', 'taskScheduledEventDetails', {
         resourceType: 'lambda',
         resource: 'invoke',
         region: this.deps.region,
         parameters: JSON.stringify(input),
         ...(timeout ? { timeoutInSeconds: timeout } : {}),
       });
-      this.push('TaskStarted', 'taskStartedEventDetails', { resourceType: 'lambda', resource: 'invoke' });
+      push('TaskStarted', 'taskStartedEventDetails', { resourceType: 'lambda', resource: 'invoke' });
     } else {
       functionRef = binding.functionRef;
-      this.push('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
+      push('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
         resource: functionRef,
         input: JSON.stringify(input),
         inputDetails: { truncated: false },
         ...(timeout ? { timeoutInSeconds: timeout } : {}),
       });
-      this.push('LambdaFunctionStarted');
+      push('LambdaFunctionStarted');
     }
     const failed = (error: string, cause: string): Error => {
-      if (invoke) this.push('TaskFailed', 'taskFailedEventDetails', { resourceType: 'lambda', resource: 'invoke', error, cause });
-      else this.push('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error, cause });
+      if (invoke) push('TaskFailed', 'taskFailedEventDetails', { resourceType: 'lambda', resource: 'invoke', error, cause });
+      else push('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error, cause });
       return this.fail(state, error, cause);
     };
     let timer: NodeJS.Timeout | undefined;
@@ -394,8 +486,8 @@ export class Execution {
         : value;
       const output = JSON.stringify(result);
       if (Buffer.byteLength(output) > PAYLOAD_LIMIT) throw failed('States.DataLimitExceeded', `The state/task returned a result with a size exceeding the maximum number of bytes service limit.`);
-      if (invoke) this.push('TaskSucceeded', 'taskSucceededEventDetails', { resourceType: 'lambda', resource: 'invoke', output, outputDetails: { truncated: false } });
-      else this.push('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', { output, outputDetails: { truncated: false } });
+      if (invoke) push('TaskSucceeded', 'taskSucceededEventDetails', { resourceType: 'lambda', resource: 'invoke', output, outputDetails: { truncated: false } });
+      else push('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', { output, outputDetails: { truncated: false } });
       return result;
     } catch (err) {
       if (err instanceof ServiceError && err.code === 'AccessDeniedException') {
@@ -405,8 +497,8 @@ export class Execution {
       }
       if (err instanceof ServiceError) throw failed(`Lambda.${err.code}`, `${err.message} (Service: Lambda, Status Code: ${err.status})`);
       if (err instanceof Error && err.name === 'States.Timeout') {
-        if (invoke) this.push('TaskTimedOut', 'taskTimedOutEventDetails', { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' });
-        else this.push('LambdaFunctionTimedOut', 'lambdaFunctionTimedOutEventDetails', { error: 'States.Timeout' });
+        if (invoke) push('TaskTimedOut', 'taskTimedOutEventDetails', { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' });
+        else push('LambdaFunctionTimedOut', 'lambdaFunctionTimedOutEventDetails', { error: 'States.Timeout' });
         throw this.fail(state, 'States.Timeout', 'Task timed out.');
       }
       throw err;

@@ -1,7 +1,8 @@
 /**
  * AWS Step Functions (Standard workflows) over awsJson1_0
  * (`X-Amz-Target: AWSStepFunctions.<Operation>`): state machines, executions
- * with AWS's naming and idempotency rules, history, and StopExecution.
+ * with AWS's naming and idempotency rules, history, StopExecution and
+ * RedriveExecution.
  *
  * StartExecution rules (API reference): a name is 1–80 characters without
  * whitespace, brackets, wildcards, `"#%\^|~`$&,;:/` or control characters;
@@ -116,6 +117,8 @@ export class StepFunctionsService {
         e.stop(input.error as string | undefined, input.cause as string | undefined);
         return { stopDate: sec(e.stopDate ?? this.o.clock.now()) };
       }
+      case 'RedriveExecution':
+        return this.redriveExecution(input);
       default:
         throw new ServiceError('UnknownOperationException', `The sandbox does not emulate Step Functions ${operation}`, 400);
     }
@@ -193,6 +196,36 @@ export class StepFunctionsService {
     return { executionArn: arn, startDate: sec(execution.startDate) };
   }
 
+  /**
+   * "The API will return idempotent responses for the last 10 client tokens used to successfully redrive the
+   * execution. These client tokens are valid for up to 15 minutes after they are first used."
+   * (RedriveExecutionInput.clientToken, @aws-sdk/client-sfn's model.) Errors: ExecutionDoesNotExist,
+   * ExecutionNotRedrivable (with the redriveStatusReason), InvalidArn.
+   */
+  private redriveExecution(input: Input): unknown {
+    const e = this.execution(input.executionArn);
+    const now = this.o.clock.now();
+    const token = typeof input.clientToken === 'string' ? input.clientToken : undefined;
+    const tokens = (this.redriveTokens.get(e.arn) ?? []).filter((t) => now - t.firstUsed <= 15 * 60_000);
+    const seen = token ? tokens.find((t) => t.token === token) : undefined;
+    if (seen) return { redriveDate: sec(seen.redriveDate) };
+    const redriveDate = e.redrive();
+    if (token) this.redriveTokens.set(e.arn, [...tokens, { token, firstUsed: now, redriveDate }].slice(-10));
+    return { redriveDate: sec(redriveDate) };
+  }
+
+  private readonly redriveTokens = new Map<string, { token: string; firstUsed: number; redriveDate: number }[]>();
+
+  private redriveFields(e: Execution): Record<string, unknown> {
+    const reason = e.notRedrivableBecause(this.o.clock.now());
+    return {
+      redriveCount: e.redriveCount,
+      ...(e.redriveDate !== undefined ? { redriveDate: sec(e.redriveDate) } : {}),
+      redriveStatus: reason ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+      ...(reason ? { redriveStatusReason: reason } : {}),
+    };
+  }
+
   private describeExecution(e: Execution): unknown {
     return {
       executionArn: e.arn,
@@ -206,8 +239,7 @@ export class StepFunctionsService {
       ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
       ...(e.error !== undefined ? { error: e.error } : {}),
       ...(e.cause !== undefined ? { cause: e.cause } : {}),
-      redriveCount: 0,
-      redriveStatus: 'NOT_REDRIVABLE',
+      ...this.redriveFields(e),
     };
   }
 
@@ -225,6 +257,8 @@ export class StepFunctionsService {
         status: e.status,
         startDate: sec(e.startDate),
         ...(e.stopDate !== undefined ? { stopDate: sec(e.stopDate) } : {}),
+        redriveCount: e.redriveCount,
+        ...(e.redriveDate !== undefined ? { redriveDate: sec(e.redriveDate) } : {}),
       })),
       ...(nextToken ? { nextToken } : {}),
     };

@@ -10,7 +10,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetAliasCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, RedriveExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { Ledger, type ReleaseItem } from '../../core/ledger';
 import { ALIAS, FUNCTION } from '../../examples/ai-service/sandbox-service';
 import { startRehearsalStack, type RehearsalStack } from '../../rehearsal/stack';
@@ -178,3 +178,48 @@ it('fencing: a running release whose lock is taken over mid-canary moves no more
     await stack.aws.lambda.send(new UpdateAliasCommand({ FunctionName: FUNCTION, Name: ALIAS, FunctionVersion: stack.blue, RoutingConfig: { AdditionalVersionWeights: {} } }));
   }
 }, 120_000);
+
+it('a release that times out (TIMED_OUT) during its canary ends with 100 % on blue and the timeout recorded', async () => {
+  // Prepare
+  const { executionArn, name } = await startAndSplit();
+
+  // Act: the execution reaches its TimeoutSeconds now (21 days would be half an hour of wall time even at 1,000×)
+  stack.sandbox.stepfunctions.getExecution(executionArn).timeOut();
+  const record = await until(() => releaseOf(name), (r) => r?.status !== undefined && r.status !== 'Running');
+
+  // Assess
+  expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('TIMED_OUT');
+  expect(record).toMatchObject({ status: 'RolledBack', greenPercent: 0, endedBy: 'reconciler' });
+  expect(record?.outcome?.cause).toMatch(/^ExecutionTimedOut: the execution ran past the state machine's TimeoutSeconds in \w+ \(States\.Timeout/);
+  expect((await alias()).FunctionVersion).toBe(stack.blue);
+  expect((await alias()).RoutingConfig?.AdditionalVersionWeights ?? {}).toEqual({});
+  expect(await ledger.getLock(TARGET_KEY)).toBeUndefined();
+}, 120_000);
+
+it('a stopped release redriven after another release took the target moves no traffic, and its reconciled record stands', async () => {
+  // Prepare: A stopped mid-canary (the reconciler rolls it back and frees the target); B then takes the target and splits it.
+  const a = await startAndSplit();
+  await sfn.send(new StopExecutionCommand({ executionArn: a.executionArn, cause: 'stopped' }));
+  const reconciled = await until(() => releaseOf(a.name), (r) => r?.status !== undefined && r.status !== 'Running');
+  const b = await startAndSplit();
+  const bSplit = (await alias()).RoutingConfig?.AdditionalVersionWeights;
+
+  try {
+    // Act: A is redriven (same ARN, from the state it was stopped in) while B holds the target
+    await sfn.send(new RedriveExecutionCommand({ executionArn: a.executionArn }));
+    await stack.sandbox.stepfunctions.waitFor(a.executionArn, 60_000);
+    const redriven = await sfn.send(new DescribeExecutionCommand({ executionArn: a.executionArn }));
+
+    // Assess: A ended without touching B's traffic or lock, and the ledger still says what the reconciler found
+    expect(redriven).toMatchObject({ status: 'FAILED', redriveCount: 1 });
+    expect(redriven.error).toBe('LockLost');
+    expect((await alias()).RoutingConfig?.AdditionalVersionWeights).toEqual(bSplit);
+    expect((await ledger.getLock(TARGET_KEY))?.ownerExecutionArn).toBe(b.executionArn);
+    const after = await releaseOf(a.name);
+    expect(after).toMatchObject({ status: 'RolledBack', endedBy: 'reconciler', outcome: reconciled?.outcome });
+  } finally {
+    // B ends as a stopped release does: back on blue, its lock freed.
+    await sfn.send(new StopExecutionCommand({ executionArn: b.executionArn }));
+    await until(() => releaseOf(b.name), (r) => r?.status !== undefined && r.status !== 'Running');
+  }
+}, 180_000);

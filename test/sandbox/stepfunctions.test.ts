@@ -9,6 +9,7 @@ import {
   DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  RedriveExecutionCommand,
   StartExecutionCommand,
   StopExecutionCommand,
   type HistoryEvent,
@@ -26,6 +27,7 @@ beforeAll(async () => {
   await createFixtureFunction(c.lambda, 'echo', 'echo');
   await createFixtureFunction(c.lambda, 'flaky', 'flaky');
   await createFixtureFunction(c.lambda, 'fail', 'fail');
+  await createFixtureFunction(c.lambda, 'flaky-once', 'flaky');
 });
 
 afterAll(async () => {
@@ -292,5 +294,88 @@ describe('Retry and Catch', () => {
     expect(described.status).toBe('SUCCEEDED');
     expect(events.filter((e) => e.type === 'LambdaFunctionFailed').map((e) => e.lambdaFunctionFailedEventDetails?.error)).toEqual(['Lambda.TooManyRequestsException']);
     expect(sandbox.faults.list()).toEqual([]);
+  });
+});
+
+describe('RedriveExecution', () => {
+  // "When you redrive an execution, it continues the failed execution from the unsuccessful step and uses the same
+  // input. Step Functions preserves the results and execution history of the successful steps, and doesn't rerun
+  // these steps … Redriven executions use the same state machine definition and execution ARN" (API reference,
+  // RedriveExecution); redriveCount / redriveDate / redriveStatus(Reason) and ExecutionNotRedrivable as in
+  // @aws-sdk/client-sfn's model (DescribeExecutionOutput, ExecutionRedrivenEventDetails).
+  it('reruns a failed execution from the state that failed, with its input; the states that succeeded are not rerun', async () => {
+    // Prepare: Echo succeeds, Gate fails once (no Retry), so the execution fails at Gate.
+    const smArn = await createMachine('redrive-failed', {
+      StartAt: 'Echo',
+      States: {
+        Echo: { Type: 'Task', Resource: arn('echo'), ResultPath: '$.echoed', Next: 'Gate' },
+        Gate: { Type: 'Task', Resource: arn('flaky-once'), ResultPath: '$.gate', End: true },
+      },
+    });
+    const executionArn = await run(smArn, { failures: 1 });
+    const failed = await c.sfn.send(new DescribeExecutionCommand({ executionArn }));
+
+    // Act
+    const redriven = await c.sfn.send(new RedriveExecutionCommand({ executionArn }));
+    await sandbox.stepfunctions.waitFor(executionArn, 15_000);
+    const described = await c.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const events = await history(executionArn);
+    const again = await rejection(c.sfn.send(new RedriveExecutionCommand({ executionArn })));
+
+    // Assess
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'TransientAwsError', redriveCount: 0, redriveStatus: 'REDRIVABLE' });
+    expect(redriven.redriveDate).toBeInstanceOf(Date);
+    expect(described).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven' });
+    expect(described.redriveDate?.getTime()).toBe(redriven.redriveDate?.getTime());
+    expect(JSON.parse(described.output as string)).toMatchObject({ failures: 1, echoed: { event: { failures: 1 } }, gate: { calls: 2 } });
+    const types = events.map((e) => e.type);
+    expect(types.slice(types.indexOf('ExecutionFailed'))).toEqual([
+      'ExecutionFailed',
+      'ExecutionRedriven',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(events.find((e) => e.type === 'ExecutionRedriven')?.executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
+    expect(events.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails?.name)).toEqual(['Echo', 'Gate', 'Gate']);
+    expect(again.name).toBe('ExecutionNotRedrivable');
+    expect(again.message).toBe('Execution is SUCCEEDED and cannot be redriven');
+  });
+
+  it('reruns a stopped execution from the state it was in, announces it RUNNING again, and refuses a running one', async () => {
+    // Prepare
+    const slow = await createMachine('redrive-stopped', { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } } });
+    const started = await c.sfn.send(new StartExecutionCommand({ stateMachineArn: slow, name: 'stop-then-redrive', input: '{"a":1}' }));
+    const executionArn = started.executionArn as string;
+    await c.sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped' }));
+    await sandbox.stepfunctions.waitFor(executionArn, 5_000);
+    const seen = () => sandbox.eventbridge.events().filter((e) => e.source === 'aws.states' && (e.detail as { executionArn?: string }).executionArn === executionArn);
+
+    // Act
+    const first = await c.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'tok-1' }));
+    const sameToken = await c.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'tok-1' }));
+    const running = await rejection(c.sfn.send(new RedriveExecutionCommand({ executionArn })));
+    const described = await c.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    await c.sfn.send(new StopExecutionCommand({ executionArn }));
+    await sandbox.stepfunctions.waitFor(executionArn, 5_000);
+    const events = await history(executionArn);
+
+    // Assess
+    expect(described).toMatchObject({ status: 'RUNNING', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution is RUNNING and cannot be redriven' });
+    expect(described.stopDate).toBeUndefined();
+    expect(sameToken.redriveDate?.getTime()).toBe(first.redriveDate?.getTime()); // idempotent by client token
+    expect(running.name).toBe('ExecutionNotRedrivable');
+    expect(running.message).toBe('Execution is RUNNING and cannot be redriven');
+    expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionAborted', 'ExecutionRedriven', 'WaitStateEntered', 'ExecutionAborted']);
+    expect(events[4]?.stateEnteredEventDetails?.input).toBe('{"a":1}');
+    expect(seen().map((e) => [(e.detail as { status: string }).status, (e.detail as { redriveCount: number }).redriveCount])).toEqual([
+      ['RUNNING', 0],
+      ['ABORTED', 0],
+      ['RUNNING', 1],
+      ['ABORTED', 1],
+    ]);
   });
 });

@@ -10,7 +10,7 @@ import type { MonitoringState, Progress } from '../../../core/release-state';
 import { nextStep } from '../../../functions/shift-traffic/plan';
 import { FakeCloudWatch } from '../../support/fake-cloudwatch';
 import { awsError } from '../../support/fake-lambda';
-import { clock, greenOf, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger } from './support';
+import { clock, greenOf, holdLock, itemOf, lambdaContext, NOW, rejectionOf, releaseContext, useLedger } from './support';
 
 const reading = (name: string, state: string, reason?: string): AlarmReading => ({ name, state, ...(reason ? { reason } : {}) });
 const healthy: AlarmVerdict = { verdict: 'Healthy', breached: [], inconclusive: [], stillIgnored: [] };
@@ -432,19 +432,38 @@ describe('checkAlarms (with CloudWatch and the ledger)', () => {
 
   describe('CheckAlarms handler (middy)', () => {
     it('decides through the handler', async () => {
+      // Prepare: the release's execution holds the lock (the handler is fenced)
+      const state = monitoring();
+      await holdLock(db.ledger, state.release);
+
       // Act
-      const p = (await handler(monitoring(), lambdaContext('check-alarms'))) as Progress;
+      const p = (await handler(state, lambdaContext('check-alarms'))) as Progress;
 
       // Assess
       expect(p).toMatchObject({ next: 'Wait', polls: 1 });
     });
 
+    it('fails LockLost, recording nothing, when its execution no longer holds the lock (redriven after a takeover)', async () => {
+      // Prepare
+      const state = monitoring();
+      await holdLock(db.ledger, releaseContext({}, 'the-new-owner'));
+
+      // Act
+      const err = await rejectionOf(handler(state, lambdaContext('check-alarms')));
+
+      // Assess
+      expect(err.name).toBe('LockLost');
+      expect(await itemOf(db.ledger, state.release)).toBeUndefined();
+    });
+
     it('turns CloudWatch throttling into TransientAwsError', async () => {
       // Prepare
       cloudwatch.mock.on(DescribeAlarmsCommand).rejects(awsError('Throttling', 'Rate exceeded', 400));
+      const state = monitoring();
+      await holdLock(db.ledger, state.release);
 
       // Act
-      const err = await rejectionOf(handler(monitoring(), lambdaContext('check-alarms')));
+      const err = await rejectionOf(handler(state, lambdaContext('check-alarms')));
 
       // Assess
       expect(err.name).toBe('TransientAwsError');

@@ -130,7 +130,7 @@ describe('recordOutcome', () => {
     expect(item?.changes.ended).toEqual({ at: NOW.toISOString(), state: 'RecordOutcome', detail: 'Succeeded' });
   });
 
-  it("keeps an end another writer recorded first, and ends as the ledger says (a redriven execution after the reconciler; RollbackFailed after a person's rollback)", async () => {
+  it("keeps an end another writer recorded first and says so in its own outcome (a redriven execution after the reconciler; RollbackFailed after a person's rollback)", async () => {
     // Prepare: the reconciler ended one release; a person rolled back the other, left needing attention.
     const reconciled = stateWith({ error: { Error: 'LockLost', Cause: 'x' } });
     const byPerson = stateWith({ rollbackError: { Error: 'TrafficShiftFailed', Cause: 'y' } });
@@ -145,9 +145,9 @@ describe('recordOutcome', () => {
     const again = await recordOutcome(stateWith({ release: reconciled.release, rollback: { trigger: 'error', reason: 'ExecutionAborted: stopped', restored: '1', at: 'now' } }), { ledger: db.ledger, now: clock, writer: 'reconciler' });
 
     // Assess
-    expect(redriven).toMatchObject({ status: 'RolledBack', error: 'RolledBackOnError' });
-    expect(await itemOf(db.ledger, reconciled.release)).toMatchObject({ status: 'RolledBack', endedBy: 'reconciler' });
-    expect(late).toEqual(person);
+    expect(redriven).toMatchObject({ status: 'Failed', error: 'LockLost', warning: 'not recorded: the ledger keeps the end the reconciler recorded first, RolledBack (RolledBackOnError)' });
+    expect(await itemOf(db.ledger, reconciled.release)).toMatchObject({ status: 'RolledBack', outcome: { error: 'RolledBackOnError' }, endedBy: 'reconciler' });
+    expect(late).toMatchObject({ status: 'Failed', error: 'RollbackFailed', warning: 'not recorded: the ledger keeps the end the person recorded first, RolledBack (ManualRollback)' });
     expect(await itemOf(db.ledger, byPerson.release)).toMatchObject({ status: 'RolledBack', outcome: person, endedBy: 'person' });
     expect(again.status).toBe('RolledBack'); // the same writer's retry rewrites its own end
   });
