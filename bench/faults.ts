@@ -2,7 +2,9 @@ import '../sandbox/polyfills';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FaultHarness, LATENCY_CASE_BAKE, MATRIX_LATENCY_MS, MATRIX_REQUEST_TIMEOUT_MS, MATRIX_TIME_SCALE, faultTimes, type CaseResult } from './fault-matrix/harness';
+import { DisruptionHarness } from './fault-matrix/disruption-harness';
+import { DISRUPTIONS, disruptionCases, whereOf, type DisruptionCase } from './fault-matrix/disruptions';
+import { LATENCY_CASE_BAKE, MATRIX_LATENCY_MS, MATRIX_REQUEST_TIMEOUT_MS, MATRIX_TIME_SCALE, faultTimes, type CaseResult } from './fault-matrix/harness';
 import { allCases, FAULT_KINDS, LIFECYCLE_POINTS, TARGET_KINDS, type FaultCase, type Scenario } from './fault-matrix/matrix';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -61,9 +63,16 @@ const summaryLine = (s: KindSummary) =>
   `Run on ${s.date} in ${s.wallSeconds.toFixed(0)} s wall: ${s.cases} cases, ${s.violations} violations, ${s.accepted} accepted, ${s.unexpected} unexpected outcomes, ${s.unhit} not hit (·).`;
 const heading = (kind: string) => `## Target kind \`${kind}\``;
 
+const DISRUPTION_HEADER = ['| disruption | where | expected end | result |', '|---|---|---|---|'];
+
 /** One target kind's section: its summary, baselines, table, and the cases that need a word. */
-export function kindSection(kind: string, results: CaseResult[], cases: FaultCase[], baselines: CaseResult[], wallSeconds: number): KindSection {
+export function kindSection(kind: string, results: CaseResult[], cases: FaultCase[], baselines: CaseResult[], wallSeconds: number, disruptions: DisruptionCase[] = []): KindSection {
   const byId = new Map(results.map((r) => [r.id, r]));
+  const disruptionRows = [...DISRUPTION_HEADER];
+  for (const d of disruptions) {
+    const r = byId.get(d.id);
+    if (r) disruptionRows.push(`| ${d.d.kind} | ${whereOf(d.d)} | ${d.d.expect === 'none' ? 'no release' : d.d.expect} | ${cell(r)} |`);
+  }
   const baselineRows = ['| scenario | outcome | invariants |', '|---|---|---|'];
   for (const b of baselines) baselineRows.push(`| ${b.id.replace('baseline/', '')} | ${cell(b)} | ${b.violations.length ? b.violations.map((v) => v.detail).join('; ') : 'hold'} |`);
   const table = [`| point | caller | operation | ${FAULT_KINDS.map((k) => KIND_LABEL[k]).join(' | ')} |`, `|---|---|---|${FAULT_KINDS.map(() => '---').join('|')}|`];
@@ -79,7 +88,7 @@ export function kindSection(kind: string, results: CaseResult[], cases: FaultCas
   const violations = results.filter((r) => r.violations.length);
   const accepted = results.filter((r) => !r.violations.length && r.accepted.length);
   const unexpected = results.filter((r) => !r.violations.length && r.unexpectedOutcome);
-  return assembleSection(kind, { date: new Date().toISOString().slice(0, 10), wallSeconds }, baselineRows, table, {
+  return assembleSection(kind, { date: new Date().toISOString().slice(0, 10), wallSeconds }, baselineRows, table, disruptionRows, {
     violations: violations.map((r) => `- \`${r.id}\` (${r.caseName}): ${r.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`),
     accepted: accepted.map((r) => `- \`${r.id}\`: ${r.accepted.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}; outcome ${cell(r)}`),
     unexpected: unexpected.map((r) => `- \`${r.id}\`: ${r.unexpectedOutcome}`),
@@ -111,31 +120,33 @@ export function previousSections(markdown: string): Map<string, KindSection> {
     const lists = { violations: entries('Violations'), accepted: entries('Accepted'), unexpected: entries('Unexpected outcomes') };
     const baselines = part('Baselines').split('\n').filter((l) => l.startsWith('|'));
     const table = body.split('\n').filter((l) => l.startsWith('|'));
-    found.set(kind, assembleSection(kind, { date: header?.[1] ?? 'unknown', wallSeconds: Number(header?.[2] ?? 0) }, baselines, table, lists));
+    found.set(kind, assembleSection(kind, { date: header?.[1] ?? 'unknown', wallSeconds: Number(header?.[2] ?? 0) }, baselines, table, [], lists));
   }
   return found;
 }
 
 type SectionLists = Record<'violations' | 'accepted' | 'unexpected', string[]>;
 
-/** A kind's section from its parts, its counts read from the table's marks. */
-function assembleSection(kind: string, run: Pick<KindSummary, 'date' | 'wallSeconds'>, baselines: string[], table: string[], lists: SectionLists): KindSection {
-  const marks = table.slice(2).flatMap((l) => l.split('|').slice(4, -1).map((c) => c.trim()[0] ?? ''));
+/** A kind's section from its parts, its counts read from the tables' marks (a disruption row's one cell is its fourth, as a fault row's first). */
+function assembleSection(kind: string, run: Pick<KindSummary, 'date' | 'wallSeconds'>, baselines: string[], table: string[], disruptions: string[], lists: SectionLists): KindSection {
+  const marks = [...table.slice(2), ...disruptions.slice(2)].flatMap((l) => l.split('|').slice(4, -1).map((c) => c.trim()[0] ?? ''));
   const count = (mark: string) => marks.filter((c) => c === mark).length;
   const summary: KindSummary = { ...run, cases: marks.filter(Boolean).length, violations: count('✘'), accepted: count('◐'), unexpected: count('≠'), unhit: count('·') };
   const list = (l: string[]) => (l.length ? l : ['None.']);
   const lines = [heading(kind), '', summaryLine(summary), '', '### Baselines (no fault)', '', ...baselines, '', '### Cases', '', ...table];
+  if (disruptions.length > 2) lines.push('', '### Disruptions', '', ...disruptions);
   lines.push('', '### Violations', '', ...list(lists.violations), '', '### Accepted', '', ...list(lists.accepted), '', '### Unexpected outcomes', '', ...list(lists.unexpected), '');
   return { kind, summary, markdown: lines.join('\n') };
 }
 
 /** A section's parts back: the baselines and cases tables, and the three lists. */
-function sectionParts(section: KindSection): { baselines: string[]; table: string[]; lists: SectionLists } {
+function sectionParts(section: KindSection): { baselines: string[]; table: string[]; disruptions: string[]; lists: SectionLists } {
   const sub = section.markdown.split(/^(?=### )/m);
   const lines = (title: string) => (sub.find((p) => p.startsWith(`### ${title}`)) ?? '').split('\n');
   return {
     baselines: lines('Baselines').filter((l) => l.startsWith('|')),
     table: lines('Cases').filter((l) => l.startsWith('|')),
+    disruptions: lines('Disruptions').filter((l) => l.startsWith('|')),
     lists: {
       violations: lines('Violations').filter((l) => l.startsWith('- `')),
       accepted: lines('Accepted').filter((l) => l.startsWith('- `')),
@@ -152,17 +163,24 @@ export function updateSection(previous: KindSection, rerun: KindSection, rerunId
   const before = sectionParts(previous);
   const now = sectionParts(rerun);
   const rowKey = (l: string) => l.split('|').slice(1, 4).map((c) => c.trim()).join('|');
-  const fresh = new Map(now.table.slice(2).map((l) => [rowKey(l), l.split('|')] as const));
-  const table = before.table.map((l, i) => {
-    const cells = fresh.get(rowKey(l));
-    if (i < 2 || !cells) return l;
-    const old = l.split('|');
-    return old.map((c, j) => (j >= 4 && j < old.length - 1 && cells[j]?.trim() ? cells[j] : c)).join('|');
-  });
+  const merged = (old: string[], rerun: string[]): string[] => {
+    const fresh = new Map(rerun.slice(2).map((l) => [rowKey(l), l.split('|')] as const));
+    const rows = old.map((l, i) => {
+      const cells = fresh.get(rowKey(l));
+      if (i < 2 || !cells) return l;
+      const before = l.split('|');
+      return before.map((c, j) => (j >= 4 && j < before.length - 1 && cells[j]?.trim() ? cells[j] : c)).join('|');
+    });
+    // Rows the earlier report did not have (a table grown since) are added.
+    const known = new Set(old.map(rowKey));
+    return [...rows, ...rerun.slice(2).filter((l) => !known.has(rowKey(l)))];
+  };
+  const table = merged(before.table, now.table);
+  const disruptions = merged(before.disruptions.length ? before.disruptions : DISRUPTION_HEADER, now.disruptions.length ? now.disruptions : DISRUPTION_HEADER);
   const mentions = (entry: string) => rerunIds.some((id) => entry.startsWith(`- \`${id}\``));
   const merge = (key: keyof SectionLists) => [...before.lists[key].filter((e) => !mentions(e)), ...now.lists[key]];
   const run = { date: rerun.summary.date, wallSeconds: previous.summary.wallSeconds + rerun.summary.wallSeconds };
-  return assembleSection(previous.kind, run, now.baselines, table, { violations: merge('violations'), accepted: merge('accepted'), unexpected: merge('unexpected') });
+  return assembleSection(previous.kind, run, now.baselines, table, disruptions, { violations: merge('violations'), accepted: merge('accepted'), unexpected: merge('unexpected') });
 }
 
 export function faultsMarkdown(sections: KindSection[]): string {
@@ -200,22 +218,26 @@ export function faultsMarkdown(sections: KindSection[]): string {
     'A permanent AccessDenied on the operation an invariant needs cannot be worked around; such a case is accepted (◐) because the release reports it (the execution fails naming the error, or the recorded outcome carries it). Transient faults must leave the outcome as without them; a permanent AccessDenied must stop a release that has not proved itself (Failed before the switch, back on blue after it) and must not undo one that has (still Succeeded when only the clean-up at the end is denied).',
     '',
   );
+  lines.push(
+    `**Disruptions** (bench/fault-matrix/disruptions.ts, ${DISRUPTIONS.length} rows, each run on every kind it applies to): the execution stopped (StopExecution) at every Task state while its function runs, and in the bake's and retention's Wait (just after ShiftTraffic or a retention check answered); timed out (the sandbox ends it as its TimeoutSeconds would: ExecutionTimedOut, States.Timeout) before the switch, in the bake, in retention and during the rollback; stopped, reconciled, then redriven (RedriveExecution) while another release holds the target in its bake, which must see its traffic, its lock and the stopped release's recorded end unchanged; the rollback's route write failing with 5xx 40 times in a row (it must still end RolledBack) or for good (RollbackFailed with the target held for a person, then \`cutover rollback\` with the service back); and two targets of one function (two aliases, or an alias beside the API Gateway stage) released together, one of them failing its golden set, or the other released with \`deleteBlueVersion\` while this one still routes to blue. The expected end is statemachine/README.md's ("When the execution itself is stopped"); the reconciler is judged once it has run (the harness holds it until the Task functions under way have answered, the order AWS guarantees since a function cannot outlive its Task's timeout, which runs 1,000 times faster here).`,
+    '',
+  );
   lines.push('Legend: ✔ invariants hold · ◐ accepted · ≠ unexpected outcome · ✘ violation · `·` the operation was not called after the trigger.', '');
   for (const s of sections) lines.push(s.markdown.trimEnd(), '');
   return `${lines.join('\n')}\n`;
 }
 
 /** A case the harness itself could not run or judge (its sandbox left in a state it cannot read or restore): shown as a violation to look at, and the run goes on. */
-function harnessFailure(c: FaultCase, err: unknown): CaseResult {
+function harnessFailure(c: { id: string }, err: unknown): CaseResult {
   const detail = `the harness failed: ${(err as Error).name}: ${(err as Error).message}`;
   return { id: c.id, caseName: '?', executionArn: '', executionStatus: 'UNKNOWN', hits: 0, wallMs: 0, violations: [{ invariant: 'ended', detail }], accepted: [], live: '?' };
 }
 
 /** One target kind in its own sandbox: the baselines, then its cases one after the other. */
-async function runKind(kind: string, cases: FaultCase[], log: (line: string) => void): Promise<{ results: CaseResult[]; baselines: CaseResult[]; wallSeconds: number }> {
+async function runKind(kind: string, cases: FaultCase[], disruptions: DisruptionCase[], log: (line: string) => void): Promise<{ results: CaseResult[]; baselines: CaseResult[]; wallSeconds: number }> {
   const t0 = Date.now();
-  const h = await FaultHarness.start({ kind: kind as never });
-  log(`${kind}: sandbox ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${cases.length} cases`);
+  const h = await DisruptionHarness.start({ kind: kind as never });
+  log(`${kind}: sandbox ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${cases.length} cases, ${disruptions.length} disruptions`);
   const results: CaseResult[] = [];
   const baselines: CaseResult[] = [];
   try {
@@ -229,6 +251,12 @@ async function runKind(kind: string, cases: FaultCase[], log: (line: string) => 
       results.push(r);
       const extra = [...r.violations.map((v) => `VIOLATION ${v.invariant}: ${v.detail}`), ...r.accepted.map((v) => `accepted ${v.invariant}`), r.unexpectedOutcome ? `unexpected: ${r.unexpectedOutcome}` : ''].filter(Boolean);
       log(`[${i + 1}/${cases.length}] ${c.id}: ${cell(r)} hits=${r.hits} ${r.wallMs} ms ${extra.join('; ')}`);
+    }
+    for (const [i, d] of disruptions.entries()) {
+      const r = await h.runDisruption(d).catch((err: unknown) => harnessFailure(d, err));
+      results.push(r);
+      const extra = [...r.violations.map((v) => `VIOLATION ${v.invariant}: ${v.detail}`), r.unexpectedOutcome ? `unexpected: ${r.unexpectedOutcome}` : ''].filter(Boolean);
+      log(`[disruption ${i + 1}/${disruptions.length}] ${d.id}: ${cell(r)} ${r.wallMs} ms ${extra.join('; ')}`);
     }
   } finally {
     await h.stop();
@@ -253,9 +281,10 @@ async function main(): Promise<void> {
   let baselineViolations = 0;
   for (const kind of kinds) {
     const cases = allCases([kind]).filter((c) => !filter || c.id.includes(filter));
-    const run = await runKind(kind, cases, log);
-    sections.push(kindSection(kind, run.results, cases, run.baselines, run.wallSeconds));
-    rerunIds.push(...cases.map((c) => c.id));
+    const disruptions = disruptionCases([kind]).filter((c) => !filter || c.id.includes(filter));
+    const run = await runKind(kind, cases, disruptions, log);
+    sections.push(kindSection(kind, run.results, cases, run.baselines, run.wallSeconds, disruptions));
+    rerunIds.push(...cases.map((c) => c.id), ...disruptions.map((c) => c.id));
     violations += run.results.filter((r) => r.violations.length).length;
     baselineViolations += run.baselines.filter((b) => b.violations.length).length;
   }

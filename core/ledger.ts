@@ -7,7 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { ReleaseStatus } from './release-state';
+import type { Green, ReleaseStatus } from './release-state';
 
 /**
  * The ledger: one DynamoDB table, one partition per target.
@@ -59,6 +59,8 @@ export interface ReleaseItem {
   status: ReleaseStatus;
   blueVersion?: string;
   greenVersion?: string;
+  /** Green as PrepareGreen made it (whether this release created it, the artifact it set): what retires it after a person's rollback. */
+  green?: Green;
   greenPercent?: number;
   phase?: string;
   retentionEndsAt?: string;
@@ -70,7 +72,7 @@ export interface ReleaseItem {
   quality?: unknown;
   changes: Record<string, StateChange>;
   manualRollback?: ManualRollbackRequest;
-  outcome?: { status: ReleaseStatus; error?: string; cause?: string };
+  outcome?: { status: ReleaseStatus; error?: string; cause?: string; warning?: string };
   endedAt?: string;
   /** Who recorded the outcome: an outcome is never overwritten by another writer (see Ledger.record's `endedBy`). */
   endedBy?: EndWriter;

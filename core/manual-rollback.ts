@@ -2,7 +2,8 @@ import type { Ledger, ReleaseItem } from './ledger';
 import type { Target } from './release-input';
 import { targetKey } from './release-input';
 import type { Green } from './release-state';
-import type { Split, TrafficSwitch } from './traffic-router';
+import type { Split, SideRetirer, TrafficSwitch } from './traffic-router';
+import { whileBusy } from './while-busy';
 
 export interface ManualRollbackResult {
   release: ReleaseItem;
@@ -23,6 +24,7 @@ export class RollbackPending extends Error {
 }
 
 const SETTLE_POLL_MS = 500;
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * A person's rollback: traffic goes back to blue now, through the router
@@ -34,10 +36,13 @@ export async function manualRollback(
   request: { by: string; reason: string },
   deps: {
     ledger: Ledger;
-    router: (target: Target) => Pick<TrafficSwitch, 'rollback' | 'currentSplit'>;
+    /** With `decommission`, green is retired after a target that needed a person is freed (its release could not). */
+    router: (target: Target) => Pick<TrafficSwitch, 'rollback' | 'currentSplit'> & Partial<Pick<SideRetirer, 'decommission'>>;
     now?: () => number;
     /** How long to wait for blue when the release is moving traffic at the same time (wall ms). @default 30,000 */
     settleMs?: number;
+    /** How long retiring green may wait for the target to settle (a SageMaker fleet replacement; wall ms). @default 20 minutes */
+    retireMs?: number;
     sleep?: (ms: number) => Promise<void>;
   },
 ): Promise<ManualRollbackResult> {
@@ -84,11 +89,24 @@ export async function manualRollback(
     }
   }
   if (lock.needsAttention) {
-    // Its execution has ended without restoring blue: nobody else will record the end or free the target.
+    // Its execution has ended without restoring blue: nobody else will record the end, retire green or free the target.
     const at = new Date(now()).toISOString();
     const cause = `${request.reason} (by ${request.by}), after the release could not restore blue itself (${lock.needsAttention.reason}). 100 % of traffic is on ${green.blue}.`;
     const releaseKey = { targetKey: key, startedAt: release.startedAt, releaseId: release.releaseId };
-    await deps.ledger.record(releaseKey, { id: 'ended', at, state: 'cutover rollback', detail: `RolledBack: ${cause}` }, { status: 'RolledBack', outcome: { status: 'RolledBack', error: 'ManualRollback', cause }, greenPercent: 0, endedAt: at }, { endedBy: 'person' });
+    // Its Decommission ran while green still had traffic, so it kept green: retire it now, as Decommission would.
+    let warning: string | undefined;
+    let cleanup: unknown;
+    if (release.green && router.decommission) {
+      try {
+        const retire = router.decommission.bind(router);
+        const g = release.green;
+        cleanup = await whileBusy(() => retire(g, 'green', { deleteVersion: false }), { now, sleep: deps.sleep ?? defaultSleep, budgetMs: deps.retireMs ?? 20 * 60_000, intervalMs: 5_000 });
+      } catch (err) {
+        warning = `green ${release.green.green} was not retired (${(err as Error).name}: ${(err as Error).message}): retire it by hand`;
+      }
+    }
+    const outcome = { status: 'RolledBack' as const, error: 'ManualRollback', cause, ...(warning ? { warning } : {}) };
+    await deps.ledger.record(releaseKey, { id: 'ended', at, state: 'cutover rollback', detail: `RolledBack: ${cause}` }, { status: 'RolledBack', outcome, greenPercent: 0, endedAt: at, ...(cleanup ? { cleanup } : {}) }, { endedBy: 'person' });
     await deps.ledger.releaseLock(key, lock.ownerExecutionArn);
     return { release: { ...release, status: 'RolledBack' }, split, elapsedMs: now() - started, freed: true };
   }

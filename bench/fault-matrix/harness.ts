@@ -83,7 +83,7 @@ interface ScopedInvokeFault {
   hits: number;
 }
 
-interface Hook {
+export interface Hook {
   /** Matches a Task state's invocation (by its function and input). */
   match: (fn: string, input: Record<string, unknown>) => boolean;
   /** Runs once, before the matched invocation proceeds. */
@@ -92,6 +92,8 @@ interface Hook {
   arm?: 'before' | 'after';
   /** Replaces the invocation's answer (PrepareGreen "crashes" after publishing). */
   crashAfter?: boolean;
+  /** Runs once the invocation has answered and the answer is on its way back to Step Functions (not awaited). */
+  afterAnswer?: () => Promise<void>;
   fired?: boolean;
 }
 
@@ -111,29 +113,29 @@ const TASK_FOLDERS: Record<string, string> = {
   RecordOutcome: 'record-outcome',
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const bareName = (ref: string) => ref.replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, '').split(':')[0];
 
 export class FaultHarness {
   public stack!: RehearsalStack;
   /** The target kind released, read and restored through the product's router (targets.ts). */
   public target!: FaultTarget;
-  private sfn!: SFNClient;
-  private cli!: CliClients;
-  private hooks: Hook[] = [];
+  protected sfn!: SFNClient;
+  protected cli!: CliClients;
+  protected hooks: Hook[] = [];
   private scoped: ScopedInvokeFault[] = [];
-  private injected: Fault[] = [];
+  protected injected: Fault[] = [];
   private armFault: (() => void) | undefined;
-  private seq = 0;
+  protected seq = 0;
   private lastEndedExecution: string | undefined;
   /** Function name per Task state, as deployed from the synthesized template. */
-  private get taskFunctions(): Record<string, string> {
+  protected get taskFunctions(): Record<string, string> {
     return Object.fromEntries(Object.entries(TASK_FOLDERS).map(([task, folder]) => [task, this.stack.deployed.functions[folder]!]));
   }
 
   /** A sandbox releasing through one target kind (`kind`, default the Lambda alias): a case of another kind needs another harness. */
-  public static async start(options: { timeScale?: number; extraManagedFunctions?: string[]; kind?: Target['kind'] } = {}): Promise<FaultHarness> {
-    const h = new FaultHarness();
+  public static async start<H extends FaultHarness>(this: new () => H, options: { timeScale?: number; extraManagedFunctions?: string[]; kind?: Target['kind'] } = {}): Promise<H> {
+    const h = new this();
     await h.init(options.timeScale ?? MATRIX_TIME_SCALE, options.extraManagedFunctions ?? [], options.kind ?? 'lambda-alias');
     return h;
   }
@@ -202,6 +204,7 @@ export class FaultHarness {
     const original = async (req: InvokeRequest): Promise<InvokeResponse> => {
       const fn = bareName(req.functionName);
       const task = Object.entries(this.taskFunctions).find(([, f]) => f === fn)?.[0];
+      if (task) this.tasksInFlight++;
       this.invokeLabel = task ? `${task} (Task invoke)` : this.currentTask;
       let call: Promise<InvokeResponse>;
       try {
@@ -215,12 +218,15 @@ export class FaultHarness {
       try {
         return await call;
       } finally {
-        if (task) this.currentTask = previous;
-        else this.targetInFlight--;
+        if (task) {
+          this.currentTask = previous;
+          this.tasksInFlight--;
+        } else this.targetInFlight--;
       }
     };
     lambda.invoke = async (req: InvokeRequest): Promise<InvokeResponse> => {
       const fn = bareName(req.functionName);
+      if (fn === this.stack.deployed.functions['reconcile-release']) return this.reconcilerInvoke(req, original);
       await this.takeScopedFault(fn);
       let input: Record<string, unknown> = {};
       try {
@@ -238,6 +244,13 @@ export class FaultHarness {
       }
       const call = original(req); // takes the sandbox's Invoke faults synchronously
       if (hook.arm === 'after') this.armFault?.();
+      if (hook.afterAnswer) {
+        const after = hook.afterAnswer;
+        void call.then(
+          () => sleep(5).then(after),
+          () => undefined,
+        );
+      }
       if (!hook.crashAfter) return call;
       const response = await call;
       if (response.functionError) return response;
@@ -248,6 +261,47 @@ export class FaultHarness {
         payload: Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed (injected by the fault matrix after the handler had finished)' })),
       };
     };
+  }
+
+  /** Task invocations under way (their functions still running). */
+  private tasksInFlight = 0;
+  /** Reconciler runs under way, and the runs that have ended, by the execution they reconciled. */
+  private reconcilersRunning = 0;
+  private readonly reconciled = new Map<string, number>();
+
+  /**
+   * The reconciler, invoked by EventBridge when an execution stops, times out or fails. It waits out a Task
+   * function that may still be running until that Task's TimeoutSeconds has passed on the clock it reads;
+   * on AWS the function has ended by then (Lambda ends it at its own timeout). Here virtual time runs 1,000
+   * times faster than the function does, so the harness holds the reconciler until the Task invocations have
+   * answered: the order AWS guarantees, not a shortcut.
+   */
+  private async reconcilerInvoke(req: InvokeRequest, original: (req: InvokeRequest) => Promise<InvokeResponse>): Promise<InvokeResponse> {
+    const deadline = Date.now() + 30_000;
+    while (this.tasksInFlight > 0 && Date.now() < deadline) await sleep(10);
+    let arn = '';
+    try {
+      arn = (JSON.parse(Buffer.isBuffer(req.payload) ? req.payload.toString('utf8') : (req.payload ?? '{}')) as { detail?: { executionArn?: string } }).detail?.executionArn ?? '';
+    } catch {
+      // not an event: counted under ''
+    }
+    this.reconcilersRunning++;
+    try {
+      return await original(req);
+    } finally {
+      this.reconcilersRunning--;
+      this.reconciled.set(arn, (this.reconciled.get(arn) ?? 0) + 1);
+    }
+  }
+
+  /** Once the reconciler has run `times` for `executionArn` and none is running (bounded: a case must end). */
+  public async reconciledFor(executionArn: string, times = 1, timeoutMs = 60_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((this.reconciled.get(executionArn) ?? 0) >= times && this.reconcilersRunning === 0) return true;
+      await sleep(20);
+    }
+    return false;
   }
 
   /** A scoped Invoke fault armed for function `fn`, if any, hits this call: a delay, or the fault's error. */
@@ -266,20 +320,20 @@ export class FaultHarness {
     return original(req);
   }
 
-  private clearFaults(): void {
+  protected clearFaults(): void {
     this.stack.sandbox.faults.clear();
     this.injected = [];
     this.scoped = [];
     this.armFault = undefined;
   }
 
-  private hits(): number {
+  protected hits(): number {
     // The injector drops a fault once its `times` are spent: count on the objects it returned.
     return this.injected.reduce((n, f) => n + f.hits, 0) + this.scoped.reduce((n, s) => n + s.hits, 0);
   }
 
   /** The user alarm back to OK: its breach points aged out. */
-  private resetUserAlarm(): void {
+  protected resetUserAlarm(): void {
     const { sandbox } = this.stack;
     sandbox.clock.advance(BREACH_MS + 300_000);
     sandbox.cloudwatch.alarms.evaluateAll();
@@ -290,7 +344,7 @@ export class FaultHarness {
    * simulated minutes ahead, so that the alarm reads ALARM at once and still does when the check looks,
    * however long the check takes to start on a loaded machine (100 ms of wall time is 100 s here).
    */
-  private breachUserAlarm(): void {
+  protected breachUserAlarm(): void {
     const { sandbox } = this.stack;
     const from = Math.floor(sandbox.clock.now() / 60_000) * 60_000 - 60_000;
     for (let t = from; t <= from + BREACH_MS; t += 5_000) sandbox.cloudwatch.metrics.putValue({ Namespace: 'FaultMatrix', MetricName: 'Breach', Dimensions: [] }, t, 1);
@@ -298,8 +352,8 @@ export class FaultHarness {
   }
 
   /** What is live: the version (or variant) with all of the traffic, or the split as JSON. */
-  public async liveVersion(): Promise<{ version: string; split: Record<string, number> }> {
-    const split = await this.target.split();
+  public async liveVersion(target: FaultTarget = this.target): Promise<{ version: string; split: Record<string, number> }> {
+    const split = await target.split();
     const all = Object.entries(split).find(([, pct]) => pct === 100);
     return { version: all?.[0] ?? JSON.stringify(split), split };
   }
@@ -308,10 +362,10 @@ export class FaultHarness {
    * The release input of a case: a fresh artifact (a copy of model v2 under a new key), short durations,
    * released through the harness's target kind (the rehearsal's own mapping of a Lambda-alias input).
    */
-  public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false, bake = { seconds: 120, pollSeconds: 60 }): Promise<ReleaseInput> {
+  public async releaseInput(n: number, scenario: Scenario, deleteBlueVersion = false, bake = { seconds: 120, pollSeconds: 60 }, model = 'v2'): Promise<ReleaseInput> {
     const artifact = `fault-${n}`;
     const key = `ai-handler/models/${artifact}.json`;
-    await this.stack.aws.s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/ai-handler/models/v2.json` }));
+    await this.stack.aws.s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/ai-handler/models/${model}.json` }));
     const input: ReleaseInput = {
       target: { kind: 'lambda-alias', functionName: FUNCTION, alias: ALIAS },
       artifact: { uri: `s3://${BUCKET}/${key}`, envVar: 'MODEL_URI' },
@@ -327,11 +381,19 @@ export class FaultHarness {
     return rigInput(this.stack, input, artifact);
   }
 
-  private taskHook(task: string, phase: 'bake' | 'retention' | undefined, extra: Partial<Hook> = {}): Hook {
+  /** A hook on `task`'s invocation (in `phase`; of release `only`'s execution when given). */
+  protected taskHook(task: string, phase: 'bake' | 'retention' | undefined, extra: Partial<Hook> = {}, only?: string): Hook {
     const fn = this.taskFunctions[task];
     if (!fn) throw new Error(`no Task ${task}`);
+    const ofRelease = (input: Record<string, unknown>) => {
+      if (!only) return true;
+      // ValidateInput's input is the execution's input and its context: the execution's name is the release's id.
+      const release = input.release as { id?: string } | undefined;
+      const execution = input.execution as { name?: string } | undefined;
+      return (release?.id ?? execution?.name) === only;
+    };
     return {
-      match: (name, input) => name === fn && (!phase || (input.progress as { phase?: string } | undefined)?.phase === phase),
+      match: (name, input) => name === fn && (!phase || (input.progress as { phase?: string } | undefined)?.phase === phase) && ofRelease(input),
       ...extra,
     };
   }
@@ -501,7 +563,7 @@ export class FaultHarness {
   }
 
   /** Whether Decommission was entered with a completed release (its own `succeeded` rule, on its input). */
-  private completed(executionArn: string): boolean {
+  protected completed(executionArn: string): boolean {
     const events = this.stack.sandbox.stepfunctions.getExecution(executionArn).events;
     const entered = events.filter((e) => e.type === 'TaskStateEntered' && e.details?.name === 'Decommission');
     return entered.some((e) => succeeded(JSON.parse(String(e.details?.input ?? 'null')) as ReleaseState));
@@ -513,14 +575,14 @@ export class FaultHarness {
     await this.cli.dynamo.send(new PutCommand({ TableName: this.stack.deployed.tableName, Item: item as unknown as Record<string, unknown> }));
   }
 
-  private async observe(caseName: string, executionArn: string, blue: string): Promise<Observed> {
-    const live = await this.liveVersion();
-    const key = this.target.key;
+  protected async observe(caseName: string, executionArn: string, blue: string, target: FaultTarget = this.target): Promise<Observed> {
+    const live = await this.liveVersion(target);
+    const key = target.key;
     const lock = await this.cli.ledger.getLock(key);
     const releases = await this.cli.ledger.listReleases(key, 50);
     const item = releases.find((r) => r.releaseId === caseName) as ReleaseItem | undefined;
     const alarms = await this.stack.aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `cutover-${caseName}-` }));
-    const left = await this.target.leftovers(caseName, blue);
+    const left = await target.leftovers(caseName, blue);
     return {
       split: live.split,
       lock: lock ? { owner: lock.ownerExecutionArn, ours: lock.ownerExecutionArn === executionArn, needsAttention: Boolean(lock.needsAttention) } : undefined,
@@ -533,10 +595,10 @@ export class FaultHarness {
   }
 
   /** Leaves the sandbox as the next case expects it: no lock, no release alarms, one version (variant) alone on the route. */
-  private async cleanUp(observed: Observed, blue: string): Promise<void> {
-    if (observed.lock) await this.cli.dynamo.send(new DeleteCommand({ TableName: this.stack.deployed.tableName, Key: { pk: partitionKey(this.target.key), sk: 'LOCK' } }));
+  protected async cleanUp(observed: Observed, blue: string, target: FaultTarget = this.target): Promise<void> {
+    if (observed.lock) await this.cli.dynamo.send(new DeleteCommand({ TableName: this.stack.deployed.tableName, Key: { pk: partitionKey(target.key), sk: 'LOCK' } }));
     if (observed.alarmsLeft.length) await this.stack.aws.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: observed.alarmsLeft }));
-    await this.target.restore(blue, observed.split);
+    await target.restore(blue, observed.split);
   }
 }
 

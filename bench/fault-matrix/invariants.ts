@@ -51,6 +51,14 @@ export interface JudgeInput {
    * even when the ledger could not be written to say so.
    */
   completed: boolean;
+  /**
+   * The execution was ended from outside (stopped, timed out): its reconciler decided the release's end, so
+   * the execution's own status says nothing about it, and a release stopped before it was recorded may
+   * have no item (nothing was locked or changed).
+   */
+  interrupted?: boolean;
+  /** The outcomes allowed, when the case decides them rather than the scenario (the disruptions). */
+  expected?: string[];
 }
 
 export interface CaseVerdict {
@@ -148,7 +156,7 @@ export function judge(input: JudgeInput): CaseVerdict {
   else if (!rollbackFailed && o.lock?.ours) broken.push({ invariant: 'lock', detail: `the lock is still held by this execution` });
 
   // The ledger: a release rejected at ValidateInput has no item (nothing was changed); any other has an ended one matching what is live.
-  const validateFailed = !o.item && execution.status === 'FAILED' && !o.lock;
+  const validateFailed = !o.item && (execution.status === 'FAILED' || input.interrupted) && !o.lock;
   if (!validateFailed) {
     if (!o.item) broken.push({ invariant: 'ledger', detail: 'no release item' });
     else if (!DONE.includes(o.item.status)) broken.push({ invariant: 'ledger', detail: `release item still ${o.item.status}` });
@@ -158,7 +166,7 @@ export function judge(input: JudgeInput): CaseVerdict {
       if (pct !== undefined && pct !== (live === green ? 100 : 0)) broken.push({ invariant: 'ledger', detail: `RollbackFailed with greenPercent ${pct} but ${live} is live` });
     } else {
       if ((o.item.status === 'Succeeded') !== succeeded) broken.push({ invariant: 'ledger', detail: `ledger ${o.item.status} but the release ${succeeded ? 'completed' : 'did not complete'}` });
-      if ((o.item.status === 'Succeeded') !== (execution.status === 'SUCCEEDED')) broken.push({ invariant: 'ledger', detail: `ledger ${o.item.status} but execution ${execution.status}` });
+      if (!input.interrupted && (o.item.status === 'Succeeded') !== (execution.status === 'SUCCEEDED')) broken.push({ invariant: 'ledger', detail: `ledger ${o.item.status} but execution ${execution.status}` });
       if (o.item.status === 'Succeeded' && live !== green) broken.push({ invariant: 'ledger', detail: `ledger Succeeded but ${live} is live, not green ${green}` });
       if (o.item.status !== 'Succeeded' && live !== input.blue) broken.push({ invariant: 'ledger', detail: `ledger ${o.item.status} but ${live} is live, not blue ${input.blue}` });
       const pct = o.item.greenPercent;
@@ -192,7 +200,7 @@ export function judge(input: JudgeInput): CaseVerdict {
   let unexpectedOutcome: string | undefined;
   // What happened, even when the ledger could not be written to say so.
   const outcome = status && DONE.includes(status) ? status : succeeded ? 'Succeeded' : 'Failed';
-  const allowed = f?.kind === 'access-denied' ? allowedUnderDenial(f.row, input.scenario, input.cliError) : [expectedOutcome(input.scenario, input.cliError)];
+  const allowed = input.expected ?? (f?.kind === 'access-denied' ? allowedUnderDenial(f.row, input.scenario, input.cliError) : [expectedOutcome(input.scenario, input.cliError)]);
   if (!allowed.includes(outcome)) {
     unexpectedOutcome = `${outcome}${o.item?.outcome?.error ? ` (${o.item.outcome.error})` : execution.error ? ` (${execution.error})` : ''}, expected ${allowed.join(' or ')}`;
   }

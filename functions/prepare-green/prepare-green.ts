@@ -34,7 +34,7 @@ export async function prepareGreen(state: ReleaseState, deps: PrepareGreenDeps):
       state: 'PrepareGreen',
       detail: `green ${green.green}${green.createdGreen ? ' (new)' : ' (existing)'}, blue ${green.blue}`,
     },
-    { blueVersion: green.blue, greenVersion: green.green },
+    { blueVersion: green.blue, greenVersion: green.green, green },
   );
   return green;
 }

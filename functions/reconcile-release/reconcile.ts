@@ -14,6 +14,7 @@ import { recordOutcome } from '../record-outcome/record-outcome';
 import { releaseLock } from '../release-lock/release-lock';
 import { rollBack } from '../roll-back/roll-back';
 import { lastState } from './last-state';
+import { whileBusy } from '../../core/while-busy';
 
 type ReconciledStatus = (typeof RECONCILED_EXECUTION_STATUSES)[number];
 
@@ -46,7 +47,12 @@ export interface ReconcileDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Attempts at restoring blue before the target is left to a person (default 5, 2 s doubling: about a minute). */
   rollbackAttempts?: number;
+  /** How long retiring a side may wait for its target to settle (default DECOMMISSION_BUDGET_MS). */
+  decommissionBudgetMs?: number;
 }
+
+/** Within the reconciler's 15 minutes: its history read, the wait for a Task in flight (up to SmokeTest's 330 s) and the rollback come first. */
+export const DECOMMISSION_BUDGET_MS = 8 * 60_000;
 
 export type Reconciled =
   | { action: 'ignored' | 'nothing-to-do' | 'already-recorded'; detail: string }
@@ -142,7 +148,14 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
   }
   if (!state.rollbackError) {
     try {
-      await decommission(state, { ledger: deps.ledger, router, cloudwatch: deps.cloudwatch, alarmPrefix: deps.alarmPrefix, now: deps.now, ...(deps.events ? { events: deps.events } : {}) });
+      // Retiring a SageMaker side replaces the endpoint's fleet: TargetBusy until it is InService, as Decommission's Retry would wait.
+      const retire = state;
+      await whileBusy(() => decommission(retire, { ledger: deps.ledger, router, cloudwatch: deps.cloudwatch, alarmPrefix: deps.alarmPrefix, now: deps.now, ...(deps.events ? { events: deps.events } : {}) }), {
+        now: () => deps.now().getTime(),
+        sleep: (ms) => waitUntil(new Date(deps.now().getTime() + ms), deps.now, sleep),
+        budgetMs: deps.decommissionBudgetMs ?? DECOMMISSION_BUDGET_MS,
+        intervalMs: 30_000,
+      });
     } catch (err) {
       state = { ...state, decommissionError: caught(err) };
     }

@@ -1,4 +1,5 @@
-import { FaultHarness } from '../../bench/fault-matrix/harness';
+import { DisruptionHarness } from '../../bench/fault-matrix/disruption-harness';
+import { DISRUPTIONS, disruptionCases, fastDisruptions } from '../../bench/fault-matrix/disruptions';
 import { allCases, fastCases, FAULT_KINDS, LIFECYCLE_POINTS, TARGET_KINDS, uncoveredCalls } from '../../bench/fault-matrix/matrix';
 
 /**
@@ -20,13 +21,29 @@ describe('the fault matrix table', () => {
     }
     expect(new Set(fast.map((c) => c.row.point))).toEqual(new Set(LIFECYCLE_POINTS));
   });
+
+  it('has a disruption for a stop at every Task state of the machine and a timeout in every phase, on every kind', () => {
+    // Prepare: the Task states of the release machine (the readiness check only runs for a target whose green takes time)
+    const asl = require('../../statemachine/release.asl.json') as { States: Record<string, { Type: string }> };
+    const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+
+    // Act
+    const stopped = (kind: string) => new Set(disruptionCases([kind]).filter((c) => c.d.kind === 'stop').map((c) => c.d.at!.task));
+
+    // Assess
+    expect([...stopped('sagemaker-endpoint')].sort()).toEqual([...tasks].sort());
+    expect([...stopped('lambda-alias')].sort()).toEqual(tasks.filter((t) => t !== 'CheckGreenReady').sort());
+    const timeouts = DISRUPTIONS.filter((d) => d.kind === 'timeout').map((d) => `${d.at!.task}/${d.at!.phase ?? ''}/${d.scenario}`);
+    expect(timeouts).toEqual(['SmokeTestGreen//success', 'CheckAlarms/bake/success', 'CheckAlarms/retention/success', 'RollBackToBlue//alarm-rollback']);
+    for (const kind of Object.keys(TARGET_KINDS)) expect(fastDisruptions(kind).length).toBeGreaterThan(0);
+  });
 });
 
 describe.each(Object.keys(TARGET_KINDS))('target kind %s on the sandbox', (kind) => {
-  let h: FaultHarness;
+  let h: DisruptionHarness;
 
   beforeAll(async () => {
-    h = await FaultHarness.start({ kind: kind as never });
+    h = await DisruptionHarness.start({ kind: kind as never });
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -52,4 +69,12 @@ describe.each(Object.keys(TARGET_KINDS))('target kind %s on the sandbox', (kind)
     expect(r.violations).toEqual([]);
     expect(r.unexpectedOutcome).toBeUndefined();
   }, 60_000);
+
+  it.each(fastDisruptions(kind).map((c) => [c.id, c] as const))('%s: ends at a known-good end, the invariants hold', async (_id, c) => {
+    // Act
+    const r = await h.runDisruption(c);
+    // Assess
+    expect(r.violations).toEqual([]);
+    expect(r.unexpectedOutcome).toBeUndefined();
+  }, 120_000);
 });

@@ -119,6 +119,36 @@ describe('manualRollback', () => {
     });
   });
 
+  it('on a target that needs a person, retires green as Decommission would have (it kept green while green still had traffic)', async () => {
+    // Prepare: the release recorded green as PrepareGreen made it
+    const { target, key } = await runningRelease();
+    const green = { blue: '3', green: '4', createdGreen: true, artifactVar: 'MODEL_URI', artifactUri: 's3://m/v4.json' };
+    await ledger().record({ targetKey: key, startedAt: STARTED, releaseId: 'r' }, { id: 'prepared', at: STARTED, state: 'PrepareGreen' }, { green });
+    await ledger().markNeedsAttention(key, arn('r'), { since: STARTED, reason: 'rolling back failed' });
+    const retired: unknown[] = [];
+    const router = {
+      rollback: async () => ({ '3': 100 }),
+      decommission: async (...args: unknown[]) => {
+        retired.push(args);
+        return { removed: ['fn:4'], kept: [] };
+      },
+    } as unknown as TrafficRouter;
+    const failing = { ...router, decommission: async () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })) } as unknown as TrafficRouter;
+
+    // Act
+    await manualRollback(target, { by: 'alice', reason: 'checked' }, { ledger: ledger(), router: () => router });
+    const other = await runningRelease();
+    await ledger().record({ targetKey: other.key, startedAt: STARTED, releaseId: 'r' }, { id: 'prepared', at: STARTED, state: 'PrepareGreen' }, { green });
+    await ledger().markNeedsAttention(other.key, arn('r'), { since: STARTED, reason: 'rolling back failed' });
+    const stillFreed = await manualRollback(other.target, { by: 'alice', reason: 'checked' }, { ledger: ledger(), router: () => failing });
+
+    // Assess: retired after traffic moved, recorded; a retirement that fails still frees the target and says what is left
+    expect(retired).toEqual([[green, 'green', { deleteVersion: false }]]);
+    expect(await ledger().getRelease(key, STARTED, 'r')).toMatchObject({ status: 'RolledBack', cleanup: { removed: ['fn:4'], kept: [] } });
+    expect(stillFreed.freed).toBe(true);
+    expect((await ledger().getRelease(other.key, STARTED, 'r'))?.outcome?.warning).toBe('green 4 was not retired (AccessDeniedException: denied): retire it by hand');
+  });
+
   it('refuses when no release holds the target, without recording anything', async () => {
     // Prepare
     const target = { kind: 'lambda-alias', functionName: `idle-${++n}`, alias: 'live' } as unknown as Target;
