@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { abortRelease, NothingToAbort } from '../core/abort-release';
 import { manualRollback, NothingToRollBack } from '../core/manual-rollback';
-import { routerFor } from '../targets';
+import { managedStagesFromEnv, routerFor } from '../targets';
 import { cliClients, loadConfig, type CliConfig, type GlobalOptions } from './config';
 import { EXIT, exitCodeOf, UsageError } from './errors';
 import type { ProgressEvent } from './follow';
@@ -105,7 +105,8 @@ personCommand('rollback', 'put 100 % of traffic back on blue now, and end the ru
     const clients = cliClients(config);
     try {
       const target = await resolveTarget(ref, clients.ledger);
-      const r = await manualRollback(target, flags, { ledger: clients.ledger, router: (t) => routerFor(t, clients.routers) });
+      // Retiring green after a target that needed a person checks the managed stages the operator names (the construct's managedStages).
+      const r = await manualRollback(target, flags, { ledger: clients.ledger, router: (t) => routerFor(t, clients.routers, { managedStages: managedStagesFromEnv() }) });
       if (config.json) out(JSON.stringify({ releaseId: r.release.releaseId, split: r.split, elapsedMs: r.elapsedMs }));
       else {
         out(`✔ ${splitText(r.split, target.kind)} (in ${(r.elapsedMs / 1000).toFixed(2)} s)`);

@@ -30,6 +30,12 @@ export interface LockItem {
    * lock over until a person has looked (`cutover rollback` puts 100 % on blue and clears it).
    */
   needsAttention?: { since: string; reason: string };
+  /**
+   * Set by the reconciler before it acts on a stopped or timed-out owner's release: from then on no Task of
+   * that execution passes the fence (a redrive while the reconciler works must not move traffic behind it),
+   * and only the reconciler (or a person) releases the lock.
+   */
+  reconciling?: { since: string };
 }
 
 export interface StateChange {
@@ -98,6 +104,8 @@ export interface WriterLease {
   pk: string;
   sk: 'LEASE';
   ownerExecutionArn: string;
+  /** The holder's invocation (its request id): a retry of the Task while the first invocation still runs is another holder. */
+  invocation: string;
   releaseId: string;
   targetKey: string;
   acquiredAt: string;
@@ -124,6 +132,9 @@ export const releaseSortKey = (startedAt: string, releaseId: string) => `RELEASE
 function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** The owner's condition on the lock: while a reconciler is ending the release, only it (or a person) may release it. */
+const ownerCondition = (options: { evenIfReconciling?: boolean }) => `ownerExecutionArn = :me${options.evenIfReconciling ? '' : ' AND attribute_not_exists(reconciling)'}`;
 
 function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
@@ -163,27 +174,43 @@ export class Ledger {
     return winner ? { acquired: false, lock: winner } : this.acquireLock(lock, isRunning);
   }
 
-  /** Release the lock only if this execution holds it; returns whether it did. */
-  public async releaseLock(targetKey: string, ownerExecutionArn: string): Promise<boolean> {
+  /**
+   * Release the lock only if this execution holds it (and, but for the reconciler or a person, while no
+   * reconciler is ending its release); returns whether it did.
+   */
+  public async releaseLock(targetKey: string, ownerExecutionArn: string, options: { evenIfReconciling?: boolean } = {}): Promise<boolean> {
     return this.ifCondition(
       new DeleteCommand({
         TableName: this.tableName,
         Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
-        ConditionExpression: 'ownerExecutionArn = :me',
+        ConditionExpression: ownerCondition(options),
         ExpressionAttributeValues: { ':me': ownerExecutionArn },
       }),
     );
   }
 
-  /** Keep the lock, marked as needing a person (only the owner may); returns whether it did. */
-  public async markNeedsAttention(targetKey: string, ownerExecutionArn: string, needsAttention: NonNullable<LockItem['needsAttention']>): Promise<boolean> {
+  /** Keep the lock, marked as needing a person (only the owner may, as releaseLock); returns whether it did. */
+  public async markNeedsAttention(targetKey: string, ownerExecutionArn: string, needsAttention: NonNullable<LockItem['needsAttention']>, options: { evenIfReconciling?: boolean } = {}): Promise<boolean> {
     return this.ifCondition(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
         UpdateExpression: 'SET needsAttention = :n',
-        ConditionExpression: 'ownerExecutionArn = :me',
+        ConditionExpression: ownerCondition(options),
         ExpressionAttributeValues: { ':n': needsAttention, ':me': ownerExecutionArn },
+      }),
+    );
+  }
+
+  /** The reconciler's mark on a lock its stopped owner still holds (LockItem.reconciling); returns whether it was set. */
+  public async markReconciling(targetKey: string, ownerExecutionArn: string, since: string): Promise<boolean> {
+    return this.ifCondition(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: partitionKey(targetKey), sk: 'LOCK' },
+        UpdateExpression: 'SET reconciling = if_not_exists(reconciling, :r)',
+        ConditionExpression: 'ownerExecutionArn = :me AND attribute_not_exists(needsAttention)',
+        ExpressionAttributeValues: { ':r': { since }, ':me': ownerExecutionArn },
       }),
     );
   }
@@ -260,14 +287,14 @@ export class Ledger {
   }
 
   /**
-   * Take the writer lease on `resource` for `lease.ownerExecutionArn` until `lease.expiresAt`: granted when
-   * nobody holds it, when this execution already does (a retry), or when the holder's lease has expired.
-   * Returns the holder when it is someone else.
+   * Take the writer lease on `resource` for `lease.invocation` until `lease.expiresAt`: granted when nobody
+   * holds it, when this invocation already does, or when the holder's lease has expired. Returns the holder
+   * when it is someone else (another release, or an earlier invocation of this Task still running).
    */
   public async acquireWriterLease(resource: string, lease: Omit<WriterLease, 'pk' | 'sk'>, now: string, tries = 3): Promise<{ acquired: true } | { acquired: false; holder?: WriterLease }> {
     const item: WriterLease = { ...writerLeaseKey(resource), ...lease };
-    const condition = 'attribute_not_exists(pk) OR ownerExecutionArn = :me OR expiresAt < :now';
-    if (await this.conditionalPut(item, condition, { ':me': lease.ownerExecutionArn, ':now': now })) return { acquired: true };
+    const condition = 'attribute_not_exists(pk) OR invocation = :me OR expiresAt < :now';
+    if (await this.conditionalPut(item, condition, { ':me': lease.invocation, ':now': now })) return { acquired: true };
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: writerLeaseKey(resource), ConsistentRead: true }));
     const holder = out.Item as WriterLease | undefined;
     // Released in between: try again (a few times: each miss means another writer just took or gave it).
@@ -275,10 +302,10 @@ export class Ledger {
     return holder ? { acquired: false, holder } : { acquired: false };
   }
 
-  /** Give the lease back, only if this execution holds it. */
-  public async releaseWriterLease(resource: string, ownerExecutionArn: string): Promise<boolean> {
+  /** Give the lease back, only if this invocation holds it. */
+  public async releaseWriterLease(resource: string, invocation: string): Promise<boolean> {
     return this.ifCondition(
-      new DeleteCommand({ TableName: this.tableName, Key: writerLeaseKey(resource), ConditionExpression: 'ownerExecutionArn = :me', ExpressionAttributeValues: { ':me': ownerExecutionArn } }),
+      new DeleteCommand({ TableName: this.tableName, Key: writerLeaseKey(resource), ConditionExpression: 'invocation = :me', ExpressionAttributeValues: { ':me': invocation } }),
     );
   }
 

@@ -107,7 +107,7 @@ export async function manualRollback(
     }
     const outcome = { status: 'RolledBack' as const, error: 'ManualRollback', cause, ...(warning ? { warning } : {}) };
     await deps.ledger.record(releaseKey, { id: 'ended', at, state: 'cutover rollback', detail: `RolledBack: ${cause}` }, { status: 'RolledBack', outcome, greenPercent: 0, endedAt: at, ...(cleanup ? { cleanup } : {}) }, { endedBy: 'person' });
-    await deps.ledger.releaseLock(key, lock.ownerExecutionArn);
+    await deps.ledger.releaseLock(key, lock.ownerExecutionArn, { evenIfReconciling: true });
     return { release: { ...release, status: 'RolledBack' }, split, elapsedMs: now() - started, freed: true };
   }
   return { release, split, elapsedMs: now() - started };

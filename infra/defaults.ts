@@ -265,6 +265,8 @@ export const RECONCILER_FUNCTION: FunctionSpec = {
   managedStagesEnv: true,
   permissions: [
     'sfn:read-own-history',
+    // A redriven execution runs again and ends itself: the reconciler then leaves it alone.
+    'sfn:describe-own-executions',
     'lambda:shift',
     'lambda:decommission',
     'cloudwatch:describe-alarms',

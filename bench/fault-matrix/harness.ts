@@ -247,7 +247,7 @@ export class FaultHarness {
       if (hook.afterAnswer) {
         const after = hook.afterAnswer;
         void call.then(
-          () => sleep(5).then(after),
+          () => sleep(5).then(after).catch((err: unknown) => process.stderr.write(`fault matrix: a hook after ${fn}'s answer failed: ${(err as Error).message}\n`)),
           () => undefined,
         );
       }

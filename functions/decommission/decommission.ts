@@ -95,6 +95,11 @@ export async function decommission(state: ReleaseState, deps: DecommissionDeps):
   if (alarmError !== undefined) throw alarmError;
   const at = deps.now().toISOString();
   const detail = `removed ${result.removed.length ? result.removed.join(', ') : 'nothing'}${result.kept.length ? `; kept ${result.kept.map((k) => `${k.what} (${k.why})`).join(', ')}` : ''}`;
+  if (lost) {
+    // A stale run's note beside the record, not over it: the clean-up the owner (or the reconciler) recorded stands, and no event says otherwise.
+    await deps.ledger.record(releaseKey(state.release), { id: 'decommissioned-after-lock-lost', at, state: 'Decommission', detail });
+    return { ...result, retired };
+  }
   await deps.ledger.record(releaseKey(state.release), { id: 'decommissioned', at, state: 'Decommission', detail }, { cleanup: result });
   await deps.events?.publish(state.release, {
     state: 'decommissioned',

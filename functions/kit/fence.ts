@@ -14,7 +14,7 @@ export type Fence = (release: ReleaseContext) => Promise<void>;
  * keep 100 % off blue, and every execution of this orchestrator has the same role, so a stale one would be
  * denied the same read as the owner. Throttling and 5xx still fail the check, and the state's Retry repeats it.
  */
-export function ownerFence(ledger: Ledger, options: { whenUnreadable?: 'fail' | 'proceed' } = {}): Fence {
+export function ownerFence(ledger: Ledger, options: { whenUnreadable?: 'fail' | 'proceed'; asReconciler?: boolean } = {}): Fence {
   return async (release) => {
     let lock;
     try {
@@ -23,9 +23,16 @@ export function ownerFence(ledger: Ledger, options: { whenUnreadable?: 'fail' | 
       if (options.whenUnreadable === 'proceed' && (err as Error).name === 'AccessDeniedException') return;
       throw err;
     }
-    if (lock?.ownerExecutionArn === release.executionArn) return;
-    throw new LockLost(
-      `${release.targetKey} is no longer held by this release (${lock ? `execution ${lock.ownerExecutionArn} holds its lock` : 'nobody holds its lock'}): this execution moves no traffic`,
-    );
+    const ours = lock?.ownerExecutionArn === release.executionArn;
+    // A lock left for a person, or one the reconciler is ending the release of (a redrive meanwhile), is not the execution's any more.
+    if (ours && !lock?.needsAttention && (!lock?.reconciling || options.asReconciler)) return;
+    const why = !lock
+      ? 'nobody holds its lock'
+      : !ours
+        ? `execution ${lock.ownerExecutionArn} holds its lock`
+        : lock.needsAttention
+          ? `its lock waits for a person since ${lock.needsAttention.since} (${lock.needsAttention.reason})`
+          : `the reconciler has been ending this release since ${lock.reconciling!.since}`;
+    throw new LockLost(`${release.targetKey} is no longer held by this release (${why}): this execution moves no traffic`);
   };
 }

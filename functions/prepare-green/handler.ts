@@ -15,5 +15,6 @@ export const handler = taskHandler('PrepareGreen', releaseStateSchema, (state, c
     // Every wait inside the Task ends before the function's own timeout would kill it.
     budget: { remainingMs: () => context.getRemainingTimeInMillis() },
     fence: ownerFence(ledger),
+    invocation: context.awsRequestId,
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { releaseKey, type Clock } from '../kit/deps';
 import type { Fence } from '../kit/fence';
 import { TargetBusy } from '../../core/errors';
@@ -14,6 +15,8 @@ export interface PrepareGreenDeps {
   budget?: TaskBudget;
   /** Checks that this execution still holds the target's lock (a redriven execution must not write $LATEST again). */
   fence?: Fence;
+  /** This invocation's id (context.awsRequestId): the writer lease's holder. */
+  invocation?: string;
 }
 
 /** A lease held by a caller without a budget (tests, the rehearsal's direct calls) lasts this long. */
@@ -46,12 +49,14 @@ export async function prepareGreen(state: ReleaseState, deps: PrepareGreenDeps):
  */
 async function withWriterLease(state: ReleaseState, resource: string, deps: PrepareGreenDeps): Promise<Green> {
   const { release } = state;
+  const invocation = deps.invocation ?? randomUUID();
   const now = deps.now();
   const lasts = (deps.budget ? deps.budget.remainingMs() : UNBUDGETED_LEASE_MS) + LEASE_MARGIN_MS;
   const lease = await deps.ledger.acquireWriterLease(
     resource,
     {
       ownerExecutionArn: release.executionArn,
+      invocation,
       releaseId: release.id,
       targetKey: release.targetKey,
       acquiredAt: now.toISOString(),
@@ -63,14 +68,10 @@ async function withWriterLease(state: ReleaseState, resource: string, deps: Prep
     const who = lease.holder ? `release ${lease.holder.releaseId} of ${lease.holder.targetKey} (until ${lease.holder.expiresAt})` : 'another release';
     throw new TargetBusy(`${resource} is being written by ${who}; releases of one function publish one at a time: the step will retry`);
   }
-  let green: Green;
   try {
-    green = await deps.router.prepare(release, deps.budget);
-  } catch (err) {
-    // The lease expires on its own: a failure to give it back must not hide why preparing failed.
-    await deps.ledger.releaseWriterLease(resource, release.executionArn).catch(() => undefined);
-    throw err;
+    return await deps.router.prepare(release, deps.budget);
+  } finally {
+    // The lease expires on its own: failing to give it back must neither hide why preparing failed nor fail a green that is published.
+    await deps.ledger.releaseWriterLease(resource, invocation).catch(() => undefined);
   }
-  await deps.ledger.releaseWriterLease(resource, release.executionArn);
-  return green;
 }

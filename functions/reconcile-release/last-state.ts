@@ -26,6 +26,16 @@ const ENTERED = /^(Task|Wait|Choice|Pass|Parallel|Map)StateEntered$/;
 const SCHEDULED = new Set(['LambdaFunctionScheduled', 'TaskScheduled']);
 const TASK_ENDED = /^(LambdaFunction|Task)(Succeeded|Failed|TimedOut|StartFailed|ScheduleFailed|SubmitFailed)$/;
 
+/**
+ * Whether the function behind a failed attempt may still be running: Lambda.ClientExecutionTimeoutException
+ * is Step Functions' client giving up on the invocation, not the function ending (it runs on, to its own
+ * timeout, at most the Task's TimeoutSeconds after it was scheduled).
+ */
+function mayStillRun(event: HistoryEvent): boolean {
+  const error = event.lambdaFunctionFailedEventDetails?.error ?? event.taskFailedEventDetails?.error;
+  return error === 'Lambda.ClientExecutionTimeoutException';
+}
+
 function parseState(input: string | undefined): ReleaseState | undefined {
   if (!input) return undefined;
   try {
@@ -49,7 +59,7 @@ export async function lastState(sfn: SFNClient, executionArn: string): Promise<S
       new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: PAGE_SIZE, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }),
     );
     for (const event of out.events ?? []) {
-      if (TASK_ENDED.test(event.type ?? '')) taskEnded = true;
+      if (TASK_ENDED.test(event.type ?? '') && !mayStillRun(event)) taskEnded = true;
       if (SCHEDULED.has(event.type ?? '') && !taskEnded && !found.inFlightUntil) found.inFlightUntil = deadlineOf(event);
       if (!ENTERED.test(event.type ?? '')) continue;
       const state = parseState(event.stateEnteredEventDetails?.input);

@@ -1,5 +1,5 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { messageOf } from '../../core/errors';
 import type { ReleaseEvents } from '../../core/events';
 import type { Ledger, ReleaseItem } from '../../core/ledger';
@@ -107,19 +107,30 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
   const { release } = stopped.state;
   const item = await deps.ledger.getRelease(release.targetKey, release.startedAt, release.id);
   if (item && item.status !== 'Running') return { action: 'already-recorded', detail: `the release is already recorded as ${item.status}` };
+  // Redriven since this end (RedriveExecution reruns it with the same ARN): it is a running release again, and ends itself.
+  const now = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: change.executionArn }));
+  if (now.status === 'RUNNING' || now.status === 'PENDING_REDRIVE') return { action: 'ignored', detail: `the execution was redriven (redriveCount ${now.redriveCount ?? '?'}) and runs again: it ends its own release` };
 
   const why = endedWhy(change, stopped.stateName);
   let state = endState(stopped.state, item, why);
-  const lock = await deps.ledger.getLock(release.targetKey);
   const at = deps.now().toISOString();
-  if (lock?.ownerExecutionArn !== release.executionArn) {
+  // From this mark on no Task of the execution passes the fence: a redrive from here on cannot move traffic behind this run.
+  const marked = await deps.ledger.markReconciling(release.targetKey, release.executionArn, at);
+  const lock = await deps.ledger.getLock(release.targetKey);
+  if (!marked && lock?.ownerExecutionArn === release.executionArn && lock.needsAttention) {
+    // An earlier run could not restore blue and left the target to a person, then failed to record it.
+    const failed = { ...state, rollbackError: { Error: 'RollbackFailed', Cause: lock.needsAttention.reason } };
+    return { action: 'recorded', detail: 'the target waits for a person', outcome: await recordOutcome(failed, { ...deps, writer: 'reconciler' }) };
+  }
+  if (!marked || lock?.ownerExecutionArn !== release.executionArn) {
     // An earlier run of this reconciler did the work and freed the lock, then failed to record: record what it did.
     if (item?.changes?.reconciled) return { action: 'recorded', detail: 'outcome of an earlier reconciliation recorded', outcome: await recordOutcome(item.rollback ? { ...state, rollback: item.rollback as Rollback } : state, { ...deps, writer: 'reconciler' }) };
     const holder = lock ? `execution ${lock.ownerExecutionArn} holds its lock now` : 'this execution no longer held its lock';
     await deps.ledger.record(releaseKey(release), { id: 'not-reconciled', at, state: 'Reconcile', detail: `${why.Error}: ${why.Cause}; the target was not touched: ${holder}` });
     if (state.error === why) {
       const outcome: Outcome = { status: 'Failed', error: why.Error, cause: `${why.Cause}. The target was not touched: ${holder}.` };
-      await deps.ledger.record(releaseKey(release), { id: 'ended', at, state: 'Reconcile', detail: `Failed: ${outcome.cause}` }, { status: 'Failed', outcome, endedAt: at }, { endedBy: 'reconciler' });
+      const written = await deps.ledger.record(releaseKey(release), { id: 'ended', at, state: 'Reconcile', detail: `Failed: ${outcome.cause}` }, { status: 'Failed', outcome, endedAt: at }, { endedBy: 'reconciler' });
+      if (!written) return { action: 'already-recorded', detail: 'another writer recorded the end first' };
       return { action: 'recorded', detail: outcome.cause!, outcome };
     }
     return { action: 'recorded', detail: `outcome of the decided end recorded; ${holder}`, outcome: await recordOutcome(state, { ...deps, writer: 'reconciler' }) };
@@ -135,7 +146,7 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
     for (let attempt = 1; ; attempt++) {
       try {
         // Fenced like RollBackToBlue: a release that took the target over meanwhile keeps its traffic.
-        state = { ...state, rollback: await rollBack(state as StateWithGreen, { ledger: deps.ledger, router, now: deps.now, fence: ownerFence(deps.ledger, { whenUnreadable: 'proceed' }), ...(deps.events ? { events: deps.events } : {}) }) };
+        state = { ...state, rollback: await rollBack(state as StateWithGreen, { ledger: deps.ledger, router, now: deps.now, fence: ownerFence(deps.ledger, { whenUnreadable: 'proceed', asReconciler: true }), ...(deps.events ? { events: deps.events } : {}) }) };
         break;
       } catch (err) {
         if (attempt >= attempts || (err as Error).name === 'LockLost') {
@@ -162,7 +173,7 @@ export async function reconcile(change: ExecutionStatusChange, deps: ReconcileDe
   }
   // After a rollback that could not restore blue this keeps the lock, marked as needing a person (release-lock.ts).
   try {
-    await releaseLock(state, deps);
+    await releaseLock(state, { ...deps, asReconciler: true });
   } catch (err) {
     state = { ...state, unlockError: caught(err) } as ReleaseState;
   }

@@ -79,6 +79,8 @@ export interface ExecutionStatusChange {
 export const HISTORY_LIMIT = 25_000;
 /** "Restarts unsuccessful executions … that didn't complete successfully in the last 14 days." (RedriveExecution) */
 export const REDRIVABLE_PERIOD_MS = 14 * 86_400_000;
+/** "The workflow execution has not exceeded the maximum open time of one year." */
+const MAX_OPEN_MS = 365 * 86_400_000;
 /** Step Functions' payload limit (256 KiB) for state results. */
 const PAYLOAD_LIMIT = 262_144;
 
@@ -293,11 +295,8 @@ export class Execution {
     if (this.status !== 'RUNNING') return;
     this.stopRequest = { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
     if (this.abortEngine) this.abortEngine();
-    // The engine reports ExecutionAborted through its event log; make sure the status follows.
-    const gen = this.generation;
-    setImmediate(() => {
-      if (gen === this.generation) this.finish('ABORTED', 'ExecutionAborted', { ...this.stopRequest });
-    });
+    // ABORTED as StopExecution answers (the engine's own ExecutionAborted, after it, finds the execution ended).
+    this.finish('ABORTED', 'ExecutionAborted', { ...this.stopRequest });
   }
 
   /**
@@ -317,6 +316,9 @@ export class Execution {
     if (this.status === 'SUCCEEDED') return 'Execution is SUCCEEDED and cannot be redriven';
     if (this.events.length >= HISTORY_LIMIT - 1) return 'Execution history event limit exceeded';
     if (now - (this.stopDate ?? now) > REDRIVABLE_PERIOD_MS) return 'Execution redrivable period exceeded';
+    if (now - this.startDate > MAX_OPEN_MS) return 'Execution has exceeded the max execution time';
+    // Ended between two states (the sandbox only): nothing to rerun.
+    if (!this.unsuccessfulState()) return 'Execution has no state to redrive from';
     return undefined;
   }
 
@@ -329,8 +331,7 @@ export class Execution {
   public redrive(): number {
     const why = this.notRedrivableBecause(this.deps.clock.now());
     if (why) throw new ServiceError('ExecutionNotRedrivable', why, 400);
-    const from = this.unsuccessfulState();
-    if (!from) throw new ServiceError('ExecutionNotRedrivable', 'Execution has no state to redrive from', 400);
+    const from = this.unsuccessfulState()!;
     this.generation++;
     this.abortController = new AbortController();
     this.abortEngine = undefined;
@@ -418,6 +419,8 @@ export class Execution {
     const push: Execution['push'] = (...args) => {
       if (gen === this.generation) this.push(...args);
     };
+    // …nor plans the new run's retries (the book is the state's, which the redriven run reruns).
+    const fail = (name: string, cause: string): Error => (gen === this.generation ? this.fail(state, name, cause) : namedError(name, cause));
     this.book(state, true).pending = false;
     const binding = this.prepared.tasks.get(state) as TaskBinding;
     const def = this.prepared.states.get(state) as StateDef;
@@ -453,7 +456,7 @@ export class Execution {
     const failed = (error: string, cause: string): Error => {
       if (invoke) push('TaskFailed', 'taskFailedEventDetails', { resourceType: 'lambda', resource: 'invoke', error, cause });
       else push('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error, cause });
-      return this.fail(state, error, cause);
+      return fail(error, cause);
     };
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -499,7 +502,7 @@ export class Execution {
       if (err instanceof Error && err.name === 'States.Timeout') {
         if (invoke) push('TaskTimedOut', 'taskTimedOutEventDetails', { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' });
         else push('LambdaFunctionTimedOut', 'lambdaFunctionTimedOutEventDetails', { error: 'States.Timeout' });
-        throw this.fail(state, 'States.Timeout', 'Task timed out.');
+        throw fail('States.Timeout', 'Task timed out.');
       }
       throw err;
     } finally {

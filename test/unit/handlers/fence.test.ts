@@ -30,4 +30,20 @@ describe('ownerFence', () => {
     expect(await throttledRollback).toBe(throttled);
     expect(await shift).toBe(denied);
   });
+
+  it('counts a lock of its own execution as lost once it waits for a person, or once the reconciler is ending the release (but for the reconciler)', async () => {
+    // Prepare
+    const waiting = ledgerAnswering(async () => ({ ownerExecutionArn: release.executionArn, needsAttention: { since: 't0', reason: 'rolling back failed' } }));
+    const reconciling = ledgerAnswering(async () => ({ ownerExecutionArn: release.executionArn, reconciling: { since: 't1' } }));
+
+    // Act
+    const redrivenAfterFailure = await ownerFence(waiting, { whenUnreadable: 'proceed' })(release).catch((e: Error) => e);
+    const redrivenWhileReconciled = await ownerFence(reconciling)(release).catch((e: Error) => e);
+    const reconciler = ownerFence(reconciling, { asReconciler: true })(release);
+
+    // Assess
+    expect(redrivenAfterFailure).toMatchObject({ name: 'LockLost', message: expect.stringContaining('its lock waits for a person since t0 (rolling back failed)') });
+    expect(redrivenWhileReconciled).toMatchObject({ name: 'LockLost', message: expect.stringContaining('the reconciler has been ending this release since t1') });
+    await expect(reconciler).resolves.toBeUndefined();
+  });
 });

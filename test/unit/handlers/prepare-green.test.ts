@@ -244,14 +244,14 @@ describe('prepareGreen', () => {
     // Prepare: a release of another alias of ai-handler is between setting its artifact and publishing.
     const other = releaseContext({ target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'staging' } }, 'staging-release');
     const until = new Date(clock().getTime() + 60_000).toISOString();
-    await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, releaseId: other.id, targetKey: other.targetKey, acquiredAt: clock().toISOString(), expiresAt: until }, clock().toISOString());
+    await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, invocation: 'other-invocation', releaseId: other.id, targetKey: other.targetKey, acquiredAt: clock().toISOString(), expiresAt: until }, clock().toISOString());
 
     // Act
     const err = await rejectionOf(prepareGreen({ release: freshRelease() }, deps()));
-    await db.ledger.releaseWriterLease('lambda:ai-handler:$LATEST', other.executionArn);
+    await db.ledger.releaseWriterLease('lambda:ai-handler:$LATEST', 'other-invocation');
     const green = await prepareGreen({ release: freshRelease() }, deps());
-    const next = await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, releaseId: other.id, targetKey: other.targetKey, acquiredAt: clock().toISOString(), expiresAt: until }, clock().toISOString());
-    await db.ledger.releaseWriterLease('lambda:ai-handler:$LATEST', other.executionArn);
+    const next = await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, invocation: 'other-invocation', releaseId: other.id, targetKey: other.targetKey, acquiredAt: clock().toISOString(), expiresAt: until }, clock().toISOString());
+    await db.ledger.releaseWriterLease('lambda:ai-handler:$LATEST', 'other-invocation');
 
     // Assess: refused while held (retried by the state machine), published once free, and given back after
     expect(err).toBeInstanceOf(TargetBusy);
@@ -261,11 +261,26 @@ describe('prepareGreen', () => {
     expect(next.acquired).toBe(true);
   });
 
+  it('treats an earlier invocation of its own Task that still holds the lease as another holder (a retry after the client timed out)', async () => {
+    // Prepare: the first invocation of this release's PrepareGreen still runs, holding the lease.
+    const release = freshRelease();
+    const until = new Date(clock().getTime() + 60_000).toISOString();
+    await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: release.executionArn, invocation: 'first', releaseId: release.id, targetKey: release.targetKey, acquiredAt: clock().toISOString(), expiresAt: until }, clock().toISOString());
+
+    // Act
+    const retry = await rejectionOf(prepareGreen({ release }, { ...deps(), invocation: 'second' }));
+    const again = await prepareGreen({ release }, { ...deps(), invocation: 'first' });
+
+    // Assess
+    expect(retry).toBeInstanceOf(TargetBusy);
+    expect(again.green).toBe('2');
+  });
+
   it('takes over a writer lease that has expired (its holder\'s invocation is over)', async () => {
     // Prepare
     const other = releaseContext({}, 'died-holding-it');
     const expired = new Date(clock().getTime() - 1_000).toISOString();
-    await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, releaseId: other.id, targetKey: other.targetKey, acquiredAt: expired, expiresAt: expired }, expired);
+    await db.ledger.acquireWriterLease('lambda:ai-handler:$LATEST', { ownerExecutionArn: other.executionArn, invocation: 'other-invocation', releaseId: other.id, targetKey: other.targetKey, acquiredAt: expired, expiresAt: expired }, expired);
 
     // Act
     const green = await prepareGreen({ release: freshRelease() }, deps());

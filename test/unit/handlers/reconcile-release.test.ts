@@ -1,5 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Progress, ReleaseState } from '../../../core/release-state';
 import { reconcile, type ReconcileRouter } from '../../../functions/reconcile-release/reconcile';
@@ -67,6 +67,7 @@ const aborted = (release: { executionArn: string }) => ({ executionArn: release.
 
 beforeEach(() => {
   sfnMock.reset();
+  sfnMock.on(DescribeExecutionCommand).resolves({ status: 'ABORTED', redriveCount: 0 });
   cwMock.reset();
   cwMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
 });
@@ -126,6 +127,61 @@ describe('reconcile', () => {
     // Assess: 50 s in one-second steps, then the rollback (ShiftTraffic may have moved traffic)
     expect(slept.reduce((a, b) => a + b, 0)).toBe(50_000);
     expect(calls[0]).toBe('rollback');
+  });
+
+  it('counts a function whose invocation failed with Lambda.ClientExecutionTimeoutException as still running', async () => {
+    // Prepare: the client gave up on ShiftTraffic's invocation 10 s before the stop; the function itself runs on.
+    let now = NOW.getTime();
+    const scheduled: HistoryEvent = { type: 'LambdaFunctionScheduled', id: 10, previousEventId: 9, timestamp: new Date(now - 20_000), lambdaFunctionScheduledEventDetails: { resource: 'fn', timeoutInSeconds: 60 } };
+    const failed: HistoryEvent = { type: 'LambdaFunctionFailed', id: 11, previousEventId: 10, timestamp: new Date(now - 10_000), lambdaFunctionFailedEventDetails: { error: 'Lambda.ClientExecutionTimeoutException', cause: 'timed out' } };
+    const { release } = await stoppedIn('ShiftTraffic', {}, [failed, scheduled]);
+    const { r } = router();
+    const slept: number[] = [];
+
+    // Act
+    await reconcile(aborted(release), { ...deps(r), now: () => new Date(now), sleep: async (ms) => void (slept.push(ms), (now += ms)) });
+
+    // Assess: until 60 s after it was scheduled
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(40_000);
+  });
+
+  it('leaves an execution redriven since its end alone: it is a running release again and ends itself', async () => {
+    // Prepare
+    const { release } = await stoppedIn('CheckAlarms', { progress: progress('bake', 'Wait', 50) });
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', redriveCount: 1 });
+    const { r, calls } = router();
+
+    // Act
+    const out = await reconcile(aborted(release), deps(r));
+
+    // Assess
+    expect(out).toMatchObject({ action: 'ignored', detail: expect.stringContaining('redriven (redriveCount 1)') });
+    expect(calls).toEqual([]);
+    expect((await db.ledger.getLock(release.targetKey))?.reconciling).toBeUndefined();
+  });
+
+  it('marks the lock before it acts, so that a redrive of the execution meanwhile passes no fence, and releases it as the reconciler', async () => {
+    // Prepare
+    const { release } = await stoppedIn('CheckAlarms', { progress: progress('bake', 'Wait', 50) });
+    const fenceChecks: string[] = [];
+    const { r, calls } = router();
+    const watching: ReconcileRouter = {
+      ...r,
+      rollback: async (g) => {
+        // A Task of the redriven execution checking its fence at this moment.
+        const { ownerFence } = await import('../../../functions/kit/fence');
+        fenceChecks.push(await ownerFence(db.ledger)(release).then(() => 'passed', (e: Error) => e.name));
+        return r.rollback(g);
+      },
+    };
+
+    // Act
+    await reconcile(aborted(release), deps(watching));
+
+    // Assess
+    expect(fenceChecks).toEqual(['LockLost']);
+    expect(calls[0]).toBe('rollback');
+    expect(await db.ledger.getLock(release.targetKey)).toBeUndefined();
   });
 
   it('records what an earlier run did when a retry finds the lock already freed by it', async () => {
