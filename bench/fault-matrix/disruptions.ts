@@ -119,10 +119,11 @@ export function disruptionCases(kinds: readonly string[]): DisruptionCase[] {
   );
 }
 
-/** The disruptions `npm test` runs (all of them: `npm run faults`): a stop and a redrive on every kind, and one writer per function where one is shared. */
+/** The disruptions `npm test` runs (all of them: `npm run faults`): a stop, a timeout or a redrive on every kind, a long outage of the rollback, and one writer per function where one is shared. */
 export const FAST_DISRUPTION_IDS = [
   'lambda-alias/disruption/stop/CheckAlarms (bake)',
   'lambda-alias/disruption/two-targets/both succeed',
+  'lambda-alias/disruption/outage/RollBackToBlue in a rollback: recovers',
   'sagemaker-endpoint/disruption/stop/CheckAlarms (retention)',
   'sagemaker-endpoint/disruption/redrive-after-takeover/CheckAlarms (bake)',
   'apigateway-stage/disruption/timeout/RollBackToBlue in a rollback',

@@ -1,9 +1,14 @@
 /**
  * Amazon EventBridge over awsJson1_1 (`X-Amz-Target: AWSEvents.<Operation>`):
  * event buses, rules with event patterns, targets, PutEvents, and delivery to
- * two kinds of target — a Lambda function of the sandbox (invoked once, in
- * the background, as EventBridge invokes Lambda asynchronously) and an SNS
- * topic of the sandbox (published). `Input`, `InputPath` and
+ * two kinds of target — a Lambda function of the sandbox (invoked in the
+ * background, as EventBridge invokes Lambda asynchronously: a function error
+ * runs it twice more, after one minute and after two more, Lambda's default
+ * for asynchronous invocation — "If the function returns an error, Lambda
+ * attempts to run it two more times, with a one-minute wait between the first
+ * two attempts, and two minutes between the second and third attempts",
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html)
+ * and an SNS topic of the sandbox (published). `Input`, `InputPath` and
  * `InputTransformer` shape what a target receives.
  *
  * In-process, AWS services put their own events (`putServiceEvent`: the S3
@@ -12,8 +17,10 @@
  *
  * Not emulated: archives, replays, schedules, API destinations, pipes,
  * cross-account or cross-region delivery, targets other than Lambda and SNS
- * (PutTargets answers them as failed entries), retries and dead-letter
- * queues (a failed delivery is recorded once), IAM (RoleArn is ignored).
+ * (PutTargets answers them as failed entries), EventBridge's own delivery
+ * retries and dead-letter queues (a delivery Lambda refuses is recorded once),
+ * Lambda's retries of throttled or system errors and its event-invoke
+ * configuration (MaximumRetryAttempts, destinations), IAM (RoleArn is ignored).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -72,7 +79,12 @@ export interface Delivery {
   /** Lambda: the function's response payload (or error); SNS: the message id. */
   result?: string;
   error?: string;
+  /** Lambda: how many times the function ran (a function error is retried twice). */
+  attempts?: number;
 }
+
+/** Lambda's waits before the second and the third attempt of an asynchronous invocation whose function failed. */
+export const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000] as const;
 
 export interface EventBridgeOptions {
   region: string;
@@ -417,10 +429,20 @@ export class EventBridgeService {
       record.input = this.inputFor(rule, target, event);
       if (target.Arn.includes(':lambda:')) {
         const m = /:function:([^:]+)(?::([^:]+))?$/.exec(target.Arn) as RegExpExecArray;
-        const out = await this.o.lambda.invoke({ functionName: m[1], ...(m[2] ? { qualifier: m[2] } : {}), payload: record.input, invocationType: 'RequestResponse' });
-        record.result = out.payload.toString('utf8');
-        if (out.functionError) record.error = record.result;
-        else record.status = 'delivered';
+        for (let attempt = 0; ; attempt++) {
+          const out = await this.o.lambda.invoke({ functionName: m[1], ...(m[2] ? { qualifier: m[2] } : {}), payload: record.input, invocationType: 'RequestResponse' });
+          record.attempts = attempt + 1;
+          record.result = out.payload.toString('utf8');
+          if (!out.functionError) {
+            record.status = 'delivered';
+            delete record.error;
+            break;
+          }
+          record.error = record.result;
+          const wait = ASYNC_RETRY_DELAYS_MS[attempt];
+          if (wait === undefined || this.stopped) break;
+          await this.o.clock.sleep(wait);
+        }
       } else {
         record.result = this.o.sns.publish(target.Arn, record.input);
         record.status = 'delivered';
