@@ -5,7 +5,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import type { Invoke } from '../examples/ai-service/traffic';
 import { TARGET_KINDS, type ReleaseInput, type TargetKind } from '../core/release-input';
 import { splitOfStage } from '../targets/api-gateway-stage';
-import { splitOfEndpoint } from '../targets/sagemaker-endpoint';
+import { splitOfEndpoint } from '../targets/sagemaker/endpoint';
 import { splitOf } from '../targets/lambda-alias';
 import type { Sandbox } from '../sandbox';
 import type { Scenario } from './scenarios';

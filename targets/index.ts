@@ -7,7 +7,7 @@ import { ApiGatewayStageRouter } from './api-gateway-stage';
 import { LambdaAliasRouter } from './lambda-alias';
 import { DEFAULT_SETTLE } from './lambda-versions';
 import type { StageRef } from './managed-stages';
-import { SageMakerEndpointRouter } from './sagemaker-endpoint';
+import { SageMakerEndpointRouter } from './sagemaker/router';
 import type { TrafficRouter } from '../core/traffic-router';
 
 /** Client factories, called only for the kind being released (a cold start pays for what it uses). */

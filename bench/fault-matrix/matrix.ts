@@ -231,7 +231,7 @@ const lambdaAlias = rowsOf({
 });
 
 /**
- * The SageMaker-endpoint target (targets/sagemaker-endpoint.ts): green is a second
+ * The SageMaker-endpoint target (targets/sagemaker/): green is a second
  * variant added by an endpoint config (UpdateEndpoint, then the readiness loop), the switch is weights,
  * blue keeps one standby instance in retention (the rehearsal's target sets blueStandbyInstanceCount),
  * decommission is a config with the live variant only, then the old config and model go.

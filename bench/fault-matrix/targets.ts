@@ -11,7 +11,7 @@ import { SAGEMAKER_NAME_PREFIX, targetKey, type ReleaseInput, type Target } from
 import type { ReleaseContext } from '../../core/release-state';
 import { routerFor, type RouterClients, type Split } from '../../targets';
 import { errorName, LambdaVersions } from '../../targets/lambda-versions';
-import { sagemakerNamesOf } from '../../targets/sagemaker-endpoint';
+import { sagemakerNamesOf } from '../../targets/sagemaker/endpoint';
 import type { Scenario as RehearsalScenario } from '../../rehearsal/scenarios';
 import { FUNCTION } from '../../examples/ai-service/sandbox-service';
 import type { RehearsalStack } from '../../rehearsal/stack';

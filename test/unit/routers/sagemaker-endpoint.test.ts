@@ -2,7 +2,8 @@ import { ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { releaseInputSchema, targetKey, type SageMakerEndpointTarget } from '../../../core/release-input';
 import type { Green, ReleaseContext } from '../../../core/release-state';
-import { SageMakerEndpointRouter, sagemakerNamesOf, splitOfEndpoint } from '../../../targets/sagemaker-endpoint';
+import { sagemakerNamesOf, splitOfEndpoint } from '../../../targets/sagemaker/endpoint';
+import { SageMakerEndpointRouter } from '../../../targets/sagemaker/router';
 import { FakeSageMaker } from '../../support/fake-sagemaker';
 import { awsError } from '../../support/fake-lambda';
 
