@@ -165,6 +165,12 @@ export interface ReleaseOrchestratorProps {
    */
   readonly defaults?: ReleaseDefaults;
   /**
+   * Let a release switch traffic with nothing watching green: no release alarms (`alarms.releaseAlarms`
+   * false) and no alarm of yours (`alarms.names` empty). Every check then reads Healthy.
+   * @default false - such a release is refused before anything changes
+   */
+  readonly allowUnwatchedReleases?: boolean;
+  /**
    * Log level of the handlers (`POWERTOOLS_LOG_LEVEL`).
    * @default 'INFO'
    */
@@ -288,6 +294,7 @@ export class ReleaseOrchestrator extends Construct {
       ...managedStagesEnvironment,
       // Lambda does not tell a function its account: ValidateInput rejects targets of other accounts.
       CUTOVER_ACCOUNT_ID: stack.account,
+      ...(props.allowUnwatchedReleases ? { CUTOVER_ALLOW_UNWATCHED: 'true' } : {}),
       ...(defaults ? { CUTOVER_DEFAULTS: stack.toJsonString(defaults) } : {}),
     };
 

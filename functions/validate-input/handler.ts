@@ -14,5 +14,6 @@ export const handler = taskHandler('ValidateInput', validateInputEvent, (event) 
     region: process.env.AWS_REGION,
     accountId: process.env.CUTOVER_ACCOUNT_ID,
     cloudwatch: clients.cloudwatch(),
+    allowUnwatched: process.env.CUTOVER_ALLOW_UNWATCHED === 'true',
   }),
 );

@@ -21,6 +21,8 @@ export interface ValidateDeps {
   region?: string;
   accountId?: string;
   cloudwatch?: CloudWatchClient;
+  /** The owner allows releases that nothing watches (CUTOVER_ALLOW_UNWATCHED, the construct's allowUnwatchedReleases). */
+  allowUnwatched?: boolean;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -129,6 +131,13 @@ export async function validateInput(event: ValidateInputEvent, deps: ValidateDep
   const unjudged = unjudgedWindows(spec);
   if (unjudged.length > 0) throw new InvalidReleaseInput(`invalid release input: ${unjudged.map((i) => `${i.field}: ${i.message}`).join('; ')}`, unjudged);
   checkReach(spec, deps);
+  // With no alarm at all every poll reads Healthy: green would be judged good by nothing.
+  if (!spec.alarms.releaseAlarms && spec.alarms.names.length === 0 && !deps.allowUnwatched) {
+    reject(
+      'alarms',
+      'nothing would watch green (releaseAlarms is false and alarms.names is empty), so every check would read Healthy: keep alarms.releaseAlarms true, or name your own alarms in alarms.names (the orchestrator\'s owner may allow unwatched releases with allowUnwatchedReleases in the CDK app)',
+    );
+  }
   if (deps.cloudwatch && spec.alarms.names.length > 0) await checkAlarmsExist(spec.alarms.names, deps.cloudwatch);
   return {
     release: {

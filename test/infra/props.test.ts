@@ -208,6 +208,17 @@ describe('logLevel and removalPolicy', () => {
   });
 });
 
+describe('allowUnwatchedReleases', () => {
+  it('tells ValidateInput only when the owner allows releases nothing watches', () => {
+    // Act
+    const allowed = build({ allowUnwatchedReleases: true }).template;
+    const byDefault = build({}).template;
+    // Assess
+    expect(functionOf(allowed, 'ValidateInput').Environment.Variables.CUTOVER_ALLOW_UNWATCHED).toBe('true');
+    expect(functionOf(byDefault, 'ValidateInput').Environment.Variables.CUTOVER_ALLOW_UNWATCHED).toBeUndefined();
+  });
+});
+
 describe('CutoverStack', () => {
   it('reads the managed functions and golden-set buckets from the context', () => {
     // Prepare

@@ -96,6 +96,22 @@ describe('validateInput', () => {
     expect((err as InvalidReleaseInput).issues).toEqual([{ field: 'bake.seconds', message: expect.stringMatching(/^300 s is too short .*alarms.periodSeconds 300.*use at least 360/) }]);
   });
 
+  it('refuses a release nothing would watch (no release alarms, no alarm of the user), unless the owner allows it', async () => {
+    // Prepare
+    const input = { target: { kind: 'lambda-alias', functionName: 'ai-handler', alias: 'production' }, alarms: { releaseAlarms: false, names: [] } };
+
+    // Act
+    const refused = await invalidFrom(validateInput({ input, execution }, {}));
+    const allowed = await validateInput({ input, execution }, { allowUnwatched: true });
+    const watchedByUser = await validateInput({ input: { ...input, alarms: { releaseAlarms: false, names: ['ai-handler-errors'] } }, execution }, { cloudwatch: client });
+
+    // Assess
+    expect(refused.issues).toEqual([{ field: 'alarms', message: expect.stringContaining('nothing would watch green') }]);
+    expect(refused.message).toContain('allowUnwatchedReleases');
+    expect(allowed.release.spec.alarms.releaseAlarms).toBe(false);
+    expect(watchedByUser.release.spec.alarms.names).toEqual(['ai-handler-errors']);
+  });
+
   it('applies orchestrator defaults one level deep, the input winning', async () => {
     // Prepare
     const defaults = { bake: { seconds: 180, pollSeconds: 10 }, startedBy: 'ci', retention: { seconds: 0 } };
